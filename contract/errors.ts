@@ -1,0 +1,41 @@
+/**
+ * Expected failures carry a code and a message a person can act on. Boundaries
+ * (Local API, IPC, CLI) map codes to their own status values.
+ */
+export const ERROR_CODES = [
+  'not_found',
+  'invalid_input',
+  'invalid_params',
+  'conflict',
+  'unauthorized',
+  'forbidden',
+  'payload_too_large',
+  'unavailable',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class JobtrayError extends Error {
+  override readonly name = 'JobtrayError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** Turns anything thrown into an Error, keeping the original as `cause`. */
+export function coerceError(thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown;
+  const message =
+    typeof thrown === 'string' ? thrown : (() => {
+      try {
+        return JSON.stringify(thrown) ?? String(thrown);
+      } catch {
+        return String(thrown);
+      }
+    })();
+  return new Error(message, { cause: thrown });
+}

@@ -1,0 +1,325 @@
+/**
+ * Jobtray's data model: every shape that crosses a boundary (engine events, the
+ * Local API, IPC, the CLI, the renderer) is declared here once.
+ *
+ * Conventions: fields are snake_case (the same on the wire and in SQLite rows);
+ * times are Unix epoch milliseconds; durations are milliseconds.
+ */
+
+/** Who asked for something. `engine` is the scheduler itself (schedule, retry, chain, catch-up). */
+export const ACTORS = ['ui', 'tray', 'cli', 'api', 'engine'] as const;
+export type Actor = (typeof ACTORS)[number];
+
+/** Why a run exists. */
+export const RUN_TRIGGERS = ['schedule', 'manual', 'retry', 'chain', 'catch_up'] as const;
+export type RunTrigger = (typeof RUN_TRIGGERS)[number];
+
+/**
+ * Run lifecycle (DESIGN.md "Runs"):
+ *   queued ──► running ──► succeeded | failed | timed_out | cancelled | interrupted
+ *   retry_scheduled ──► queued          (a later attempt, waiting for its due time)
+ *   queued ──► skipped                  (overlap, disabled, paused) — recorded with a reason
+ */
+export const RUN_STATES = [
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'timed_out',
+  'cancelled',
+  'interrupted',
+  'skipped',
+  'retry_scheduled',
+] as const;
+export type RunState = (typeof RUN_STATES)[number];
+
+/** States a run never leaves. */
+export const TERMINAL_STATES: readonly RunState[] = [
+  'succeeded',
+  'failed',
+  'timed_out',
+  'cancelled',
+  'interrupted',
+  'skipped',
+];
+/** Terminal states that count as a failure of the attempt (and may be retried). */
+export const FAILED_STATES: readonly RunState[] = ['failed', 'timed_out', 'interrupted'];
+
+export function isTerminal(state: RunState): boolean {
+  return TERMINAL_STATES.includes(state);
+}
+
+export const PRIORITIES = ['high', 'normal', 'low'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+/** Lower sorts first when runs wait for a slot. */
+export const PRIORITY_RANK: Record<Priority, number> = { high: 0, normal: 1, low: 2 };
+
+export type ParamValue = string | number | boolean;
+export type ParamValues = Record<string, ParamValue>;
+
+export const PARAM_TYPES = ['integer', 'number', 'string', 'boolean', 'enum'] as const;
+export type ParamType = (typeof PARAM_TYPES)[number];
+
+export interface ParamSpec {
+  type: ParamType;
+  /** Shown in forms; defaults to the param name. */
+  label?: string;
+  description?: string;
+  default?: ParamValue;
+  /** integer/number: value bounds; string: length bounds. */
+  min?: number;
+  max?: number;
+  /** enum: the allowed values. */
+  values?: string[];
+  /** A value must be given (or have a default). */
+  required: boolean;
+}
+
+export type Schedule =
+  | { kind: 'cron'; cron: string; timezone: string | null }
+  | { kind: 'every'; every: string; every_ms: number }
+  | { kind: 'at'; at: string; at_ms: number };
+
+export interface RetryPolicy {
+  /** Retries after the first attempt; 0 = never retry. */
+  max: number;
+  backoff: 'fixed' | 'exponential';
+  delay_ms: number;
+  max_delay_ms: number;
+  jitter: boolean;
+}
+
+export interface NotifyPolicy {
+  on_failure: boolean;
+  on_recovery: boolean;
+  on_timeout: boolean;
+  webhook: string | null;
+}
+
+/** A job as the engine runs it: validated, defaults filled, paths absolute. */
+export interface JobDefinition {
+  id: string;
+  name: string;
+  description: string | null;
+  tags: string[];
+  enabled: boolean;
+  kind: 'command' | 'script';
+  /** argv for command jobs (may contain `{{param}}` placeholders). */
+  command: string[] | null;
+  /** Absolute path of the JS module for script jobs. */
+  script: string | null;
+  /** Absolute working directory. */
+  cwd: string;
+  env: Record<string, string>;
+  /** null = manual only. */
+  schedule: Schedule | null;
+  params: Record<string, ParamSpec>;
+  timeout_ms: number | null;
+  retries: RetryPolicy;
+  fatal_exit_codes: number[];
+  overlap: 'skip' | 'queue';
+  catch_up: 'skip' | 'once';
+  on_success: string[];
+  on_failure: string[];
+  priority: Priority;
+  notify: NotifyPolicy;
+}
+
+/** One problem in the jobs file. `message` is complete on its own and names file, job and field. */
+export interface ConfigError {
+  file: string;
+  /** 1-based line in the file, when known. */
+  line: number | null;
+  job_id: string | null;
+  /** Index in the `jobs` list, when the error is about one entry. */
+  index: number | null;
+  /** Dotted path inside the job (e.g. `schedule.cron`), or inside the file when no job. */
+  field: string | null;
+  message: string;
+}
+
+export interface ConfigStatus {
+  file: string;
+  /** Errors of the file as last read; empty when it is valid. */
+  errors: ConfigError[];
+  /** When the file was last read (ms). */
+  loaded_at: number;
+  /** When a set of jobs from the file was last applied (ms), null if never. */
+  applied_at: number | null;
+}
+
+export const JOB_HEALTH = ['disabled', 'ok', 'running', 'retrying', 'overdue', 'invalid', 'failing'] as const;
+/** Ordered from best to worst; the overall health is the worst job health. */
+export type JobHealth = (typeof JOB_HEALTH)[number];
+
+export interface HealthSnapshot {
+  overall: JobHealth;
+  jobs: Record<string, JobHealth>;
+  counts: Record<JobHealth, number>;
+  paused: boolean;
+  config_error_count: number;
+}
+
+/** An operator's runtime change to a job; null fields follow the jobs file. */
+export interface JobOverrides {
+  enabled: boolean | null;
+  schedule: Schedule | null;
+}
+
+export interface RunRecord {
+  id: number;
+  job_id: string;
+  trigger: RunTrigger;
+  requested_by: Actor;
+  params: ParamValues;
+  state: RunState;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** 1 + retries.max when the run was created. */
+  max_attempts: number;
+  /** First attempt of this retry chain (its own id for a first attempt). */
+  root_run_id: number;
+  /** The run this one retries or was chained from. */
+  parent_run_id: number | null;
+  priority: Priority;
+  /** Why a run was skipped / interrupted, or who cancelled it. */
+  reason: string | null;
+  created_at: number;
+  /** retry_scheduled: when the retry is due. */
+  due_at: number | null;
+  started_at: number | null;
+  finished_at: number | null;
+  duration_ms: number | null;
+  progress: number | null;
+  step: string | null;
+  exit_code: number | null;
+  signal: string | null;
+  error: string | null;
+  /** Machine-readable error kind: exit_code, exception, fatal, timeout, cancelled, worker_exit, out_of_memory, interrupted, spawn. */
+  error_code: string | null;
+  result: unknown;
+  /** Process id of a command job's child (its process group leader). */
+  pid: number | null;
+  log_count: number;
+  log_truncated: boolean;
+}
+
+export const LOG_STREAMS = ['stdout', 'stderr', 'job', 'system', 'progress'] as const;
+export type LogStream = (typeof LOG_STREAMS)[number];
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface LogLine {
+  run_id: number;
+  /** 1-based, gap-free order within the run. */
+  seq: number;
+  ts: number;
+  stream: LogStream;
+  level: LogLevel;
+  message: string;
+}
+
+export interface ArtifactRecord {
+  run_id: number;
+  name: string;
+  size: number;
+  sha256: string;
+  /** Path relative to the data directory. */
+  path: string;
+  media_type: string;
+  created_at: number;
+}
+
+export interface AuditEntry {
+  id: number;
+  ts: number;
+  actor: Actor;
+  action: string;
+  job_id: string | null;
+  run_id: number | null;
+  details: unknown;
+}
+
+/** A job with its live state, as lists and cards show it. */
+export interface JobView {
+  id: string;
+  /** Effective definition (file values with overrides applied); null when the job only exists as an invalid entry. */
+  definition: JobDefinition | null;
+  /** The jobs file's own schedule/enabled, to show overrides against. */
+  file_schedule: Schedule | null;
+  file_enabled: boolean;
+  overrides: JobOverrides;
+  enabled: boolean;
+  health: JobHealth;
+  last_run: RunRecord | null;
+  active_run_ids: number[];
+  next_fire_at: number | null;
+  last_fire_at: number | null;
+  /** Errors of this job's entry in the jobs file; non-empty means health `invalid`. */
+  config_errors: ConfigError[];
+}
+
+export interface Settings {
+  /** Runs executing at once across all jobs; more wait as `queued`. */
+  max_concurrent_runs: number;
+  /** Time between the graceful stop (signal/SIGTERM) and the forced one (terminate/SIGKILL). */
+  kill_grace_ms: number;
+  /** Log lines stored per run; past it a truncation marker is stored. */
+  log_cap_per_run: number;
+  /** Finished runs older than this are deleted (0 = keep forever). */
+  retention_max_age_days: number;
+  /** Finished runs kept per job, newest first (0 = unlimited). */
+  retention_max_runs_per_job: number;
+  /** Slack after a job's expected period before it counts as overdue. */
+  overdue_grace_ms: number;
+  /** V8 heap limit of each run's worker thread. */
+  worker_memory_mb: number;
+  /** Timeout for jobs that set none (null = none). */
+  default_timeout_ms: number | null;
+  /** Global webhook for notifications (jobs may set their own). */
+  webhook_url: string | null;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  max_concurrent_runs: 4,
+  kill_grace_ms: 5_000,
+  log_cap_per_run: 50_000,
+  retention_max_age_days: 90,
+  retention_max_runs_per_job: 5_000,
+  overdue_grace_ms: 5 * 60_000,
+  worker_memory_mb: 512,
+  default_timeout_ms: null,
+  webhook_url: null,
+};
+
+export interface RunFilter {
+  job_id?: string;
+  state?: RunState;
+  trigger?: RunTrigger;
+  since?: number;
+  until?: number;
+  /** Matches job id, error text and step. */
+  q?: string;
+  limit?: number;
+  /** Opaque: the `next_cursor` of a previous page. */
+  cursor?: string;
+}
+
+export interface RunPage {
+  runs: RunRecord[];
+  next_cursor: string | null;
+}
+
+export interface LogQuery {
+  /** Lines with seq greater than this. */
+  after?: number;
+  limit?: number;
+  level?: LogLevel;
+  q?: string;
+}
+
+export interface LogPage {
+  lines: LogLine[];
+  /** Pass as `after` to get the next page; null when no more lines exist now. */
+  next_after: number | null;
+}
