@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { ArtifactRecord } from '../../contract/model.js';
+
+const MEDIA_TYPES: Record<string, string> = {
+  '.csv': 'text/csv',
+  '.txt': 'text/plain',
+  '.log': 'text/plain',
+  '.json': 'application/json',
+  '.xml': 'application/xml',
+  '.html': 'text/html',
+  '.pdf': 'application/pdf',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.svg': 'image/svg+xml',
+  '.zip': 'application/zip',
+  '.gz': 'application/gzip',
+  '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+};
+
+export function mediaTypeFor(name: string): string {
+  return MEDIA_TYPES[path.extname(name).toLowerCase()] ?? 'application/octet-stream';
+}
+
+/** A safe artifact file name: no separators, no dot-dot, printable, ≤ 128 chars. */
+export function isSafeArtifactName(name: string): boolean {
+  return (
+    name.length > 0 &&
+    name.length <= 128 &&
+    name !== '.' &&
+    name !== '..' &&
+    !/[/\\\0]/.test(name) &&
+    // eslint-disable-next-line no-control-regex
+    !/[\x00-\x1f]/.test(name)
+  );
+}
+
+/** Where a run's artifacts live, relative to the data directory. */
+export function artifactRelPath(runId: number, name: string): string {
+  return path.join('artifacts', String(runId), name);
+}
+
+/**
+ * Copies (from `source`) or writes (`data`) an artifact into the data
+ * directory: written to a temp file first and renamed, so a crash never leaves
+ * a half-written artifact under its final name.
+ */
+export async function storeArtifact(
+  dataDir: string,
+  runId: number,
+  name: string,
+  from: { path: string } | { data: string | Uint8Array },
+): Promise<ArtifactRecord> {
+  if (!isSafeArtifactName(name)) throw new Error(`invalid artifact name ${JSON.stringify(name)}`);
+  const rel = artifactRelPath(runId, name);
+  const target = path.join(dataDir, rel);
+  await fs.mkdir(path.dirname(target), { recursive: true });
+  const temp = `${target}.tmp-${process.pid}`;
+  if ('path' in from) await fs.copyFile(from.path, temp);
+  else await fs.writeFile(temp, from.data);
+  const content = await fs.readFile(temp);
+  await fs.rename(temp, target);
+  return {
+    run_id: runId,
+    name,
+    size: content.byteLength,
+    sha256: createHash('sha256').update(content).digest('hex'),
+    path: rel,
+    media_type: mediaTypeFor(name),
+    created_at: Date.now(),
+  };
+}
+
+export async function removeArtifactFiles(dataDir: string, relPaths: string[]): Promise<void> {
+  const dirs = new Set<string>();
+  for (const rel of relPaths) {
+    const full = path.join(dataDir, rel);
+    dirs.add(path.dirname(full));
+    await fs.rm(full, { force: true });
+  }
+  // Run folders are removed once empty.
+  for (const dir of dirs) await fs.rmdir(dir).catch(() => {});
+}

@@ -1,0 +1,66 @@
+import type { EngineEventMap, EngineEventName } from '../../contract/events.js';
+import type { Logger } from './logger.js';
+
+type Listener<K extends EngineEventName> = (payload: EngineEventMap[K]) => void;
+
+/**
+ * Typed event bus. A listener that throws is logged and never breaks the
+ * engine or the other listeners (graphile-worker's `safeEmit`).
+ */
+export class EngineEvents {
+  private readonly listeners = new Map<EngineEventName, Set<Listener<EngineEventName>>>();
+  private readonly anyListeners = new Set<<K extends EngineEventName>(name: K, payload: EngineEventMap[K]) => void>();
+
+  constructor(private readonly logger: Logger) {}
+
+  /** Subscribes; returns the unsubscribe function. */
+  on<K extends EngineEventName>(name: K, listener: Listener<K>): () => void {
+    let set = this.listeners.get(name);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(name, set);
+    }
+    set.add(listener as Listener<EngineEventName>);
+    return () => set.delete(listener as Listener<EngineEventName>);
+  }
+
+  /** Subscribes to every event (the Local API's SSE stream, the IPC bridge). */
+  onAny(listener: <K extends EngineEventName>(name: K, payload: EngineEventMap[K]) => void): () => void {
+    this.anyListeners.add(listener);
+    return () => this.anyListeners.delete(listener);
+  }
+
+  emit<K extends EngineEventName>(name: K, payload: EngineEventMap[K]): void {
+    for (const listener of this.listeners.get(name) ?? []) {
+      try {
+        listener(payload);
+      } catch (error) {
+        this.logger.error(`listener of ${name} threw`, error);
+      }
+    }
+    for (const listener of this.anyListeners) {
+      try {
+        listener(name, payload);
+      } catch (error) {
+        this.logger.error(`listener of ${name} threw`, error);
+      }
+    }
+  }
+
+  /** Resolves with the first payload of `name` that matches `predicate`. */
+  waitFor<K extends EngineEventName>(name: K, predicate: (payload: EngineEventMap[K]) => boolean = () => true): Promise<EngineEventMap[K]> {
+    return new Promise((resolve) => {
+      const off = this.on(name, (payload) => {
+        if (predicate(payload)) {
+          off();
+          resolve(payload);
+        }
+      });
+    });
+  }
+
+  clear(): void {
+    this.listeners.clear();
+    this.anyListeners.clear();
+  }
+}

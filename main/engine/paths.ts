@@ -1,0 +1,29 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** The folder holding Jobtray's package.json, from source (main/engine) or build (dist/main/engine). */
+export function packageRoot(): string {
+  let dir = here;
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'resources'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`cannot find Jobtray's package root above ${here}`);
+    dir = parent;
+  }
+}
+
+/**
+ * Bree runs workers from JavaScript files: the compiled worker entry. When the
+ * engine itself runs from TypeScript sources (tests), it is the build's copy.
+ */
+export function defaultWorkerPath(): string {
+  return path.join(packageRoot(), 'dist', 'workers', 'run-job.js');
+}
+
+/** Template jobs file and demo jobs copied into a new data directory. */
+export function defaultResourcesDir(): string {
+  return path.join(packageRoot(), 'resources');
+}

@@ -1,0 +1,97 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pidtree from 'pidtree';
+
+/**
+ * Killing a command job's whole process tree (DESIGN.md "Runs": no orphan
+ * survives a timeout, cancel or quit). The worker spawns each command detached,
+ * so the child leads its own process group; descendants that left the group
+ * (setsid, daemons) are found through the parent/child table instead.
+ *
+ * Windows has no process groups: there killTree runs `taskkill /T /F /PID`,
+ * which always kills the tree forcefully whatever `signal` says.
+ */
+
+const POLL_MS = 25;
+
+/** Every descendant of `pid` (children, grandchildren, …); [] when `pid` is gone. */
+export async function descendants(pid: number): Promise<number[]> {
+  try {
+    return await pidtree(pid);
+  } catch {
+    // pidtree rejects with "No matching pid found" when the process is gone.
+    return [];
+  }
+}
+
+/**
+ * Whether `pid` still runs: `kill(pid, 0)` succeeds or fails with EPERM (it
+ * exists but belongs to someone else). On Linux a zombie counts as gone: it has
+ * exited and only waits to be reaped — orphans of a killed tree may stay zombies
+ * forever when PID 1 does not reap (containers), and would never "exit" otherwise.
+ */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  return !isZombie(pid);
+}
+
+function isZombie(pid: number): boolean {
+  if (process.platform !== 'linux') return false;
+  try {
+    // /proc/<pid>/stat: "pid (comm) state …"; comm may contain spaces or parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Sends `signal` to the process group `-pid` and to every descendant of `pid`.
+ * Descendants are collected BEFORE signalling: once the leader dies its
+ * children are re-parented and can no longer be found from `pid`.
+ * Returns the pids signalled (the leader first).
+ */
+export async function killTree(pid: number, signal: NodeJS.Signals): Promise<number[]> {
+  const tree = [pid, ...(await descendants(pid))];
+  if (process.platform === 'win32') {
+    await taskkill(pid);
+    return tree;
+  }
+  sendSignal(-pid, signal);
+  return tree.filter((target) => sendSignal(target, signal));
+}
+
+/** Signals `target`; false when it no longer exists (ESRCH). */
+function sendSignal(target: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(target, signal);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
+}
+
+function taskkill(pid: number): Promise<void> {
+  return new Promise((resolve) => {
+    // Exit code 128 = no such process: already gone, which is what we want.
+    execFile('taskkill', ['/T', '/F', '/PID', String(pid)], () => resolve());
+  });
+}
+
+/** Polls until none of `pids` is alive or `timeoutMs` passed; returns the survivors. */
+export async function waitForExit(pids: number[], timeoutMs: number): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  let alive = pids.filter(isAlive);
+  while (alive.length > 0 && Date.now() < deadline) {
+    await sleep(POLL_MS);
+    alive = alive.filter(isAlive);
+  }
+  return alive;
+}

@@ -1,0 +1,164 @@
+import { createRequire } from 'node:module';
+import readline from 'node:readline';
+import type { Readable } from 'node:stream';
+import type { Worker } from 'node:worker_threads';
+import type { EngineToWorker, WorkerOutcome, WorkerRunSpec, WorkerToEngine } from '../../contract/worker-protocol.js';
+
+// Bree 9 is CommonJS.
+const require = createRequire(import.meta.url);
+const Bree = require('bree') as BreeConstructor;
+
+interface BreeJob {
+  name: string;
+  path: string;
+  worker?: Record<string, unknown>;
+}
+interface BreeInstance {
+  workers: Map<string, Worker>;
+  add(jobs: BreeJob | BreeJob[]): Promise<unknown>;
+  run(name: string): Promise<void>;
+  remove(name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+type BreeConstructor = new (config: Record<string, unknown>) => BreeInstance;
+
+/** How long a worker may live on after posting its result. */
+const RESULT_EXIT_GRACE_MS = 1_000;
+
+/** How a worker ended. `outcome` is null when it exited without reporting one. */
+export interface AttemptExit {
+  outcome: WorkerOutcome | null;
+  exitCode: number;
+  /** An `error` event of the worker (uncaught exception, out of memory). */
+  error: Error | null;
+}
+
+export interface AttemptHandle {
+  readonly runId: number;
+  /** Asks the worker to stop gracefully (AbortSignal / SIGTERM to the process group). */
+  cancel(reason: EngineToWorker['reason']): void;
+  /** Forced stop: terminates the worker thread. */
+  terminate(): Promise<void>;
+  /** Settles once the worker thread has exited. */
+  readonly exited: Promise<AttemptExit>;
+}
+
+export interface AttemptCallbacks {
+  onMessage(message: Exclude<WorkerToEngine, { type: 'result' }>): void;
+  /** Lines the worker thread wrote to its own stdout/stderr (outside the job API). */
+  onOutput(stream: 'stdout' | 'stderr', line: string): void;
+}
+
+export interface RunnerOptions {
+  /** Absolute path of the compiled worker entry (dist/workers/run-job.js). */
+  workerPath: string;
+}
+
+/**
+ * Bree behind our own module (STYLE.md): the engine decides what runs when;
+ * Bree owns the worker threads. Each attempt is a Bree job of its own, named
+ * after the run id, added, run once and removed again — so params, run ids and
+ * outcomes stay ours and Bree only ever sees an absolute file path.
+ */
+export class Runner {
+  private readonly bree: BreeInstance;
+  private readonly handles = new Map<number, AttemptHandle>();
+
+  constructor(private readonly options: RunnerOptions) {
+    this.bree = new Bree({
+      root: false,
+      jobs: [],
+      logger: false,
+      // Without these Bree logs every worker message (200k log lines = 200k console lines).
+      workerMessageHandler: () => {},
+      errorHandler: () => {},
+      // Bree's own timers are never started: the engine schedules.
+      doRootCheck: false,
+    });
+  }
+
+  get activeCount(): number {
+    return this.handles.size;
+  }
+
+  async start(spec: WorkerRunSpec, memoryMb: number, callbacks: AttemptCallbacks): Promise<AttemptHandle> {
+    const name = `run-${spec.run_id}`;
+    await this.bree.add({
+      name,
+      path: this.options.workerPath,
+      worker: {
+        workerData: { run: spec },
+        resourceLimits: { maxOldGenerationSizeMb: memoryMb },
+        stdout: true,
+        stderr: true,
+      },
+    });
+    await this.bree.run(name);
+    const worker = this.bree.workers.get(name);
+    if (!worker) {
+      await this.bree.remove(name).catch(() => {});
+      throw new Error(`Bree did not start a worker for run ${spec.run_id}`);
+    }
+
+    let outcome: WorkerOutcome | null = null;
+    let error: Error | null = null;
+    let lingering: NodeJS.Timeout | null = null;
+    worker.on('message', (message: WorkerToEngine) => {
+      if (message.type !== 'result') return callbacks.onMessage(message);
+      outcome = message.outcome;
+      // A job that leaves a timer or socket open keeps its thread alive after its result: end it.
+      lingering = setTimeout(() => void worker.terminate(), RESULT_EXIT_GRACE_MS);
+    });
+    worker.on('error', (err: Error) => {
+      error = err;
+    });
+    const outputDone = Promise.all([
+      readLines(worker.stdout, (line) => callbacks.onOutput('stdout', line)),
+      readLines(worker.stderr, (line) => callbacks.onOutput('stderr', line)),
+    ]);
+    const exited = new Promise<AttemptExit>((resolve) => {
+      worker.once('exit', (exitCode: number) => {
+        if (lingering) clearTimeout(lingering);
+        void outputDone.then(async () => {
+          this.handles.delete(spec.run_id);
+          await this.bree.remove(name).catch(() => {});
+          resolve({ outcome, exitCode, error });
+        });
+      });
+    });
+
+    const handle: AttemptHandle = {
+      runId: spec.run_id,
+      cancel: (reason) => {
+        const message: EngineToWorker = { type: 'cancel', reason };
+        try {
+          worker.postMessage(message);
+        } catch {
+          // The worker is already gone; its exit settles the attempt.
+        }
+      },
+      terminate: async () => {
+        await worker.terminate();
+      },
+      exited,
+    };
+    this.handles.set(spec.run_id, handle);
+    return handle;
+  }
+
+  /** Terminates every worker still running (the engine has already tried the graceful path). */
+  async close(): Promise<void> {
+    const pending = [...this.handles.values()];
+    await Promise.all(pending.map((h) => h.terminate()));
+    await Promise.all(pending.map((h) => h.exited));
+  }
+}
+
+function readLines(stream: Readable | null | undefined, onLine: (line: string) => void): Promise<void> {
+  if (!stream) return Promise.resolve();
+  return new Promise((resolve) => {
+    const rl = readline.createInterface({ input: stream, crlfDelay: Infinity });
+    rl.on('line', onLine);
+    rl.once('close', () => resolve());
+  });
+}

@@ -1,0 +1,88 @@
+import type { ParamValues } from '../contract/model.js';
+import type { EngineToWorker } from '../contract/worker-protocol.js';
+
+/**
+ * The API a script job sees (DESIGN.md "Jobs file"): a module default-exports
+ * (or exports as `run`) `async (ctx: JobContext) => result`.
+ */
+
+/**
+ * Thrown by a job to end the run without retry. Job authors who cannot import
+ * this class may throw any error named `FatalError` or carrying `fatal: true`.
+ */
+export class FatalError extends Error {
+  override readonly name = 'FatalError';
+  readonly fatal = true;
+}
+
+/** True for our FatalError and for look-alikes from job code (see FatalError). */
+export function isFatalError(error: unknown): boolean {
+  if (error instanceof FatalError) return true;
+  if (typeof error !== 'object' || error === null) return false;
+  const candidate = error as { name?: unknown; fatal?: unknown };
+  return candidate.name === 'FatalError' || candidate.fatal === true;
+}
+
+export type CancelReason = EngineToWorker['reason'];
+
+/** The reason `ctx.signal` is aborted with when the engine cancels the run. */
+export class RunAbortedError extends Error {
+  override readonly name = 'AbortError';
+  constructor(
+    readonly reason: CancelReason,
+    runId: number,
+    jobId: string,
+  ) {
+    super(`Run ${runId} of job "${jobId}" was stopped by the engine (reason: ${reason})`);
+  }
+}
+
+export type ArtifactSource = { path: string } | { data: string | Uint8Array };
+
+export interface JobLog {
+  debug(message: unknown): void;
+  info(message: unknown): void;
+  warn(message: unknown): void;
+  error(message: unknown): void;
+}
+
+export interface JobContext<P extends ParamValues = ParamValues> {
+  params: P;
+  runId: number;
+  /** 1 for the first attempt. */
+  attempt: number;
+  jobId: string;
+  /**
+   * The job's working directory. Script jobs share the engine's process, whose
+   * current directory cannot change per worker thread: resolve relative paths
+   * against this (`path.join(ctx.cwd, 'out.csv')`).
+   */
+  cwd: string;
+  /** Aborted (with a RunAbortedError) on cancel, timeout or shutdown. */
+  signal: AbortSignal;
+  /** percent is clamped to 0..100; null keeps only the step. */
+  progress(percent: number | null, step?: string): void;
+  log: JobLog;
+  /** Attaches a file (a path relative to the job's cwd, or the data itself) to the run. */
+  artifact(name: string, source: ArtifactSource): Promise<void>;
+  FatalError: typeof FatalError;
+}
+
+export type JobFunction = (ctx: JobContext) => unknown;
+
+export const MAX_ARTIFACT_NAME_LENGTH = 128;
+
+/**
+ * Why `name` cannot be an artifact name, or null when it can. The engine stores
+ * the artifact under this name in the data directory, so it must be one plain
+ * file name.
+ */
+export function artifactNameProblem(name: unknown): string | null {
+  if (typeof name !== 'string' || name.length === 0) return 'it must be a non-empty string';
+  if (name.length > MAX_ARTIFACT_NAME_LENGTH) return `it is longer than ${MAX_ARTIFACT_NAME_LENGTH} characters`;
+  if (/[/\\]/.test(name)) return 'it must not contain a path separator (/ or \\)';
+  if (name === '.' || name.includes('..')) return 'it must not be "." or contain ".."';
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is rejected
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'it must not contain control characters';
+  return null;
+}
