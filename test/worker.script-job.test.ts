@@ -29,17 +29,20 @@ describe('run-job worker: script jobs', () => {
     expect(progressOf(run.messages)).toEqual([{ type: 'progress', percent: 10, step: 'first' }]);
     expect(logLines(run.messages)).toEqual([
       { stream: 'job', level: 'info', message: 'hello Ada' },
+      // every progress update is also a log line, in order with the others
+      { stream: 'progress', level: 'info', message: '10% first' },
       { stream: 'job', level: 'warn', message: '{ detail: 1 }' },
       { stream: 'job', level: 'error', message: 'last line' },
     ]);
   });
 
-  it('throttles progress to the first and the last value, clamped to 0..100', async () => {
+  it('throttles progress messages to the first and the last value, clamped to 0..100, and logs every update', async () => {
     const run = await runWorker(withMode('throttle'));
     expect(progressOf(run.messages)).toEqual([
       { type: 'progress', percent: 0, step: 'step 0' },
       { type: 'progress', percent: 100, step: 'step 150' },
     ]);
+    expect(logLines(run.messages).filter((l) => l.stream === 'progress')).toHaveLength(151);
     expect(run.messages.at(-2)?.type).toBe('progress');
   });
 
