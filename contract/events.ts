@@ -1,4 +1,4 @@
-import type { ConfigStatus, HealthSnapshot, JobView, LogLine, RunRecord } from './model.js';
+import type { ConfigStatus, HealthSnapshot, JobAlert, JobView, LogLine, RunRecord } from './model.js';
 
 /**
  * Events the engine pushes, `domain:verb`, one payload object each. A state is
@@ -19,6 +19,8 @@ export interface EngineEventMap {
   'config:error': ConfigStatus;
   /** The jobs file was read and applied (possibly partially: see `errors`). */
   'config:applied': ConfigStatus;
+  /** A transition to tell an operator about (desktop notification, webhook). */
+  'job:alert': JobAlert;
   /** The engine was paused or resumed. */
   'engine:paused': { paused: boolean };
 }
@@ -30,6 +32,7 @@ export const ENGINE_EVENT_NAMES: readonly EngineEventName[] = [
   'run:log',
   'job:state',
   'job:removed',
+  'job:alert',
   'health:change',
   'config:error',
   'config:applied',

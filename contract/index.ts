@@ -2,3 +2,4 @@ export * from './model.js';
 export * from './events.js';
 export * from './errors.js';
 export type * from './worker-protocol.js';
+export * from './api.js';

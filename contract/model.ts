@@ -323,3 +323,22 @@ export interface LogPage {
   /** Pass as `after` to get the next page; null when no more lines exist now. */
   next_after: number | null;
 }
+
+export const ALERT_KINDS = ['failure', 'recovery', 'timeout', 'config_error'] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+/**
+ * Something an operator should hear about: desktop notifications and webhooks
+ * are sent for these, and only these. Raised on transitions (a job starting to
+ * fail, recovering, a run timing out, the jobs file turning invalid), never on
+ * every failed attempt.
+ */
+export interface JobAlert {
+  kind: AlertKind;
+  /** null for config errors of the file as a whole. */
+  job_id: string | null;
+  run_id: number | null;
+  title: string;
+  body: string;
+  at: number;
+}

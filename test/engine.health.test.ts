@@ -24,6 +24,8 @@ jobs:
       if (v.id === 'toggle' && seen.at(-1) !== v.health) seen.push(v.health);
     });
     engine.events.on('health:change', (h) => overall.push(h.overall));
+    const alerts: string[] = [];
+    engine.events.on('job:alert', (a) => alerts.push(`${a.kind} ${a.job_id}`));
     expect(engine.getJob('quiet').health).toBe('disabled');
     expect(engine.health().overall).toBe('ok');
 
@@ -37,6 +39,8 @@ jobs:
     await waitForRun(engine, engine.trigger('toggle', { actor: 'ui' }).id);
     expect(engine.getJob('toggle').health).toBe('ok');
     expect(seen).toEqual(['ok', 'running', 'ok', 'running', 'retrying', 'running', 'failing', 'running', 'ok']);
+    // one failure alert for the failed chain (not one per attempt), one recovery
+    expect(alerts).toEqual(['failure toggle', 'recovery toggle']);
     expect(overall).toContain('failing');
     expect(overall.at(-1)).toBe('ok');
     await engine.close();
@@ -92,6 +96,31 @@ jobs:
     expect(engine.getRun(overdue.active_run_ids[0]!).state).toBe('queued');
     fs.writeFileSync(gate, '');
     await engine.events.waitFor('job:state', (v) => v.id === 'often' && v.health === 'ok');
+    await engine.close();
+  });
+
+  it('alerts once per timed-out retry chain and once per distinct broken jobs file', async () => {
+    const { engine, jobsFile } = await makeTestEngine({
+      files: { 'slow.mjs': 'export default (ctx) => new Promise((_, reject) => ctx.signal.addEventListener("abort", () => reject(new Error("stopped"))));' },
+      jobs: `
+jobs:
+  - { id: slow, script: slow.mjs, timeout: 100ms, retries: { max: 1, delay: 10ms } }
+`,
+    });
+    const alerts: { kind: string; title: string; body: string }[] = [];
+    engine.events.on('job:alert', (a) => alerts.push(a));
+    const first = engine.trigger('slow', { actor: 'ui' });
+    await nextRun(engine, (r) => r.root_run_id === first.id && r.attempt === 2 && r.state === 'timed_out');
+    expect(alerts.map((a) => a.kind)).toEqual(['timeout', 'failure']);
+    expect(alerts[0]!.body).toMatch(/timed out after 100ms.*will be retried/);
+
+    fs.writeFileSync(jobsFile, 'jobs: [ { id: slow, script: slow.mjs, timeout: soon } ]');
+    await engine.reload('api');
+    await engine.reload('api');
+    const config = alerts.filter((a) => a.kind === 'config_error');
+    expect(config).toHaveLength(1);
+    expect(config[0]!.title).toBe('jobs.yaml has 1 error');
+    expect(config[0]!.body).toMatch(/timeout/);
     await engine.close();
   });
 });

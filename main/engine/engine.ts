@@ -15,7 +15,7 @@ import { createLogger, type Logger } from './logger.js';
 import { killTree } from './process-tree.js';
 import { lastSlotBetween, nextFireAfter, overdueDeadline } from './schedule.js';
 import { retryDelay, shouldRetry } from './backoff.js';
-import { jobHealth, overallHealth, healthChanged } from './health.js';
+import { jobHealth, overallHealth, healthChanged, nextSettledHealth, notificationFor } from './health.js';
 import { settleAttempt, settlementPatch, type StopReason } from './outcome.js';
 import { removeArtifactFiles, storeArtifact, isSafeArtifactName } from './artifacts.js';
 import { defaultResourcesDir, defaultWorkerPath } from './paths.js';
@@ -70,6 +70,8 @@ interface JobEntry {
   /** Newest terminal, non-skipped run. */
   lastFinished: RunRecord | null;
   health: JobHealth;
+  /** Last settled health (not running/retrying); undefined until first computed, which never alerts. */
+  settled: JobHealth | null | undefined;
   view: string;
 }
 
@@ -134,6 +136,10 @@ export class JobtrayEngine {
   private lastHealth: HealthSnapshot | null = null;
   /** Runs the previous process left behind, interrupted at start; retried once the jobs file is loaded. */
   private recovered: RunRecord[] = [];
+  /** Retry chains that already raised a timeout alert. */
+  private readonly timeoutAlerted = new Set<number>();
+  /** The config errors last alerted, so an unchanged broken file alerts once. */
+  private alertedConfigErrors = '';
 
   constructor(private readonly options: EngineOptions) {
     this.dataDir = path.resolve(options.dataDir);
@@ -270,6 +276,9 @@ export class JobtrayEngine {
     this.assertOpen();
     if (opts.idempotencyKey) {
       const previous = this.store.findRunByIdempotencyKey(opts.idempotencyKey, Date.now() - IDEMPOTENCY_WINDOW_MS);
+      if (previous && previous.job_id !== jobId) {
+        throw new JobtrayError('conflict', `Idempotency-Key "${opts.idempotencyKey}" was already used for run ${previous.id} of job "${previous.job_id}"`);
+      }
       if (previous) return previous;
     }
     const entry = this.entry(jobId);
@@ -534,6 +543,21 @@ export class JobtrayEngine {
     if (result.errors.length > 0) {
       this.logger.warn(`${this.jobsFile}: ${result.errors.length} error(s)${result.fatal ? ', nothing applied' : ''}\n${result.errors.map((e) => `  ${e.message}`).join('\n')}`);
       this.events.emit('config:error', this.config.status);
+      const key = JSON.stringify(result.errors.map((e) => e.message));
+      if (key !== this.alertedConfigErrors) {
+        this.alertedConfigErrors = key;
+        const name = path.basename(this.jobsFile);
+        this.events.emit('job:alert', {
+          kind: 'config_error',
+          job_id: null,
+          run_id: null,
+          title: `${name} has ${result.errors.length} error${result.errors.length === 1 ? '' : 's'}`,
+          body: `${result.errors.slice(0, 3).map((e) => e.message).join('\n')}${result.errors.length > 3 ? `\n… and ${result.errors.length - 3} more` : ''}\n${result.fatal ? 'Nothing was applied' : 'The valid jobs were applied'}; the last good definitions keep running.`,
+          at: Date.now(),
+        });
+      }
+    } else {
+      this.alertedConfigErrors = '';
     }
     if (applied) this.events.emit('config:applied', this.config.status);
     this.refreshAll(true);
@@ -545,7 +569,7 @@ export class JobtrayEngine {
     const now = Date.now();
     const state = this.store.getJobState(id) ?? this.store.upsertJobState(id, { first_seen_at: now, last_slot_at: now });
     const lastRun = this.store.listRuns({ job_id: id, limit: 1 }).runs[0] ?? null;
-    return { id, fileDef: null, errors: [], state, scheduledSince: 0, lastRun, lastFinished: this.store.latestFinishedRun(id), health: 'ok', view: '' };
+    return { id, fileDef: null, errors: [], state, scheduledSince: 0, lastRun, lastFinished: this.store.latestFinishedRun(id), health: 'ok', settled: undefined, view: '' };
   }
 
   private dropPendingRuns(jobId: string, reason: string): void {
@@ -800,6 +824,12 @@ export class JobtrayEngine {
    */
   private afterAttempt(run: RunRecord, def: JobDefinition): void {
     const retry = shouldRetry(def, run).retry ? this.scheduleRetry(run, def) : null;
+    // One timeout alert per retry chain, even when several attempts time out.
+    if (run.state === 'timed_out' && def.notify.on_timeout && !this.timeoutAlerted.has(run.root_run_id)) {
+      this.timeoutAlerted.add(run.root_run_id);
+      this.events.emit('job:alert', { kind: 'timeout', job_id: run.job_id, run_id: run.id, title: `${run.job_id} timed out`, body: `Run ${run.id} of ${run.job_id} (attempt ${run.attempt}/${run.max_attempts}) ${run.error ?? 'timed out'} and was stopped.${retry ? ' It will be retried.' : ''}`, at: Date.now() });
+    }
+    if (!retry) this.timeoutAlerted.delete(run.root_run_id);
     this.announceRun(run);
     if (retry) {
       this.announceRun(retry);
@@ -1035,6 +1065,7 @@ export class JobtrayEngine {
   /** Recomputes a job's health and view; emits `job:state` and `health:change` when they changed. */
   private refreshJob(entry: JobEntry, force = false): void {
     entry.health = this.computeJobHealth(entry);
+    this.alertOnTransition(entry);
     const view = this.jobView(entry);
     const key = JSON.stringify(view);
     if (force || key !== entry.view) {
@@ -1042,6 +1073,20 @@ export class JobtrayEngine {
       this.events.emit('job:state', view);
     }
     this.emitHealth();
+  }
+
+  /** Failure and recovery alerts, on transitions of the settled health only (see health.ts). */
+  private alertOnTransition(entry: JobEntry): void {
+    const settled = nextSettledHealth(entry.settled ?? null, entry.health);
+    const previous = entry.settled;
+    entry.settled = settled;
+    if (previous === undefined || settled === null || settled === previous) return;
+    const def = this.effectiveDef(entry);
+    const note = def ? notificationFor({ job_id: entry.id, from: previous, to: settled }, def.notify) : null;
+    if (!note) return;
+    const run = entry.lastFinished;
+    const detail = note.kind === 'failure' && run?.error ? ` Last error: ${run.error}` : '';
+    this.events.emit('job:alert', { kind: note.kind, job_id: entry.id, run_id: run?.id ?? null, title: note.title, body: `${note.body}${detail}`, at: Date.now() });
   }
 
   private refreshAll(force = false): void {

@@ -1,0 +1,189 @@
+import { z } from 'zod';
+import type { EngineEventMap, EngineEventName } from './events.js';
+import type {
+  ArtifactRecord,
+  AuditEntry,
+  ConfigStatus,
+  HealthSnapshot,
+  JobView,
+  LogPage,
+  RunPage,
+  RunRecord,
+  Settings,
+} from './model.js';
+import { ACTORS, LOG_LEVELS, RUN_STATES, RUN_TRIGGERS } from './model.js';
+import { JobtrayError } from './errors.js';
+
+/**
+ * The operations of Jobtray's one contract: what the Local API (HTTP), the
+ * Electron IPC bridge, the CLI and the renderer can ask the engine. Each has
+ * a runtime input schema (validated at every boundary), a result type, and its
+ * HTTP mapping. Names are `domain:verb`.
+ */
+
+const JOB_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
+export const JobIdSchema = z.string().regex(JOB_ID, 'a job id: lowercase letters, digits and "-", at most 64 characters');
+export const RunIdSchema = z.coerce.number().int('a run id is a whole number').positive('a run id is positive').max(Number.MAX_SAFE_INTEGER);
+const Limit = (max: number) => z.coerce.number().int().min(1).max(max).optional();
+const Millis = z.coerce.number().int().min(0).optional();
+
+/** A schedule as an operator types it (same forms as the jobs file). */
+export const ScheduleInputSchema = z.union([
+  z.strictObject({ cron: z.string().min(1).max(200), timezone: z.string().min(1).max(100).optional() }),
+  z.strictObject({ every: z.string().min(1).max(50) }),
+  z.strictObject({ at: z.string().min(1).max(50) }),
+]);
+export type ScheduleInput = z.infer<typeof ScheduleInputSchema>;
+
+const ParamsInput = z.record(z.string().max(64), z.union([z.string().max(10_000), z.number(), z.boolean()]));
+
+export const SettingsPatchSchema = z
+  .strictObject({
+    max_concurrent_runs: z.number().int().min(1).max(256),
+    kill_grace_ms: z.number().int().min(0).max(3_600_000),
+    log_cap_per_run: z.number().int().min(100).max(10_000_000),
+    retention_max_age_days: z.number().int().min(0).max(36_500),
+    retention_max_runs_per_job: z.number().int().min(0).max(100_000_000),
+    overdue_grace_ms: z.number().int().min(0).max(30 * 86_400_000),
+    worker_memory_mb: z.number().int().min(16).max(65_536),
+    default_timeout_ms: z.number().int().min(1).max(30 * 86_400_000).nullable(),
+    webhook_url: z.url({ protocol: /^https?$/ }).max(2_000).nullable(),
+  })
+  .partial();
+
+export const OPERATIONS = {
+  'health:get': { method: 'GET', path: '/api/health', input: z.strictObject({}) },
+  'jobs:list': { method: 'GET', path: '/api/jobs', input: z.strictObject({}) },
+  'jobs:get': { method: 'GET', path: '/api/jobs/:id', input: z.strictObject({ id: JobIdSchema }) },
+  'jobs:trigger': {
+    method: 'POST',
+    path: '/api/jobs/:id/runs',
+    input: z.strictObject({ id: JobIdSchema, params: ParamsInput.optional(), idempotency_key: z.string().min(1).max(200).optional() }),
+  },
+  'jobs:set-schedule': { method: 'PUT', path: '/api/jobs/:id/schedule', input: z.strictObject({ id: JobIdSchema, schedule: ScheduleInputSchema }) },
+  'jobs:reset-schedule': { method: 'DELETE', path: '/api/jobs/:id/schedule', input: z.strictObject({ id: JobIdSchema }) },
+  'jobs:enable': { method: 'POST', path: '/api/jobs/:id/enable', input: z.strictObject({ id: JobIdSchema }) },
+  'jobs:disable': { method: 'POST', path: '/api/jobs/:id/disable', input: z.strictObject({ id: JobIdSchema }) },
+  'engine:pause': { method: 'POST', path: '/api/pause', input: z.strictObject({}) },
+  'engine:resume': { method: 'POST', path: '/api/resume', input: z.strictObject({}) },
+  'config:reload': { method: 'POST', path: '/api/reload', input: z.strictObject({}) },
+  'config:get': { method: 'GET', path: '/api/config', input: z.strictObject({}) },
+  'runs:list': {
+    method: 'GET',
+    path: '/api/runs',
+    input: z.strictObject({
+      job: JobIdSchema.optional(),
+      state: z.enum(RUN_STATES).optional(),
+      trigger: z.enum(RUN_TRIGGERS).optional(),
+      since: Millis,
+      until: Millis,
+      q: z.string().max(200).optional(),
+      limit: Limit(500),
+      cursor: z.string().max(200).optional(),
+    }),
+  },
+  'runs:get': { method: 'GET', path: '/api/runs/:id', input: z.strictObject({ id: RunIdSchema }) },
+  'runs:logs': {
+    method: 'GET',
+    path: '/api/runs/:id/logs',
+    input: z.strictObject({ id: RunIdSchema, after: Millis, limit: Limit(5_000), level: z.enum(LOG_LEVELS).optional(), q: z.string().max(200).optional() }),
+  },
+  'runs:artifacts': { method: 'GET', path: '/api/runs/:id/artifacts', input: z.strictObject({ id: RunIdSchema }) },
+  /** Over HTTP the answer is the artifact's content with its media type. */
+  'runs:artifact': {
+    method: 'GET',
+    path: '/api/runs/:id/artifacts/:name',
+    input: z.strictObject({ id: RunIdSchema, name: z.string().min(1).max(128) }),
+  },
+  'runs:cancel': { method: 'POST', path: '/api/runs/:id/cancel', input: z.strictObject({ id: RunIdSchema }) },
+  'runs:retry': { method: 'POST', path: '/api/runs/:id/retry', input: z.strictObject({ id: RunIdSchema }) },
+  'settings:get': { method: 'GET', path: '/api/settings', input: z.strictObject({}) },
+  'settings:update': { method: 'PATCH', path: '/api/settings', input: z.strictObject({ settings: SettingsPatchSchema }) },
+  'audit:list': {
+    method: 'GET',
+    path: '/api/audit',
+    input: z.strictObject({ job: JobIdSchema.optional(), limit: Limit(1_000) }),
+  },
+} as const;
+
+export type OperationName = keyof typeof OPERATIONS;
+export type OperationInput<K extends OperationName> = z.output<(typeof OPERATIONS)[K]['input']>;
+
+/** What each operation returns. */
+export interface OperationResults {
+  'health:get': HealthSnapshot;
+  'jobs:list': { jobs: JobView[] };
+  'jobs:get': JobView;
+  'jobs:trigger': { run_id: number; run: RunRecord };
+  'jobs:set-schedule': JobView;
+  'jobs:reset-schedule': JobView;
+  'jobs:enable': JobView;
+  'jobs:disable': JobView;
+  'engine:pause': { paused: boolean };
+  'engine:resume': { paused: boolean };
+  'config:reload': ConfigStatus;
+  'config:get': ConfigStatus;
+  'runs:list': RunPage;
+  'runs:get': RunRecord;
+  'runs:logs': LogPage;
+  'runs:artifacts': { artifacts: ArtifactRecord[] };
+  'runs:artifact': { record: ArtifactRecord; file: string };
+  'runs:cancel': RunRecord;
+  'runs:retry': RunRecord;
+  'settings:get': Settings;
+  'settings:update': Settings;
+  'audit:list': { entries: AuditEntry[] };
+}
+
+/**
+ * Validates an operation's input; a failure is a `JobtrayError('invalid_input')`
+ * whose message names every bad field and why.
+ */
+export function parseOperationInput<K extends OperationName>(name: K, input: unknown): OperationInput<K> {
+  const parsed = OPERATIONS[name].input.safeParse(input ?? {});
+  if (parsed.success) return parsed.data as OperationInput<K>;
+  throw new JobtrayError('invalid_input', `${name}: ${describeZodIssues(parsed.error.issues)}`, { issues: parsed.error.issues });
+}
+
+/** `field "a.b": why; field "c": why` — for messages a person can act on. */
+export function describeZodIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => {
+      const where = issue.path.length > 0 ? `field "${issue.path.map(String).join('.')}"` : 'input';
+      if (issue.code === 'unrecognized_keys') return `${where}: unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+      return `${where}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+/** Operations answered with `202 Accepted` over HTTP (work continues after the answer). */
+export const ACCEPTED_OPERATIONS: readonly OperationName[] = ['jobs:trigger', 'runs:retry', 'runs:cancel'];
+
+export const ActorSchema = z.enum(ACTORS);
+
+/** The error body of every failed request: `{"error": {"code", "message"}}`. */
+export interface ApiErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+/** One Server-Sent Event of `GET /api/events`: `id` is a sequence number usable as `Last-Event-ID`. */
+export interface StreamEvent<K extends EngineEventName = EngineEventName> {
+  id: number;
+  name: K;
+  data: EngineEventMap[K];
+}
+
+/**
+ * Sent instead of the missed events when a client resumes from an id older
+ * than the server still holds: reload state, then keep listening.
+ */
+export const STREAM_RESET_EVENT = 'stream:reset';
+
+/** The discovery file (`api.json` in the data dir) local clients read to find the running host. */
+export interface DiscoveryFile {
+  url: string;
+  token: string;
+  pid: number;
+  version: string;
+  started_at: number;
+}

@@ -1,0 +1,51 @@
+import type { OperationInput, OperationName, OperationResults } from '../../contract/api.js';
+import { parseOperationInput } from '../../contract/api.js';
+import type { Actor } from '../../contract/model.js';
+import type { Engine } from './engine.js';
+
+export type OperationHandlers = {
+  [K in OperationName]: (input: OperationInput<K>, actor: Actor) => OperationResults[K] | Promise<OperationResults[K]>;
+};
+
+/** The contract's operations implemented on the engine: one table shared by the Local API and the IPC bridge. */
+export function createOperations(engine: Engine): OperationHandlers {
+  return {
+    'health:get': () => engine.health(),
+    'jobs:list': () => ({ jobs: engine.listJobs() }),
+    'jobs:get': ({ id }) => engine.getJob(id),
+    'jobs:trigger': ({ id, params, idempotency_key }, actor) => {
+      const run = engine.trigger(id, { actor, ...(params ? { params } : {}), ...(idempotency_key ? { idempotencyKey: idempotency_key } : {}) });
+      return { run_id: run.id, run };
+    },
+    'jobs:set-schedule': ({ id, schedule }, actor) => engine.setScheduleOverride(id, schedule, actor),
+    'jobs:reset-schedule': ({ id }, actor) => engine.setScheduleOverride(id, null, actor),
+    'jobs:enable': ({ id }, actor) => engine.setEnabled(id, true, actor),
+    'jobs:disable': ({ id }, actor) => engine.setEnabled(id, false, actor),
+    'engine:pause': (_input, actor) => {
+      engine.pause(actor);
+      return { paused: engine.isPaused() };
+    },
+    'engine:resume': (_input, actor) => {
+      engine.resume(actor);
+      return { paused: engine.isPaused() };
+    },
+    'config:reload': (_input, actor) => engine.reload(actor),
+    'config:get': () => engine.configStatus(),
+    'runs:list': ({ job, ...filter }) => engine.listRuns({ ...filter, ...(job ? { job_id: job } : {}) }),
+    'runs:get': ({ id }) => engine.getRun(id),
+    'runs:logs': ({ id, ...query }) => engine.getRunLogs(id, query),
+    'runs:artifacts': ({ id }) => ({ artifacts: engine.listArtifacts(id) }),
+    'runs:artifact': ({ id, name }) => engine.getArtifact(id, name),
+    'runs:cancel': ({ id }, actor) => engine.cancel(id, actor),
+    'runs:retry': ({ id }, actor) => engine.retryNow(id, actor),
+    'settings:get': () => engine.getSettings(),
+    'settings:update': ({ settings }, actor) => engine.updateSettings(settings, actor),
+    'audit:list': ({ job, limit }) => ({ entries: engine.listAudit({ ...(job ? { job_id: job } : {}), ...(limit ? { limit } : {}) }) }),
+  };
+}
+
+/** Validates raw input against the contract, then runs the operation. */
+export async function invokeOperation<K extends OperationName>(handlers: OperationHandlers, name: K, rawInput: unknown, actor: Actor): Promise<OperationResults[K]> {
+  const input = parseOperationInput(name, rawInput);
+  return await handlers[name](input, actor);
+}
