@@ -37,8 +37,8 @@ export type ScheduleInput = z.infer<typeof ScheduleInputSchema>;
 
 const ParamsInput = z.record(z.string().max(64), z.union([z.string().max(10_000), z.number(), z.boolean()]));
 
-export const SettingsPatchSchema = z
-  .strictObject({
+/** Every setting with its bounds; the store validates stored and patched values with it. */
+export const SettingsSchema = z.strictObject({
     max_concurrent_runs: z.number().int().min(1).max(256),
     kill_grace_ms: z.number().int().min(0).max(3_600_000),
     log_cap_per_run: z.number().int().min(100).max(10_000_000),
@@ -48,8 +48,9 @@ export const SettingsPatchSchema = z
     worker_memory_mb: z.number().int().min(16).max(65_536),
     default_timeout_ms: z.number().int().min(1).max(30 * 86_400_000).nullable(),
     webhook_url: z.url({ protocol: /^https?$/ }).max(2_000).nullable(),
-  })
-  .partial();
+    api_port: z.number().int().min(0).max(65_535),
+  });
+export const SettingsPatchSchema = SettingsSchema.partial();
 
 export const OPERATIONS = {
   'health:get': { method: 'GET', path: '/api/health', input: z.strictObject({}) },
@@ -172,6 +173,11 @@ export interface StreamEvent<K extends EngineEventName = EngineEventName> {
   name: K;
   data: EngineEventMap[K];
 }
+
+/** Server-Sent Events of every engine event (not an operation: a stream). */
+export const EVENTS_PATH = '/api/events';
+/** Prometheus metrics. */
+export const METRICS_PATH = '/metrics';
 
 /**
  * Sent instead of the missed events when a client resumes from an id older

@@ -278,6 +278,8 @@ export interface Settings {
   default_timeout_ms: number | null;
   /** Global webhook for notifications (jobs may set their own). */
   webhook_url: string | null;
+  /** Port of the Local API on 127.0.0.1 (0 = any free port). */
+  api_port: number;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -290,6 +292,7 @@ export const DEFAULT_SETTINGS: Settings = {
   worker_memory_mb: 512,
   default_timeout_ms: null,
   webhook_url: null,
+  api_port: 4770,
 };
 
 export interface RunFilter {

@@ -1,39 +1,29 @@
-import { createEngine } from './engine/engine.js';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { defaultDataDir } from './host/data-dir.js';
-import type { RunRecord } from '../contract/model.js';
+import { runHostUntilSignal } from './host/host.js';
+import { chooseStartMode, startFacts } from './host/start-mode.js';
+import { packageRoot } from './engine/paths.js';
 
 /**
- * `npm start` until the headless host exists: runs the engine in the
- * foreground on the default jobs file and prints run events as they happen.
+ * `npm start`: launches the Electron tray app where the Electron runtime and a
+ * display exist; elsewhere (these machines, servers) says so in one line and
+ * runs the headless host: engine + Local API + dashboard in a browser.
  */
 async function main(): Promise<void> {
-  const dataDir = defaultDataDir();
-  const engine = await createEngine({ dataDir, consoleLog: 'warn' });
-  const describe = (run: RunRecord) =>
-    `run ${run.id} ${run.job_id} [${run.trigger}, attempt ${run.attempt}/${run.max_attempts}] ${run.state}` +
-    (run.error ? ` — ${run.error}` : '') +
-    (run.reason ? ` (${run.reason})` : '');
-  engine.events.on('run:state', (run) => console.log(`${new Date().toISOString()} ${describe(run)}`));
-  engine.events.on('run:progress', (p) => console.log(`${new Date().toISOString()} run ${p.run_id} ${p.job_id} ${p.progress ?? '-'}% ${p.step ?? ''}`));
-  engine.events.on('config:error', (s) => console.log(`jobs file has errors:\n${s.errors.map((e) => `  ${e.message}`).join('\n')}`));
-  engine.events.on('health:change', (h) => console.log(`health: ${h.overall}`));
-  console.log(`Jobtray engine running. Data: ${dataDir}. Jobs file: ${engine.jobsFile}. Ctrl+C stops.`);
-  for (const job of engine.listJobs()) {
-    console.log(`  ${job.id.padEnd(20)} ${job.health.padEnd(9)} next: ${job.next_fire_at ? new Date(job.next_fire_at).toISOString() : 'manual'}`);
+  const appEntry = path.join(packageRoot(), 'dist', 'electron', 'main.js');
+  const choice = chooseStartMode(startFacts(appEntry));
+  if (choice.mode === 'electron') {
+    const child = spawn(choice.binary, [appEntry], { stdio: 'inherit' });
+    child.on('exit', (code) => process.exit(code ?? 0));
+    return;
   }
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    console.log('stopping: running runs are stopped and recorded as interrupted…');
-    await engine.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
+  console.log(`Jobtray: ${choice.reason}; running the headless host instead (dashboard in your browser).`);
+  await runHostUntilSignal({ dataDir: defaultDataDir(), consoleLog: 'warn', print: (line) => console.log(line) });
+  process.exit(0);
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  console.error(`Jobtray could not start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

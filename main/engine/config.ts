@@ -235,7 +235,8 @@ function isTimeZone(timeZone: string): boolean {
   }
 }
 
-function isHttpUrl(text: string): boolean {
+/** An absolute http(s) URL with a host (webhooks). */
+export function isHttpUrl(text: string): boolean {
   try {
     const url = new URL(text);
     return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';

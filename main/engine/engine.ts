@@ -126,6 +126,7 @@ export class JobtrayEngine {
   private readonly active = new Map<number, ActiveRun>();
   private paused = false;
   private closing = false;
+  private closingDone: Promise<void> | null = null;
   private closed = false;
   private timer: NodeJS.Timeout | null = null;
   private timerDueAt: number | null = null;
@@ -185,11 +186,12 @@ export class JobtrayEngine {
    * (graceful, then forced after the grace period), records them as
    * `interrupted` (retried at next start when the job allows), and closes the store.
    */
-  async close(): Promise<void> {
-    if (this.closing) {
-      while (!this.closed) await new Promise((r) => setTimeout(r, 10));
-      return;
-    }
+  close(): Promise<void> {
+    this.closingDone ??= this.shutdown();
+    return this.closingDone;
+  }
+
+  private async shutdown(): Promise<void> {
     this.closing = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.retentionTimer) clearInterval(this.retentionTimer);

@@ -27,3 +27,14 @@ export function defaultWorkerPath(): string {
 export function defaultResourcesDir(): string {
   return path.join(packageRoot(), 'resources');
 }
+
+/** Jobtray's version, from its package.json. */
+export function appVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** The built dashboard served by the headless host, when it has been built. */
+export function defaultStaticDir(): string | null {
+  const dir = path.join(packageRoot(), 'dist', 'renderer');
+  return fs.existsSync(path.join(dir, 'index.html')) ? dir : null;
+}

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
+import { SettingsSchema } from '../../contract/api.js';
 import { JobtrayError } from '../../contract/errors.js';
 import {
   DEFAULT_SETTINGS,
@@ -290,21 +291,9 @@ function truncationMarker(cap: number): string {
 // ---------------------------------------------------------------------------
 // Settings validation
 
-const positiveInt = z.number().int().min(1);
-const nonNegativeInt = z.number().int().min(0);
 
 /** One schema per setting; typed against Settings so a new setting cannot be forgotten here. */
-export const SETTING_SCHEMAS: { [K in keyof Settings]: z.ZodType<Settings[K]> } = {
-  max_concurrent_runs: positiveInt,
-  kill_grace_ms: nonNegativeInt,
-  log_cap_per_run: positiveInt,
-  retention_max_age_days: nonNegativeInt,
-  retention_max_runs_per_job: nonNegativeInt,
-  overdue_grace_ms: nonNegativeInt,
-  worker_memory_mb: z.number().int().min(16),
-  default_timeout_ms: positiveInt.nullable(),
-  webhook_url: z.url({ protocol: /^https?$/ }).nullable(),
-};
+export const SETTING_SCHEMAS: { [K in keyof Settings]: z.ZodType<Settings[K]> } = SettingsSchema.shape;
 
 function isSettingKey(key: string): key is keyof Settings {
   return Object.hasOwn(SETTING_SCHEMAS, key);

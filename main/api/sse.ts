@@ -1,0 +1,190 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { STREAM_RESET_EVENT, describeZodIssues } from '../../contract/api.js';
+import { ENGINE_EVENT_NAMES, type EngineEventMap, type EngineEventName } from '../../contract/events.js';
+import { JobtrayError } from '../../contract/errors.js';
+import type { EngineEvents } from '../engine/events.js';
+import type { Logger } from '../engine/logger.js';
+import { API_HEADERS } from './respond.js';
+
+/** The Server-Sent Events endpoint of the Local API. */
+import { EVENTS_PATH } from '../../contract/api.js';
+export { EVENTS_PATH };
+
+export interface EventHubOptions {
+  /** Events kept for clients resuming with `Last-Event-ID` (default 10,000). */
+  bufferSize?: number;
+  /** Interval of the `: ping` comment that keeps proxies and idle timers from closing streams (default 15 s). */
+  pingMs?: number;
+  /** A client whose unsent data exceeds this is dropped; it can resume with `Last-Event-ID` (default 8 MB). */
+  maxBufferedBytes?: number;
+  logger?: Logger;
+}
+
+interface StoredEvent {
+  id: number;
+  name: EngineEventName;
+  /** The complete SSE message, serialized once for every client. */
+  message: string;
+}
+
+interface Client {
+  res: ServerResponse;
+  /** null = every event. */
+  names: ReadonlySet<string> | null;
+}
+
+const RETRY_MS = 2_000;
+
+const StreamQuerySchema = z.strictObject({
+  events: z.string().max(1_000).optional(),
+  last_event_id: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+});
+
+/**
+ * Numbers every engine event (per server, from 1), keeps the last ones in a
+ * ring buffer and writes them to the connected SSE clients.
+ *
+ * Invariant: event `id` is stored at `ring[id % capacity]`, and the ring holds
+ * exactly the ids `oldestHeld()..lastId`.
+ */
+export class EventHub {
+  private readonly ring: (StoredEvent | undefined)[];
+  private readonly capacity: number;
+  private readonly clients = new Set<Client>();
+  private lastId = 0;
+  private ping: NodeJS.Timeout | null = null;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    events: EngineEvents,
+    private readonly options: EventHubOptions = {},
+  ) {
+    this.capacity = Math.max(1, options.bufferSize ?? 10_000);
+    this.ring = new Array<StoredEvent | undefined>(this.capacity);
+    this.unsubscribe = events.onAny((name, payload) => this.publish(name, payload));
+  }
+
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  /**
+   * Starts a stream: `retry`, then the events missed since `Last-Event-ID`
+   * (header, or `?last_event_id=`) — or one `stream:reset` when they are no
+   * longer held — then live events until the client leaves.
+   */
+  attach(req: IncomingMessage, res: ServerResponse, query: Record<string, string>): void {
+    const { names, resumeFrom } = parseStreamRequest(req, query);
+    res.writeHead(200, {
+      ...API_HEADERS,
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      // Reverse proxies (nginx) must not buffer a stream.
+      'X-Accel-Buffering': 'no',
+    });
+    // A stream's connection is never reused: when it ends (close(), a dropped client) the socket goes too.
+    res.shouldKeepAlive = false;
+    req.socket.setNoDelay(true);
+    const client: Client = { res, names };
+    this.clients.add(client);
+    res.on('close', () => this.detach(client));
+    this.write(client, `retry: ${RETRY_MS}\n\n`);
+    if (resumeFrom !== null) this.replay(client, resumeFrom);
+    this.startPing();
+  }
+
+  /** Ends every stream and stops listening to the engine. */
+  close(): void {
+    this.unsubscribe();
+    const clients = [...this.clients];
+    this.clients.clear();
+    for (const client of clients) client.res.end();
+    this.stopPing();
+  }
+
+  private publish<K extends EngineEventName>(name: K, payload: EngineEventMap[K]): void {
+    let data: string;
+    try {
+      data = JSON.stringify(payload);
+    } catch (error) {
+      this.options.logger?.error(`local API: event ${name} cannot be serialized; not streamed`, error);
+      return;
+    }
+    const id = ++this.lastId;
+    const stored: StoredEvent = { id, name, message: `id: ${id}\nevent: ${name}\ndata: ${data}\n\n` };
+    this.ring[id % this.capacity] = stored;
+    for (const client of this.clients) {
+      if (wants(client, name)) this.write(client, stored.message);
+    }
+  }
+
+  private oldestHeld(): number {
+    return Math.max(1, this.lastId - this.capacity + 1);
+  }
+
+  /**
+   * Sends what came after `after`. An id this server never issued (the host
+   * restarted) or one whose successors were dropped from the ring means the
+   * client missed something: it gets `stream:reset` and reloads its state.
+   */
+  private replay(client: Client, after: number): void {
+    if (after > this.lastId || after + 1 < this.oldestHeld()) {
+      const reason = after > this.lastId ? 'unknown event id (the server restarted)' : 'events after this id are no longer held';
+      this.write(client, `id: ${this.lastId}\nevent: ${STREAM_RESET_EVENT}\ndata: ${JSON.stringify({ reason, last_event_id: after, oldest_id: this.oldestHeld() })}\n\n`);
+      return;
+    }
+    for (let id = after + 1; id <= this.lastId; id++) {
+      const stored = this.ring[id % this.capacity];
+      if (stored && wants(client, stored.name)) this.write(client, stored.message);
+    }
+  }
+
+  /** Writes, or drops a client too slow to keep up (it resumes from its Last-Event-ID). */
+  private write(client: Client, text: string): void {
+    if (client.res.destroyed) return;
+    client.res.write(text);
+    if (client.res.writableLength > (this.options.maxBufferedBytes ?? 8 * 1024 * 1024)) {
+      this.options.logger?.warn(`local API: an event stream client fell more than ${client.res.writableLength} bytes behind; dropped (it can resume with Last-Event-ID)`);
+      client.res.destroy();
+      this.detach(client);
+    }
+  }
+
+  private detach(client: Client): void {
+    this.clients.delete(client);
+    if (this.clients.size === 0) this.stopPing();
+  }
+
+  private startPing(): void {
+    if (this.ping) return;
+    this.ping = setInterval(() => {
+      for (const client of this.clients) this.write(client, ': ping\n\n');
+    }, this.options.pingMs ?? 15_000);
+    // The ping never keeps the process alive on its own.
+    this.ping.unref();
+  }
+
+  private stopPing(): void {
+    if (this.ping) clearInterval(this.ping);
+    this.ping = null;
+  }
+}
+
+function wants(client: Client, name: string): boolean {
+  return client.names === null || client.names.has(name);
+}
+
+/** `?events=a,b` (names checked against the contract) and the resume point (header wins over `?last_event_id=`). */
+function parseStreamRequest(req: IncomingMessage, query: Record<string, string>): { names: ReadonlySet<string> | null; resumeFrom: number | null } {
+  const header = req.headers['last-event-id'];
+  const parsed = StreamQuerySchema.safeParse(header === undefined || header === '' ? query : { ...query, last_event_id: header });
+  if (!parsed.success) throw new JobtrayError('invalid_input', `${EVENTS_PATH}: ${describeZodIssues(parsed.error.issues)}`);
+  const { events, last_event_id } = parsed.data;
+  let names: Set<string> | null = null;
+  if (events !== undefined) {
+    names = new Set(events.split(',').map((n) => n.trim()).filter((n) => n.length > 0));
+    const unknown = [...names].filter((n) => !(ENGINE_EVENT_NAMES as readonly string[]).includes(n));
+    if (unknown.length > 0) throw new JobtrayError('invalid_input', `${EVENTS_PATH}: unknown event name(s) ${unknown.map((n) => `"${n.slice(0, 50)}"`).join(', ')}; known: ${ENGINE_EVENT_NAMES.join(', ')}`);
+  }
+  return { names, resumeFrom: last_event_id ?? null };
+}

@@ -1,0 +1,115 @@
+import path from 'node:path';
+import type { Settings } from '../../contract/model.js';
+import { createEngine, type Engine } from '../engine/engine.js';
+import { createLogger } from '../engine/logger.js';
+import { appVersion, defaultStaticDir } from '../engine/paths.js';
+import { startWebhooks } from '../engine/webhooks.js';
+import { startApiServer } from '../api/server.js';
+import { acquireLock } from './lock.js';
+import { loadOrCreateToken } from './token.js';
+import { readDiscovery, removeDiscovery, writeDiscovery } from './discovery.js';
+
+export interface HostOptions {
+  dataDir: string;
+  /** Defaults to `<dataDir>/jobs.yaml` (created with demo jobs on first start). */
+  jobsFile?: string;
+  /** Local API port; default the `api_port` setting; 0 picks a free one. */
+  port?: number;
+  /** Built dashboard to serve at `/` (default: dist/renderer when built). */
+  staticDir?: string | null;
+  consoleLog?: 'debug' | 'info' | 'warn' | 'error' | false;
+  watch?: boolean;
+  /** Settings over the stored ones for this run (tests). */
+  settings?: Partial<Settings>;
+}
+
+export interface Host {
+  engine: Engine;
+  /** The Local API's base URL. */
+  url: string;
+  /** Opens the dashboard logged in: the token travels in the fragment, which browsers never send to a server. */
+  loginUrl: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The headless host: the engine, the Local API (and the dashboard it serves)
+ * and webhook notifications in one plain Node process, for servers without a
+ * display and machines where Electron cannot run. One host per data dir.
+ */
+export async function startHost(options: HostOptions): Promise<Host> {
+  const dataDir = path.resolve(options.dataDir);
+  const lock = acquireLock(dataDir, () => {
+    const running = readDiscovery(dataDir);
+    return running ? `Local API at ${running.url}` : '';
+  });
+  const undo: (() => Promise<void> | void)[] = [() => lock.release()];
+  const unwind = async () => {
+    for (const step of undo.reverse()) await step();
+  };
+  try {
+    const logger = createLogger({ dir: path.join(dataDir, 'logs'), console: options.consoleLog ?? false });
+    const engine = await createEngine({
+      dataDir,
+      ...(options.jobsFile ? { jobsFile: options.jobsFile } : {}),
+      ...(options.settings ? { settings: options.settings } : {}),
+      ...(options.watch !== undefined ? { watch: options.watch } : {}),
+      logger,
+    });
+    undo.push(() => engine.close());
+    const webhooks = startWebhooks({ engine, logger });
+    undo.push(() => webhooks.close());
+    const token = loadOrCreateToken(dataDir);
+    const port = options.port ?? engine.getSettings().api_port;
+    const server = await startApiServer({
+      engine,
+      token,
+      port,
+      staticDir: options.staticDir === undefined ? defaultStaticDir() : options.staticDir,
+      logger,
+    });
+    undo.push(() => server.close());
+    writeDiscovery(dataDir, { url: server.url, token, pid: process.pid, version: appVersion(), started_at: Date.now() });
+    undo.push(() => removeDiscovery(dataDir));
+    logger.info(`Local API listening on ${server.url}`);
+    let closing: Promise<void> | null = null;
+    return {
+      engine,
+      url: server.url,
+      loginUrl: `${server.url}/#token=${encodeURIComponent(token)}`,
+      dataDir,
+      close: () => (closing ??= unwind()),
+    };
+  } catch (error) {
+    await unwind();
+    throw error;
+  }
+}
+
+/**
+ * `jobtray serve`: runs the host until SIGINT/SIGTERM, then shuts down
+ * cleanly — running runs stopped through the engine's kill path, the database
+ * closed, the discovery file and lock removed.
+ */
+export async function runHostUntilSignal(options: HostOptions & { print: (line: string) => void }): Promise<void> {
+  const host = await startHost(options);
+  options.print(`Jobtray is running (data: ${host.dataDir}).`);
+  options.print(`Local API: ${host.url}`);
+  options.print(`Dashboard: ${host.loginUrl}`);
+  options.print('Press Ctrl+C to stop.');
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) return;
+      stopping = true;
+      options.print(`${signal}: stopping (running runs are stopped and recorded as interrupted)…`);
+      void host.close().then(resolve, (error: unknown) => {
+        options.print(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+        resolve();
+      });
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
