@@ -28,7 +28,7 @@ export function chooseStartMode(facts: StartFacts): StartMode {
 
 /** Reads the facts from this machine. */
 export function startFacts(appEntry: string): StartFacts {
-  let electronBinary: string | null = null;
+  let electronBinary: string | null;
   try {
     // The `electron` package exports the binary's path; it throws when the binary was never downloaded.
     const exported: unknown = createRequire(import.meta.url)('electron');
