@@ -174,6 +174,9 @@ export interface StreamEvent<K extends EngineEventName = EngineEventName> {
   data: EngineEventMap[K];
 }
 
+/** Request header a client sets to be audited as itself (`cli`, `ui`); anything else is audited as `api`. */
+export const ACTOR_HEADER = 'x-jobtray-actor';
+
 /** Server-Sent Events of every engine event (not an operation: a stream). */
 export const EVENTS_PATH = '/api/events';
 /** Prometheus metrics. */

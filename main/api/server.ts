@@ -1,6 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { OperationResults } from '../../contract/api.js';
+import { ACTOR_HEADER, type OperationResults } from '../../contract/api.js';
+import type { Actor } from '../../contract/model.js';
 import { JobtrayError } from '../../contract/errors.js';
 import type { Engine } from '../engine/engine.js';
 import type { Logger } from '../engine/logger.js';
@@ -197,6 +198,15 @@ async function serveMetrics(ctx: Context, res: ServerResponse, search: string): 
   res.end(text);
 }
 
+/**
+ * Who is asking, for the audit trail: the CLI and the dashboard say so with
+ * `X-Jobtray-Actor`; anything else is `api`. Only client actors are accepted.
+ */
+function requestActor(req: IncomingMessage): Actor {
+  const claimed = req.headers[ACTOR_HEADER];
+  return claimed === 'cli' || claimed === 'ui' ? claimed : 'api';
+}
+
 async function runOperation(ctx: Context, req: IncomingMessage, res: ServerResponse, rawPath: string, search: string): Promise<void> {
   const method = req.method ?? 'GET';
   const match = matchRoute(method, splitPath(rawPath));
@@ -204,10 +214,11 @@ async function runOperation(ctx: Context, req: IncomingMessage, res: ServerRespo
   if (match.kind === 'wrong_method') throw wrongMethod(method, match.allow);
   const input = await operationInput(req, match, search, ctx.maxBodyBytes);
   const { name } = match;
+  const actor = requestActor(req);
   if (name === 'runs:artifact') {
-    return sendArtifact(res, await invokeOperation(ctx.operations, name, input, 'api'));
+    return sendArtifact(res, await invokeOperation(ctx.operations, name, input, actor));
   }
-  const result = await invokeOperation(ctx.operations, name, input, 'api');
+  const result = await invokeOperation(ctx.operations, name, input, actor);
   // A trigger's answer points at the run it created (or found, for a repeated Idempotency-Key).
   const headers: Record<string, string> = name === 'jobs:trigger' ? { Location: pathFor('runs:get', { id: (result as OperationResults['jobs:trigger']).run_id }) } : {};
   sendJson(res, successStatus(name), result, headers);

@@ -926,6 +926,8 @@ export class JobtrayEngine {
   }
 
   private onTimer(): void {
+    // Also called directly (start, resume): the armed timer must not outlive it.
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.timerDueAt = null;
     if (this.closing) return;

@@ -29,6 +29,8 @@ export interface Host {
   url: string;
   /** Opens the dashboard logged in: the token travels in the fragment, which browsers never send to a server. */
   loginUrl: string;
+  /** A built dashboard is served at `/`. */
+  hasDashboard: boolean;
   dataDir: string;
   close(): Promise<void>;
 }
@@ -62,13 +64,8 @@ export async function startHost(options: HostOptions): Promise<Host> {
     undo.push(() => webhooks.close());
     const token = loadOrCreateToken(dataDir);
     const port = options.port ?? engine.getSettings().api_port;
-    const server = await startApiServer({
-      engine,
-      token,
-      port,
-      staticDir: options.staticDir === undefined ? defaultStaticDir() : options.staticDir,
-      logger,
-    });
+    const staticDir = options.staticDir === undefined ? defaultStaticDir() : options.staticDir;
+    const server = await startApiServer({ engine, token, port, staticDir, logger });
     undo.push(() => server.close());
     writeDiscovery(dataDir, { url: server.url, token, pid: process.pid, version: appVersion(), started_at: Date.now() });
     undo.push(() => removeDiscovery(dataDir));
@@ -78,6 +75,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       engine,
       url: server.url,
       loginUrl: `${server.url}/#token=${encodeURIComponent(token)}`,
+      hasDashboard: staticDir !== null,
       dataDir,
       close: () => (closing ??= unwind()),
     };
@@ -96,7 +94,7 @@ export async function runHostUntilSignal(options: HostOptions & { print: (line: 
   const host = await startHost(options);
   options.print(`Jobtray is running (data: ${host.dataDir}).`);
   options.print(`Local API: ${host.url}`);
-  options.print(`Dashboard: ${host.loginUrl}`);
+  options.print(host.hasDashboard ? `Dashboard: ${host.loginUrl}` : `Dashboard: not built; use the CLI (npx jobtray status) or the API (token in ${path.join(host.dataDir, 'api-token')}).`);
   options.print('Press Ctrl+C to stop.');
   await new Promise<void>((resolve) => {
     let stopping = false;
