@@ -167,9 +167,12 @@ async function runCommand(ctx: Ctx, job: string, options: { param: string[]; wai
     ctx.say(`Run ${runId} of ${job} is ${run.state}. Follow it with: jobtray logs ${runId} --follow`);
     return EXIT.ok;
   }
-  ctx.say(`Run ${runId} of ${job} is ${run.state}; waiting for it to end (Ctrl+C stops waiting, not the run).`);
   const view = ctx.json ? null : new ProgressView(ctx.io.stdout);
-  const final = await untilInterrupted((signal) => waitForRunChain(ctx.client, runId, view, signal));
+  // The Ctrl+C handler is in place before the line that tells the user about it.
+  const final = await untilInterrupted((signal) => {
+    ctx.say(`Run ${runId} of ${job} is ${run.state}; waiting for it to end (Ctrl+C stops waiting, not the run).`);
+    return waitForRunChain(ctx.client, runId, view, signal);
+  });
   if (!final) return stoppedWaiting(ctx, runId);
   ctx.emitJson({ run_id: runId, run: final });
   ctx.say(describeOutcome(final));

@@ -92,11 +92,8 @@ export async function startHost(options: HostOptions): Promise<Host> {
  */
 export async function runHostUntilSignal(options: HostOptions & { print: (line: string) => void }): Promise<void> {
   const host = await startHost(options);
-  options.print(`Jobtray is running (data: ${host.dataDir}).`);
-  options.print(`Local API: ${host.url}`);
-  options.print(host.hasDashboard ? `Dashboard: ${host.loginUrl}` : `Dashboard: not built; use the CLI (npx jobtray status) or the API (token in ${path.join(host.dataDir, 'api-token')}).`);
-  options.print('Press Ctrl+C to stop.');
-  await new Promise<void>((resolve) => {
+  // The handlers are in place before the lines that say Ctrl+C stops it.
+  const stopped = new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {
       if (stopping) return;
@@ -110,4 +107,9 @@ export async function runHostUntilSignal(options: HostOptions & { print: (line: 
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  options.print(`Jobtray is running (data: ${host.dataDir}).`);
+  options.print(`Local API: ${host.url}`);
+  options.print(host.hasDashboard ? `Dashboard: ${host.loginUrl}` : `Dashboard: not built; use the CLI (npx jobtray status) or the API (token in ${path.join(host.dataDir, 'api-token')}).`);
+  options.print('Press Ctrl+C to stop.');
+  await stopped;
 }
