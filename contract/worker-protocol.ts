@@ -43,4 +43,7 @@ export type WorkerOutcome =
       signal: string | null;
     };
 
-export type EngineToWorker = { type: 'cancel'; reason: 'timeout' | 'cancel' | 'shutdown' };
+export type EngineToWorker =
+  | { type: 'cancel'; reason: 'timeout' | 'cancel' | 'shutdown' }
+  /** To a pre-started (warm) worker: the attempt it runs. Cold workers get it as `workerData.run`. */
+  | { type: 'start'; run: WorkerRunSpec };

@@ -23,7 +23,7 @@ export function isFatalError(error: unknown): boolean {
   return candidate.name === 'FatalError' || candidate.fatal === true;
 }
 
-export type CancelReason = EngineToWorker['reason'];
+export type CancelReason = Extract<EngineToWorker, { type: 'cancel' }>['reason'];
 
 /** The reason `ctx.signal` is aborted with when the engine cancels the run. */
 export class RunAbortedError extends Error {

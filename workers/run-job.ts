@@ -366,8 +366,7 @@ async function runJob(spec: WorkerRunSpec, outbox: Outbox, signal: AbortSignal):
   return runCommand(spec, spec.argv, outbox, signal);
 }
 
-function main(port: MessagePort): void {
-  const spec = readSpec(workerData);
+function main(port: MessagePort, spec: WorkerRunSpec): void {
   const outbox = new Outbox(port);
   const controller = new AbortController();
   let finished = false;
@@ -402,4 +401,13 @@ function main(port: MessagePort): void {
 }
 
 if (!parentPort) throw new Error('workers/run-job.js must run as a worker thread (the engine starts it through Bree)');
-main(parentPort);
+const port = parentPort;
+if ((workerData as { run?: unknown } | null)?.run) {
+  main(port, readSpec(workerData));
+} else {
+  // A warm worker: started ahead of time with its modules loaded, it waits for the attempt to run.
+  port.once('message', (message: EngineToWorker) => {
+    if (message?.type !== 'start') throw new JobtrayError('internal', `a warm run-job worker expected a start message, got ${JSON.stringify(message)?.slice(0, 100)}`);
+    main(port, readSpec(message));
+  });
+}

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import readline from 'node:readline';
 import type { Readable } from 'node:stream';
-import type { Worker } from 'node:worker_threads';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { EngineToWorker, WorkerOutcome, WorkerRunSpec, WorkerToEngine } from '../../contract/worker-protocol.js';
 
 // Bree 9 is CommonJS.
@@ -20,7 +20,12 @@ interface BreeInstance {
   remove(name: string): Promise<void>;
   stop(): Promise<void>;
 }
-type BreeConstructor = new (config: Record<string, unknown>) => BreeInstance;
+type BreeConstructor = new (config: Record<string, unknown>) => BreeInstance & {
+  createWorker(filename: string, options: WorkerOptions): Worker;
+};
+
+/** A warm worker is kept this long after the last attempt started; an idle engine holds none. */
+const WARM_WORKER_IDLE_MS = 5 * 60_000;
 
 /** How long a worker may live on after posting its result. */
 const RESULT_EXIT_GRACE_MS = 1_000;
@@ -36,7 +41,7 @@ export interface AttemptExit {
 export interface AttemptHandle {
   readonly runId: number;
   /** Asks the worker to stop gracefully (AbortSignal / SIGTERM to the process group). */
-  cancel(reason: EngineToWorker['reason']): void;
+  cancel(reason: Extract<EngineToWorker, { type: 'cancel' }>['reason']): void;
   /** Forced stop: terminates the worker thread. */
   terminate(): Promise<void>;
   /** Settles once the worker thread has exited. */
@@ -52,6 +57,70 @@ export interface AttemptCallbacks {
 export interface RunnerOptions {
   /** Absolute path of the compiled worker entry (dist/workers/run-job.js). */
   workerPath: string;
+  /** Keep one worker started ahead of time while runs happen (default true). */
+  warmWorker?: boolean;
+}
+
+/**
+ * One worker thread started ahead of time, its modules loaded, waiting for an
+ * attempt (the `start` message). Starting a thread is most of a run's start-up
+ * cost; while an engine is busy, the next run skips it. Each attempt still gets
+ * a thread of its own: a warm worker is used once.
+ */
+class WarmWorker {
+  private spare: { worker: Worker; memoryMb: number } | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(private readonly workerPath: string) {}
+
+  /** The spare, handed its attempt, or null when there is none fitting these options. */
+  take(filename: string, options: WorkerOptions): Worker | null {
+    const spare = this.spare;
+    this.spare = null;
+    const memoryMb = options.resourceLimits?.maxOldGenerationSizeMb;
+    const run = (options.workerData as { run?: WorkerRunSpec } | undefined)?.run;
+    if (!spare || !run || filename !== this.workerPath || spare.memoryMb !== memoryMb) {
+      if (spare) void spare.worker.terminate();
+      return null;
+    }
+    spare.worker.removeAllListeners('exit');
+    const message: EngineToWorker = { type: 'start', run };
+    spare.worker.postMessage(message);
+    return spare.worker;
+  }
+
+  /** Starts the next spare (after the current attempt got going) and keeps it until the engine is idle. */
+  refill(memoryMb: number): void {
+    if (this.closed) return;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.drop(), WARM_WORKER_IDLE_MS);
+    this.idleTimer.unref();
+    setImmediate(() => {
+      if (this.closed || this.spare) return;
+      const worker = new Worker(this.workerPath, { resourceLimits: { maxOldGenerationSizeMb: memoryMb }, stdout: true, stderr: true });
+      const spare = { worker, memoryMb };
+      // A spare that dies while waiting is simply not used.
+      worker.once('exit', () => {
+        if (this.spare === spare) this.spare = null;
+      });
+      worker.on('error', () => {});
+      this.spare = spare;
+    });
+  }
+
+  drop(): void {
+    if (this.spare) void this.spare.worker.terminate();
+    this.spare = null;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    const spare = this.spare;
+    this.spare = null;
+    if (spare) await spare.worker.terminate();
+  }
 }
 
 /**
@@ -63,9 +132,18 @@ export interface RunnerOptions {
 export class Runner {
   private readonly bree: BreeInstance;
   private readonly handles = new Map<number, AttemptHandle>();
+  private readonly warm: WarmWorker | null;
 
   constructor(private readonly options: RunnerOptions) {
-    this.bree = new Bree({
+    const warm = options.warmWorker === false ? null : new WarmWorker(options.workerPath);
+    this.warm = warm;
+    // Bree creates every worker through createWorker: there a warm one is handed out when it fits.
+    class WarmBree extends Bree {
+      override createWorker(filename: string, workerOptions: WorkerOptions): Worker {
+        return warm?.take(filename, workerOptions) ?? super.createWorker(filename, workerOptions);
+      }
+    }
+    this.bree = new WarmBree({
       root: false,
       jobs: [],
       logger: false,
@@ -94,6 +172,7 @@ export class Runner {
       },
     });
     await this.bree.run(name);
+    this.warm?.refill(memoryMb);
     const worker = this.bree.workers.get(name);
     if (!worker) {
       await this.bree.remove(name).catch(() => {});
@@ -148,6 +227,7 @@ export class Runner {
 
   /** Terminates every worker still running (the engine has already tried the graceful path). */
   async close(): Promise<void> {
+    await this.warm?.close();
     const pending = [...this.handles.values()];
     await Promise.all(pending.map((h) => h.terminate()));
     await Promise.all(pending.map((h) => h.exited));

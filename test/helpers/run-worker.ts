@@ -12,7 +12,7 @@ export interface RunWorkerOptions {
   resourceLimits?: ResourceLimits;
   /** Sends `{type:'cancel', reason}` once, after the first message for which this returns true. */
   cancelWhen?: (message: WorkerToEngine) => boolean;
-  cancelReason?: EngineToWorker['reason'];
+  cancelReason?: Extract<EngineToWorker, { type: 'cancel' }>['reason'];
   /** The worker is terminated (and the promise rejects) when it has not exited by then. */
   timeoutMs?: number;
 }
