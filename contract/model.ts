@@ -257,7 +257,26 @@ export interface JobView {
   last_fire_at: number | null;
   /** Errors of this job's entry in the jobs file; non-empty means health `invalid`. */
   config_errors: ConfigError[];
+  /** Outcomes of the runs created in the last 24 hours. */
+  stats_24h: JobStats;
 }
+
+/**
+ * A job's run outcomes over a time window. Only runs with an outcome count:
+ * skipped runs (overlap, disabled) never executed, and queued, running or
+ * retry-waiting runs have no outcome yet.
+ */
+export interface JobStats {
+  /** Runs that ended: succeeded, failed, timed out, interrupted or cancelled. */
+  runs: number;
+  succeeded: number;
+  /** Failed, timed out or interrupted (FAILED_STATES); cancelled runs count in `runs` only. */
+  failed: number;
+  /** Mean duration of the counted runs that have one; null when none has. */
+  avg_duration_ms: number | null;
+}
+
+export const EMPTY_JOB_STATS: Readonly<JobStats> = Object.freeze({ runs: 0, succeeded: 0, failed: 0, avg_duration_ms: null });
 
 export interface Settings {
   /** Runs executing at once across all jobs; more wait as `queued`. */

@@ -20,6 +20,13 @@ export interface WorkerRunSpec {
   cwd: string;
   /** Complete environment for the child process (command jobs). */
   env: Record<string, string>;
+  /**
+   * Log flow control: at most this many log lines posted and not yet
+   * acknowledged by `logs_written`; beyond it the worker holds lines back and
+   * stops reading a command's output until the engine catches up. Absent: no
+   * limit (nothing will acknowledge).
+   */
+  log_window?: number;
 }
 
 export type WorkerToEngine =
@@ -45,5 +52,7 @@ export type WorkerOutcome =
 
 export type EngineToWorker =
   | { type: 'cancel'; reason: 'timeout' | 'cancel' | 'shutdown' }
+  /** The engine has stored this many more of the log lines the worker posted (see WorkerRunSpec.log_window). */
+  | { type: 'logs_written'; lines: number }
   /** To a pre-started (warm) worker: the attempt it runs. Cold workers get it as `workerData.run`. */
   | { type: 'start'; run: WorkerRunSpec };

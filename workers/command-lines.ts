@@ -91,11 +91,10 @@ export class LineSplitter {
 
   push(chunk: Buffer): void {
     let data = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
-    let newline = data.indexOf(NEWLINE);
-    while (newline !== -1) {
-      this.emitLine(data.subarray(0, newline));
-      data = data.subarray(newline + 1);
-      newline = data.indexOf(NEWLINE);
+    const lastNewline = data.lastIndexOf(NEWLINE);
+    if (lastNewline !== -1) {
+      this.emitLines(data.subarray(0, lastNewline));
+      data = data.subarray(lastNewline + 1);
     }
     while (data.length > MAX_LINE_BYTES) {
       const cut = characterBoundary(data, MAX_LINE_BYTES);
@@ -109,6 +108,31 @@ export class LineSplitter {
   end(): void {
     if (this.pending.length > 0) this.emitLine(this.pending);
     this.pending = Buffer.alloc(0);
+  }
+
+  /**
+   * Emits the complete lines in `bytes` (joined by newlines, no final one).
+   * They are decoded in one go (a newline is never inside a UTF-8 sequence,
+   * so this decodes as line by line would); only a block that may hold an
+   * over-long line goes line by line, to split it at the byte limit. A
+   * decoded line of n UTF-16 units came from at most 3n bytes.
+   */
+  private emitLines(bytes: Buffer): void {
+    const lines = this.decoder.decode(bytes).split('\n');
+    if (bytes.length > MAX_LINE_BYTES && lines.some((line) => line.length * 3 > MAX_LINE_BYTES)) {
+      this.emitLinesOneByOne(bytes);
+      return;
+    }
+    for (const line of lines) this.onLine(line.endsWith('\r') ? line.slice(0, -1) : line);
+  }
+
+  private emitLinesOneByOne(bytes: Buffer): void {
+    let start = 0;
+    for (let newline = bytes.indexOf(NEWLINE); newline !== -1; newline = bytes.indexOf(NEWLINE, start)) {
+      this.emitLine(bytes.subarray(start, newline));
+      start = newline + 1;
+    }
+    this.emitLine(bytes.subarray(start));
   }
 
   private emitLine(bytes: Buffer): void {

@@ -45,6 +45,11 @@ type Failure = Extract<WorkerOutcome, { ok: false }>;
  * throttles progress (one message per PROGRESS_MIN_INTERVAL_MS, the latest
  * value wins). Any other message is posted after the buffered log lines, so
  * the engine sees lines and events in the order they happened.
+ *
+ * Flow control (WorkerRunSpec.log_window): at most `window` lines are posted
+ * and not yet acknowledged; further lines wait here (a command's output
+ * readers pause meanwhile, see `congested`). Messages other than log lines
+ * and the final flush post the held lines regardless, to keep the order.
  */
 class Outbox {
   private lines: LogEntry[] = [];
@@ -52,8 +57,33 @@ class Outbox {
   private pendingProgress: { percent: number | null; step: string | null } | null = null;
   private progressTimer: NodeJS.Timeout | null = null;
   private lastProgressAt = -Infinity;
+  private unacknowledged = 0;
+  private openListeners: (() => void)[] = [];
 
-  constructor(private readonly port: MessagePort) {}
+  constructor(
+    private readonly port: MessagePort,
+    private readonly window = Infinity,
+  ) {}
+
+  /** True while the engine is a whole window behind: readers of job output should pause until `onceOpen`. */
+  get congested(): boolean {
+    return this.unacknowledged >= this.window;
+  }
+
+  /** Calls `listener` once the window has room again. */
+  onceOpen(listener: () => void): void {
+    this.openListeners.push(listener);
+  }
+
+  /** The engine stored `lines` more of the posted lines. */
+  acknowledge(lines: number): void {
+    this.unacknowledged = Math.max(0, this.unacknowledged - lines);
+    this.flushLogs();
+    if (this.congested) return;
+    const listeners = this.openListeners;
+    this.openListeners = [];
+    for (const listener of listeners) listener();
+  }
 
   log(stream: LogStream, level: LogLevel, message: string): void {
     this.lines.push({ ts: Date.now(), stream, level, message });
@@ -76,23 +106,26 @@ class Outbox {
   }
 
   send(message: WorkerToEngine): void {
-    this.flushLogs();
+    this.flushLogs(true);
     this.port.postMessage(message);
   }
 
   /** Posts everything still buffered (before the result). */
   flush(): void {
-    this.flushLogs();
+    this.flushLogs(true);
     this.flushProgress();
   }
 
-  private flushLogs(): void {
+  /** Posts buffered lines in batches of at most LOG_BATCH_MAX: while the window has room, or all of them when `force`. */
+  private flushLogs(force = false): void {
     if (this.logTimer) clearTimeout(this.logTimer);
     this.logTimer = null;
-    if (this.lines.length === 0) return;
-    const lines = this.lines;
-    this.lines = [];
-    this.port.postMessage({ type: 'log', lines } satisfies WorkerToEngine);
+    while (this.lines.length > 0 && (force || !this.congested)) {
+      const lines = this.lines.length <= LOG_BATCH_MAX ? this.lines : this.lines.splice(0, LOG_BATCH_MAX);
+      if (lines === this.lines) this.lines = [];
+      this.unacknowledged += lines.length;
+      this.port.postMessage({ type: 'log', lines } satisfies WorkerToEngine);
+    }
   }
 
   private flushProgress(): void {
@@ -320,19 +353,31 @@ function runCommand(spec: WorkerRunSpec, argv: string[], outbox: Outbox, signal:
 
     const splitters = (['stdout', 'stderr'] as const).map((stream) => {
       const splitter = new LineSplitter((line) => handleOutputLine(line, stream, spec, outbox));
-      child[stream].on('data', (chunk: Buffer) => splitter.push(chunk));
+      const output = child[stream];
+      output.on('data', (chunk: Buffer) => {
+        splitter.push(chunk);
+        // Backpressure: while the engine is behind, the pipe fills and the
+        // job waits on its writes, instead of lines piling up in memory.
+        if (outbox.congested) {
+          output.pause();
+          outbox.onceOpen(() => output.resume());
+        }
+      });
       return splitter;
     });
     // A background process of the job may hold the pipes open after the job
     // exited; stop reading after a grace period rather than hang the run.
+    // Time spent waiting for the engine (congested) does not count.
     let drainTimer: NodeJS.Timeout | undefined;
-    child.once('exit', () => {
+    const stopReadingAfterGrace = () => {
       drainTimer = setTimeout(() => {
+        if (outbox.congested) return stopReadingAfterGrace();
         outbox.log('system', 'warn', `"${command}" exited but a background process still holds its output open; stopped reading output`);
         child.stdout.destroy();
         child.stderr.destroy();
       }, OUTPUT_DRAIN_GRACE_MS);
-    });
+    };
+    child.once('exit', stopReadingAfterGrace);
     // 'close' comes after the exit AND the end of both pipes, so no line is lost.
     child.once('close', (code, exitSignal) => {
       clearTimeout(drainTimer);
@@ -367,11 +412,12 @@ async function runJob(spec: WorkerRunSpec, outbox: Outbox, signal: AbortSignal):
 }
 
 function main(port: MessagePort, spec: WorkerRunSpec): void {
-  const outbox = new Outbox(port);
+  const outbox = new Outbox(port, spec.log_window ?? Infinity);
   const controller = new AbortController();
   let finished = false;
 
   const onMessage = (message: EngineToWorker) => {
+    if (message?.type === 'logs_written') outbox.acknowledge(message.lines);
     if (message?.type === 'cancel' && !controller.signal.aborted) {
       controller.abort(new RunAbortedError(message.reason, spec.run_id, spec.job_id));
     }

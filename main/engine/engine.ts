@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
-import type { ConfigError, ConfigStatus, HealthSnapshot, JobDefinition, JobHealth, JobView, LogPage, LogQuery, RunFilter, RunPage, RunRecord, Settings, Actor, ArtifactRecord, AuditEntry, ParamValues, RunTrigger } from '../../contract/model.js';
-import { DEFAULT_SETTINGS, FAILED_STATES, PRIORITY_RANK, isTerminal } from '../../contract/model.js';
+import type { ConfigError, ConfigStatus, HealthSnapshot, JobDefinition, JobHealth, JobStats, JobView, LogPage, LogQuery, RunFilter, RunPage, RunRecord, Settings, Actor, ArtifactRecord, AuditEntry, ParamValues, RunTrigger } from '../../contract/model.js';
+import { DEFAULT_SETTINGS, EMPTY_JOB_STATS, FAILED_STATES, PRIORITY_RANK, isTerminal } from '../../contract/model.js';
 import { JobtrayError, coerceError } from '../../contract/errors.js';
 import type { WorkerRunSpec, WorkerToEngine } from '../../contract/worker-protocol.js';
 import { ensureJobsFile, loadJobsFile, parseSchedule, type LoadResult } from './config.js';
@@ -21,6 +21,7 @@ import { removeArtifactFiles, storeArtifact, isSafeArtifactName } from './artifa
 import { defaultResourcesDir, defaultWorkerPath } from './paths.js';
 import { RUN_KEY_ENV, killRunProcesses, runKey } from './run-processes.js';
 import { randomUUID } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 
 export interface EngineOptions {
   /** Where the database, logs, artifacts and (by default) the jobs file live. */
@@ -53,9 +54,24 @@ const ON_TIME_TOLERANCE_MS = 30_000;
 const MAX_TIMER_MS = 60_000;
 /** Log lines are written in batches: at most this long after the first pending line... */
 const LOG_FLUSH_MS = 25;
-/** ...or as soon as this many are pending. */
-const LOG_FLUSH_LINES = 2_000;
+/** ...or on the next turn of the event loop once this many are pending. One transaction writes at most this many. */
+const LOG_FLUSH_LINES = 1_000;
+/**
+ * A worker posts at most this many log lines ahead of the store
+ * (WorkerRunSpec.log_window). Node delivers a worker's queued messages in one
+ * go, so this bounds how long the event loop spends receiving, and a job
+ * that prints faster than the store writes waits instead of filling memory.
+ */
+const LOG_WINDOW_LINES = 8 * LOG_FLUSH_LINES;
 const IDEMPOTENCY_WINDOW_MS = 24 * 3_600_000;
+/** The window of JobView.stats_24h. */
+const STATS_WINDOW_MS = 24 * 3_600_000;
+/**
+ * How long computed job stats are reused: a job list or a burst of job:state
+ * events costs one stats query, not one per job. A run ending drops them at once,
+ * so only runs leaving the window at its old end can show up to this late.
+ */
+export const STATS_TTL_MS = 1_000;
 const RETENTION_EVERY_MS = 3_600_000;
 
 interface JobEntry {
@@ -90,6 +106,10 @@ interface ActiveRun {
   grace: NodeJS.Timeout | null;
   pendingLogs: { ts: number; stream: RunRecordLogStream; level: 'debug' | 'info' | 'warn' | 'error'; message: string }[];
   flushTimer: NodeJS.Timeout | null;
+  /** A batch write on the next turn of the event loop (a full batch is pending). */
+  flushSoon: NodeJS.Immediate | null;
+  /** Log lines received from the worker, and how many of them it was told are stored (flow control). */
+  workerLines: { received: number; acknowledged: number };
   artifacts: Promise<void>[];
   settled: Promise<void>;
 }
@@ -121,6 +141,7 @@ export class JobtrayEngine {
   private readonly jobs = new Map<string, JobEntry>();
   private config: ConfigState;
   private settingsOverride: Partial<Settings>;
+  private settingsCache: Settings | null = null;
   private readonly queued = new Map<number, RunRecord>();
   private readonly retries = new Map<number, RunRecord>();
   private readonly active = new Map<number, ActiveRun>();
@@ -141,6 +162,8 @@ export class JobtrayEngine {
   private readonly timeoutAlerted = new Set<number>();
   /** The config errors last alerted, so an unchanged broken file alerts once. */
   private alertedConfigErrors = '';
+  /** Every job's stats_24h, as last computed (see jobStats). */
+  private stats: { at: number; byJob: Map<string, JobStats> } | null = null;
 
   constructor(private readonly options: EngineOptions) {
     this.dataDir = path.resolve(options.dataDir);
@@ -264,8 +287,10 @@ export class JobtrayEngine {
     return this.store.listAudit(opts);
   }
 
+  /** Settings are read on hot paths (every dispatch, every log batch): kept in memory, refreshed on update. */
   getSettings(): Settings {
-    return { ...DEFAULT_SETTINGS, ...this.store.getSettings(), ...this.settingsOverride };
+    this.settingsCache ??= { ...DEFAULT_SETTINGS, ...this.store.getSettings(), ...this.settingsOverride };
+    return this.settingsCache;
   }
 
   // ───────────────────────────── operations ─────────────────────────────
@@ -441,6 +466,7 @@ export class JobtrayEngine {
     this.assertOpen();
     const before = this.getSettings();
     this.store.updateSettings(patch);
+    this.settingsCache = null;
     this.store.audit({ actor, action: 'settings:update', details: { before, patch } });
     this.refreshAll();
     this.armTimer();
@@ -664,6 +690,8 @@ export class JobtrayEngine {
       grace: null,
       pendingLogs: [],
       flushTimer: null,
+      flushSoon: null,
+      workerLines: { received: 0, acknowledged: 0 },
       artifacts: [],
       settled: new Promise<void>((r) => (resolveSettled = r)),
     };
@@ -681,6 +709,7 @@ export class JobtrayEngine {
       })
       .then(async (handle) => {
         a.handle = handle;
+        this.acknowledgeLogs(a);
         // A stop requested before the worker existed is delivered now.
         if (a.stop) handle.cancel(a.stop.reason);
         const exit = await handle.exited;
@@ -717,6 +746,7 @@ export class JobtrayEngine {
       script: def.script,
       cwd: def.cwd,
       env,
+      log_window: LOG_WINDOW_LINES,
     };
   }
 
@@ -736,6 +766,7 @@ export class JobtrayEngine {
         return;
       }
       case 'log':
+        a.workerLines.received += message.lines.length;
         for (const line of message.lines) this.addLog(a, line);
         return;
       case 'artifact':
@@ -757,22 +788,73 @@ export class JobtrayEngine {
     }
   }
 
+  /**
+   * Buffers a line; it is written later, never here: a busy worker's queued
+   * messages are all delivered in one turn of the event loop, and writing
+   * them there would stall the loop for as long as the whole backlog takes.
+   */
   private addLog(a: ActiveRun, line: ActiveRun['pendingLogs'][number]): void {
     a.pendingLogs.push(line);
-    if (a.pendingLogs.length >= LOG_FLUSH_LINES) this.flushLogs(a);
-    else a.flushTimer ??= setTimeout(() => this.flushLogs(a), LOG_FLUSH_MS);
+    this.scheduleLogWrite(a);
   }
 
+  private scheduleLogWrite(a: ActiveRun): void {
+    if (a.pendingLogs.length >= LOG_FLUSH_LINES) a.flushSoon ??= setImmediate(() => this.writeLogBatch(a));
+    else if (a.pendingLogs.length > 0) a.flushTimer ??= setTimeout(() => this.writeLogBatch(a), LOG_FLUSH_MS);
+  }
+
+  private cancelLogWrite(a: ActiveRun): void {
+    if (a.flushTimer) clearTimeout(a.flushTimer);
+    if (a.flushSoon) clearImmediate(a.flushSoon);
+    a.flushTimer = null;
+    a.flushSoon = null;
+  }
+
+  /** Writes one batch and schedules the rest: the event loop turns between batches. */
+  private writeLogBatch(a: ActiveRun): void {
+    this.cancelLogWrite(a);
+    this.writeLogs(a);
+    this.scheduleLogWrite(a);
+  }
+
+  /** Writes every pending line now (a log page must not be behind the events). */
   private flushLogs(a: ActiveRun): void {
-    if (a.flushTimer) {
-      clearTimeout(a.flushTimer);
-      a.flushTimer = null;
+    this.cancelLogWrite(a);
+    while (a.pendingLogs.length > 0 && !this.closed) this.writeLogs(a);
+  }
+
+  /** Writes the backlog of an ended attempt batch by batch, letting the event loop turn in between. */
+  private async drainLogs(a: ActiveRun): Promise<void> {
+    this.cancelLogWrite(a);
+    while (a.pendingLogs.length > 0 && !this.closed) {
+      this.writeLogs(a);
+      await nextTurn();
     }
+  }
+
+  /** Writes the oldest LOG_FLUSH_LINES pending lines (or fewer) in one transaction and announces them. */
+  private writeLogs(a: ActiveRun): void {
     if (a.pendingLogs.length === 0 || this.closed) return;
-    const lines = a.pendingLogs;
-    a.pendingLogs = [];
-    const stored = this.store.appendLogs(a.run.id, lines, this.getSettings().log_cap_per_run);
-    if (stored.length > 0) this.events.emit('run:log', { run_id: a.run.id, job_id: a.run.job_id, lines: stored });
+    const lines = a.pendingLogs.length <= LOG_FLUSH_LINES ? a.pendingLogs : a.pendingLogs.splice(0, LOG_FLUSH_LINES);
+    if (lines === a.pendingLogs) a.pendingLogs = [];
+    try {
+      const stored = this.store.appendLogs(a.run.id, lines, this.getSettings().log_cap_per_run);
+      if (stored.length > 0) this.events.emit('run:log', { run_id: a.run.id, job_id: a.run.job_id, lines: stored });
+    } finally {
+      this.acknowledgeLogs(a);
+    }
+  }
+
+  /**
+   * Tells the worker how many more of its lines left the buffer. Lines still
+   * pending may be the engine's own, so this may acknowledge late, never
+   * early; with the buffer empty everything received is acknowledged.
+   */
+  private acknowledgeLogs(a: ActiveRun): void {
+    const written = a.workerLines.received - a.workerLines.acknowledged - a.pendingLogs.length;
+    if (written <= 0 || !a.handle) return;
+    a.workerLines.acknowledged += written;
+    a.handle.acknowledgeLogs(written);
   }
 
   /**
@@ -806,7 +888,7 @@ export class JobtrayEngine {
     if (a.pid !== null) await killTree(a.pid, 'SIGKILL').catch(() => []);
     if (a.def.kind === 'command') await killRunProcesses(runKey(this.storeId, a.run.id));
     await Promise.all(a.artifacts);
-    this.flushLogs(a);
+    await this.drainLogs(a);
     const settlement = settleAttempt(exit, {
       stop: a.stop ? { ...a.stop, timeoutText: formatDuration(a.def.timeout_ms ?? this.getSettings().default_timeout_ms ?? 0) } : null,
       memoryMb: this.getSettings().worker_memory_mb,
@@ -1022,6 +1104,8 @@ export class JobtrayEngine {
       entry.lastRun = entry.lastRun && entry.lastRun.id > run.id ? entry.lastRun : run;
       if (isTerminal(run.state) && run.state !== 'skipped') entry.lastFinished = run;
     }
+    // An outcome changes the stats: the views announced next must include it.
+    if (isTerminal(run.state)) this.stats = null;
     if (run.state === 'retry_scheduled') this.retries.set(run.id, run);
     this.events.emit('run:state', run);
     if (entry) this.refreshJob(entry);
@@ -1046,7 +1130,16 @@ export class JobtrayEngine {
       next_fire_at: entry.state.next_fire_at,
       last_fire_at: entry.state.last_fire_at,
       config_errors: entry.errors,
+      stats_24h: this.jobStats().get(entry.id) ?? EMPTY_JOB_STATS,
     };
+  }
+
+  /** Every job's stats_24h from one store query, reused for STATS_TTL_MS; the last ones once the store is closed. */
+  private jobStats(): Map<string, JobStats> {
+    const now = Date.now();
+    const fresh = this.stats !== null && now - this.stats.at < STATS_TTL_MS;
+    if (!fresh && this.store.isOpen()) this.stats = { at: now, byJob: this.store.jobStats(now - STATS_WINDOW_MS) };
+    return this.stats?.byJob ?? new Map();
   }
 
   private computeJobHealth(entry: JobEntry): JobHealth {

@@ -42,6 +42,8 @@ export interface AttemptHandle {
   readonly runId: number;
   /** Asks the worker to stop gracefully (AbortSignal / SIGTERM to the process group). */
   cancel(reason: Extract<EngineToWorker, { type: 'cancel' }>['reason']): void;
+  /** Tells the worker that `lines` more of its log lines are stored (flow control, WorkerRunSpec.log_window). */
+  acknowledgeLogs(lines: number): void;
   /** Forced stop: terminates the worker thread. */
   terminate(): Promise<void>;
   /** Settles once the worker thread has exited. */
@@ -206,16 +208,17 @@ export class Runner {
       });
     });
 
+    const post = (message: EngineToWorker) => {
+      try {
+        worker.postMessage(message);
+      } catch {
+        // The worker is already gone; its exit settles the attempt.
+      }
+    };
     const handle: AttemptHandle = {
       runId: spec.run_id,
-      cancel: (reason) => {
-        const message: EngineToWorker = { type: 'cancel', reason };
-        try {
-          worker.postMessage(message);
-        } catch {
-          // The worker is already gone; its exit settles the attempt.
-        }
-      },
+      cancel: (reason) => post({ type: 'cancel', reason }),
+      acknowledgeLogs: (lines) => post({ type: 'logs_written', lines }),
       terminate: async () => {
         await worker.terminate();
       },

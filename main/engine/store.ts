@@ -6,11 +6,13 @@ import { SettingsSchema } from '../../contract/api.js';
 import { JobtrayError } from '../../contract/errors.js';
 import {
   DEFAULT_SETTINGS,
+  FAILED_STATES,
   LOG_LEVELS,
   TERMINAL_STATES,
   type Actor,
   type ArtifactRecord,
   type AuditEntry,
+  type JobStats,
   type LogLevel,
   type LogLine,
   type LogPage,
@@ -32,6 +34,9 @@ import { ACTIVE_STATES_SQL, FINISHED_STATES_SQL, migrate } from './migrations.js
  * Every method is synchronous and returns contract records, never raw rows.
  * Every statement is prepared once, when the store opens.
  */
+
+/** Log lines per multi-row INSERT (6 parameters each; SQLite allows 32,766 parameters per statement). */
+const LOG_ROWS_PER_INSERT = 64;
 
 export interface StoreOptions {
   /** The SQLite file; its parent folders are created. */
@@ -406,13 +411,39 @@ function prepareStatements(db: Database.Database) {
          WHERE job_id = ? AND state IN (${ACTIVE_STATES_SQL}) AND state IN ('queued', 'running') ORDER BY id`,
       )
       .pluck(),
+    // Walks the distinct job ids (as latestRunPerJob does), then aggregates each job's
+    // runs in the window with one range scan of the covering runs_job_stats index:
+    // O(jobs · log runs + runs in the window), and no sort, which a GROUP BY over a
+    // created_at range would need (twice as slow at a million runs). INDEXED BY keeps
+    // the planner from scanning all of a job's runs through runs_by_job instead.
+    jobStats: db.prepare<[number], { job_id: string; stats: string }>(`
+      WITH RECURSIVE jobs (job_id) AS (
+        SELECT min(job_id) FROM runs
+        UNION ALL
+        SELECT (SELECT min(job_id) FROM runs WHERE job_id > jobs.job_id) FROM jobs WHERE jobs.job_id IS NOT NULL
+      )
+      SELECT job_id, (
+        SELECT json_array(
+          count(*),
+          count(*) FILTER (WHERE state = 'succeeded'),
+          count(*) FILTER (WHERE state IN (${sqlList(FAILED_STATES)})),
+          avg(duration_ms))
+        FROM runs INDEXED BY runs_job_stats
+        WHERE runs.job_id = jobs.job_id AND created_at >= ? AND state IN (${FINISHED_STATES_SQL})
+      ) AS stats
+      FROM jobs WHERE job_id IS NOT NULL`),
     runExists: db.prepare<[number], number>('SELECT 1 FROM runs WHERE id = ?').pluck(),
     logState: db.prepare<[number], { log_count: number; log_truncated: number }>(
       'SELECT log_count, log_truncated FROM runs WHERE id = ?',
     ),
     setLogState: db.prepare<[number, number, number]>('UPDATE runs SET log_count = ?, log_truncated = ? WHERE id = ?'),
-    insertLog: db.prepare<LogLine>(
-      'INSERT INTO run_logs (run_id, seq, ts, stream, level, message) VALUES (@run_id, @seq, @ts, @stream, @level, @message)',
+    // Positional parameters: binding from an object looks up every name, per line (appendLogs is the hot path).
+    insertLog: db.prepare<[number, number, number, string, string, string]>(
+      'INSERT INTO run_logs (run_id, seq, ts, stream, level, message) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    // Many rows per statement: one statement step per LOG_ROWS_PER_INSERT lines instead of one per line.
+    insertLogMany: db.prepare<(number | string)[]>(
+      `INSERT INTO run_logs (run_id, seq, ts, stream, level, message) VALUES ${Array(LOG_ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`,
     ),
     getLogs: db.prepare<{ run_id: number; after: number; levels: string; q: string | null; limit: number }, LogLine>(`
       SELECT * FROM run_logs
@@ -616,6 +647,19 @@ export class Store {
     return new Map(this.sql.latestRunPerJob.all().map((row) => [row.job_id, runFromRow(row)]));
   }
 
+  /**
+   * Outcomes per job of the runs created at or after `since` (see JobStats),
+   * all jobs in one query; jobs without such runs are absent from the map.
+   */
+  jobStats(since: number): Map<string, JobStats> {
+    const byJob = new Map<string, JobStats>();
+    for (const row of this.sql.jobStats.all(since)) {
+      const [runs, succeeded, failed, avg] = JSON.parse(row.stats) as [number, number, number, number | null];
+      if (runs > 0) byJob.set(row.job_id, { runs, succeeded, failed, avg_duration_ms: avg === null ? null : Math.round(avg) });
+    }
+    return byJob;
+  }
+
   /** The newest run of the job that ended with an outcome (terminal, not skipped). */
   latestFinishedRun(jobId: string): RunRecord | null {
     const row = this.sql.latestFinishedRun.get(jobId);
@@ -650,12 +694,25 @@ export class Store {
         count += 1;
         if (truncated) continue;
         const overCap = count > cap;
-        const row: LogLine = overCap
-          ? { run_id: runId, seq: count, ts: line.ts, stream: 'system', level: 'warn', message: truncationMarker(cap) }
-          : { run_id: runId, seq: count, ts: line.ts, stream: line.stream, level: line.level, message: line.message };
-        this.sql.insertLog.run(row);
-        stored.push(row);
+        stored.push(
+          overCap
+            ? { run_id: runId, seq: count, ts: line.ts, stream: 'system', level: 'warn', message: truncationMarker(cap) }
+            : { run_id: runId, seq: count, ts: line.ts, stream: line.stream, level: line.level, message: line.message },
+        );
         truncated = overCap;
+      }
+      let i = 0;
+      for (; i + LOG_ROWS_PER_INSERT <= stored.length; i += LOG_ROWS_PER_INSERT) {
+        const params: (number | string)[] = [];
+        for (let j = i; j < i + LOG_ROWS_PER_INSERT; j++) {
+          const row = stored[j]!;
+          params.push(row.run_id, row.seq, row.ts, row.stream, row.level, row.message);
+        }
+        this.sql.insertLogMany.run(...params);
+      }
+      for (; i < stored.length; i++) {
+        const row = stored[i]!;
+        this.sql.insertLog.run(row.run_id, row.seq, row.ts, row.stream, row.level, row.message);
       }
       this.sql.setLogState.run(count, truncated ? 1 : 0, runId);
       return stored;
