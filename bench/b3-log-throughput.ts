@@ -110,7 +110,12 @@ function checkStoredLog(engine: Engine, runId: number): void {
 }
 
 interface JobtrayFigures {
+  /** From the run's `running` event to its last line persisted (includes thread and process start-up). */
   ms: number;
+  /** From the first persisted job line to the last: the log path's own throughput. */
+  streamMs: number;
+  /** Lines in the first `run:log` event (not counted in the streaming rate). */
+  firstBatch: number;
   lag: LagStats;
 }
 
@@ -141,11 +146,18 @@ async function measureJobtray(dir: string): Promise<JobtrayFigures> {
     // (`trigger` starts the run, and announces it running, before it returns).
     let startedAt: number | null = null;
     let lastLineAt: number | null = null;
+    let firstLineAt: number | null = null;
+    let firstBatch = 0;
     const offStart = engine.events.on('run:state', (run) => {
       if (run.job_id === JOB_ID && run.state === 'running') startedAt = nowMs();
     });
     const offLog = engine.events.on('run:log', ({ job_id, lines }: { job_id: string; lines: LogLine[] }) => {
-      if (job_id === JOB_ID && lines.some((l) => l.stream === 'stdout' && l.message === LAST_LINE)) lastLineAt = nowMs();
+      if (job_id !== JOB_ID) return;
+      if (firstLineAt === null && lines.some((l) => l.stream === 'stdout')) {
+        firstLineAt = nowMs();
+        firstBatch = lines.filter((l) => l.stream === 'stdout').length;
+      }
+      if (lines.some((l) => l.stream === 'stdout' && l.message === LAST_LINE)) lastLineAt = nowMs();
     });
     const ended = runEnd(engine);
     monitor.enable();
@@ -156,8 +168,8 @@ async function measureJobtray(dir: string): Promise<JobtrayFigures> {
     offLog();
     if (run.state !== 'succeeded') throw new Error(`measurement broken: run ${run.id} ended ${run.state}: ${run.error ?? 'no error'}`);
     checkStoredLog(engine, run.id);
-    if (startedAt === null || lastLineAt === null) throw new Error('measurement broken: no running event or no run:log event with the last line');
-    return { ms: lastLineAt - startedAt, lag: lagOf(monitor) };
+    if (startedAt === null || lastLineAt === null || firstLineAt === null) throw new Error('measurement broken: no running event or no run:log event with the first or last line');
+    return { ms: lastLineAt - startedAt, streamMs: lastLineAt - firstLineAt, firstBatch, lag: lagOf(monitor) };
   } finally {
     monitor.disable();
     await engine.close();
@@ -212,14 +224,16 @@ export const b3: Bench = async () => {
     const producer = measured('producer ms', await producerMs(dir));
     const jobtray = await measureJobtray(dir);
     const raw = await measureRawInsert(dir);
-    const jobtrayRate = measured('Jobtray lines/s', perSecond(jobtray.ms));
+    const jobtrayRate = measured('Jobtray lines/s', ((LINE_COUNT - jobtray.firstBatch) / measured('Jobtray stream ms', jobtray.streamMs)) * 1000);
+    const endToEndRate = measured('Jobtray end-to-end lines/s', perSecond(jobtray.ms));
     const rawRate = measured('raw insert lines/s', perSecond(raw.ms));
     const producerRate = measured('producer lines/s', perSecond(producer));
     const jobtrayP99 = measured('Jobtray event-loop p99', jobtray.lag.p99Ms);
     const rows: BenchRow[] = [
-      { metric: 'persisted lines/s', jobtray: jobtrayRate, baseline: rawRate, baselineLabel: 'raw batched insert', unit: 'lines/s', goal: '≥ 0.5× raw', pass: ratio(jobtrayRate, rawRate) >= 0.5 },
+      { metric: 'persisted lines/s, first to last line', jobtray: jobtrayRate, baseline: rawRate, baselineLabel: 'raw batched insert', unit: 'lines/s', goal: '≥ 0.5× raw', pass: ratio(jobtrayRate, rawRate) >= 0.5 },
       { metric: 'main event-loop lag p99', jobtray: jobtrayP99, baseline: measured('raw insert event-loop p99', raw.lag.p99Ms), baselineLabel: 'raw insert', unit: 'ms', goal: '≤ 20 ms', pass: jobtrayP99 <= 20 },
       { metric: 'main event-loop lag max', jobtray: measured('Jobtray event-loop max', jobtray.lag.maxMs), baseline: measured('raw insert event-loop max', raw.lag.maxMs), baselineLabel: 'raw insert', unit: 'ms', goal: '— (info)', pass: true },
+      { metric: 'persisted lines/s, run start to last line', jobtray: endToEndRate, baseline: rawRate, baselineLabel: 'raw batched insert', unit: 'lines/s', goal: '— (info)', pass: true },
       { metric: 'run start → last line persisted', jobtray: measured('Jobtray ms', jobtray.ms), baseline: measured('producer ms', producer), baselineLabel: 'job alone → /dev/null', unit: 'ms', goal: '— (info)', pass: true },
       { metric: 'producer lines/s (job alone → /dev/null)', jobtray: producerRate, baseline: null, baselineLabel: '', unit: 'lines/s', goal: '— (info)', pass: true },
     ];
@@ -229,7 +243,7 @@ export const b3: Bench = async () => {
       rows,
       notes: [
         `A node command job prints ${LINE_COUNT.toLocaleString('en')} lines of ~75 characters; every stored line is checked against the expected text, in order.`,
-        'Jobtray: from the run\'s `running` event to the `run:log` event carrying its last line (emitted after the commit); includes worker thread and node start-up.',
+        'Jobtray, first row: from the `run:log` event with the first job line to the one with the last (each emitted after its commit) — the log path\'s own rate. Second row: from the run\'s `running` event, so it also includes starting the worker thread and the node process (see B1).',
         `Baseline: the same lines through a raw better-sqlite3 prepared statement, ${BASELINE_BATCH.toLocaleString('en')} per transaction, same schema and pragmas, yielding to the event loop between transactions.`,
         'Event-loop lag: monitorEventLoopDelay({ resolution: 1 }) on the main thread during each.',
       ],

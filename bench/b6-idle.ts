@@ -56,8 +56,8 @@ export const b6: Bench = async () => {
       id: 'B6',
       title: `headless host idle for ${SECONDS} s (demo jobs loaded, none due)`,
       rows: [
-        // CPU of an idle process can be 0 ticks: the ratio is not meaningful then, the absolute goal is.
-        { metric: 'CPU, % of one core', jobtray: hostCpu, baseline: Math.max(bareCpu, 0.001), baselineLabel: 'idle bare node', unit: '%', goal: '≤ 0.5 %', pass: hostCpu <= 0.5 },
+        // CPU of an idle process can be 0 ticks: the table shows no ratio then; the absolute goal is what counts.
+        { metric: 'CPU, % of one core', jobtray: hostCpu, baseline: bareCpu, baselineLabel: 'idle bare node', unit: '%', goal: '≤ 0.5 %', pass: hostCpu <= 0.5 },
         { metric: 'RSS', jobtray: hostRss, baseline: bareRss, baselineLabel: 'idle bare node', unit: 'MB', goal: '≤ 90 MB', pass: hostRss <= 90 },
       ],
       notes: [`CPU from /proc/<pid>/stat (1/${CLK_TCK} s ticks) over the ${SECONDS} s window; RSS is VmRSS at its end.`],

@@ -13,7 +13,7 @@ import { openStore } from '../main/engine/store.js';
  */
 
 /** Bump when the generated rows change shape, so cached databases are regenerated. */
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 
 export interface HistorySpec {
   /** Folder name in the cache. */
@@ -222,13 +222,15 @@ function fill(db: Database.Database, spec: HistorySpec, now: number): HistoryFac
 
   for (let id = 1; id <= spec.runs; id += 1) {
     const big = bigRuns.has(id);
-    const state: Outcome = big ? 'succeeded' : pick(rand, OUTCOMES);
+    // The last run takes whatever lines are left, so the total is exactly spec.logLines.
+    const last = id === spec.runs;
+    const state: Outcome = big || last ? 'succeeded' : pick(rand, OUTCOMES);
     const created = Math.floor(start + id * step);
     const skipped = state === 'skipped';
     const duration = skipped ? null : Math.floor(200 + rand() * rand() * 180_000);
     const startedAt = skipped ? null : created + Math.floor(rand() * 50);
     const finishedAt = skipped ? created : startedAt! + duration!;
-    const lines = skipped ? 0 : big ? linesPerBigRun : Math.floor(meanLines - 4 + rand() * 9);
+    const lines = skipped ? 0 : big ? linesPerBigRun : last ? Math.max(0, spec.logLines - logLineCount) : Math.floor(meanLines - 4 + rand() * 9);
     const failure = state === 'succeeded' || skipped ? null : ERRORS[state];
     const attempt = rand() < 0.03 ? 2 : 1;
     insertRun.run({

@@ -78,7 +78,8 @@ export function renderTable(result: BenchResult): string {
     r.metric,
     fmt(r.jobtray, r.unit),
     r.baseline === null ? '—' : `${fmt(r.baseline, r.unit)} (${r.baselineLabel})`,
-    r.baseline === null ? '—' : `${(r.jobtray / r.baseline).toFixed(2)}×`,
+    // A baseline of 0 (an idle process's CPU) has no meaningful ratio.
+    r.baseline === null || r.baseline === 0 ? '—' : `${(r.jobtray / r.baseline).toFixed(2)}×`,
     r.goal,
     r.pass ? 'ok' : 'MISSED',
   ]);
