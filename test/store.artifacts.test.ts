@@ -1,9 +1,8 @@
-import fs from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ArtifactRecord } from '../contract/model.js';
-import { makeTempStore, sampleRun } from './helpers/temp-store.js';
+import { useTempStore, sampleRun } from './helpers/temp-store.js';
 
-let temp: ReturnType<typeof makeTempStore>;
+const temp = useTempStore();
 
 function artifact(runId: number, name: string, overrides: Partial<ArtifactRecord> = {}): ArtifactRecord {
   return {
@@ -17,15 +16,6 @@ function artifact(runId: number, name: string, overrides: Partial<ArtifactRecord
     ...overrides,
   };
 }
-
-beforeEach(() => {
-  temp = makeTempStore();
-});
-
-afterEach(() => {
-  temp.store.close();
-  fs.rmSync(temp.dir, { recursive: true, force: true });
-});
 
 describe('store artifacts', () => {
   it('records, lists by name and gets artifacts of a run', () => {

@@ -1,17 +1,7 @@
-import fs from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeTempStore } from './helpers/temp-store.js';
+import { describe, expect, it } from 'vitest';
+import { useTempStore } from './helpers/temp-store.js';
 
-let temp: ReturnType<typeof makeTempStore>;
-
-beforeEach(() => {
-  temp = makeTempStore();
-});
-
-afterEach(() => {
-  temp.store.close();
-  fs.rmSync(temp.dir, { recursive: true, force: true });
-});
+const temp = useTempStore();
 
 describe('store audit', () => {
   it('records an entry with details and defaults', () => {

@@ -1,18 +1,8 @@
-import fs from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Schedule } from '../contract/model.js';
-import { makeTempStore } from './helpers/temp-store.js';
+import { useTempStore } from './helpers/temp-store.js';
 
-let temp: ReturnType<typeof makeTempStore>;
-
-beforeEach(() => {
-  temp = makeTempStore();
-});
-
-afterEach(() => {
-  temp.store.close();
-  fs.rmSync(temp.dir, { recursive: true, force: true });
-});
+const temp = useTempStore();
 
 describe('store job state', () => {
   it('creates a row with empty fields and first_seen_at/updated_at of now', () => {

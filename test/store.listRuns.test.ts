@@ -1,10 +1,9 @@
-import fs from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { RUN_STATES, RUN_TRIGGERS, type RunFilter, type RunRecord } from '../contract/model.js';
 import type { Store } from '../main/engine/store.js';
-import { makeTempStore, sampleRun } from './helpers/temp-store.js';
+import { useTempStore, sampleRun } from './helpers/temp-store.js';
 
-let temp: ReturnType<typeof makeTempStore>;
+const temp = useTempStore();
 let all: RunRecord[];
 
 const T0 = 1_700_000_000_000;
@@ -48,13 +47,7 @@ function expected(predicate: (run: RunRecord) => boolean): number[] {
 }
 
 beforeEach(() => {
-  temp = makeTempStore();
   all = seed(temp.store);
-});
-
-afterEach(() => {
-  temp.store.close();
-  fs.rmSync(temp.dir, { recursive: true, force: true });
 });
 
 describe('store.listRuns', () => {

@@ -1,10 +1,9 @@
-import fs from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { LogLine } from '../contract/model.js';
 import type { NewLogLine } from '../main/engine/store.js';
-import { makeTempStore, sampleRun } from './helpers/temp-store.js';
+import { useTempStore, sampleRun } from './helpers/temp-store.js';
 
-let temp: ReturnType<typeof makeTempStore>;
+const temp = useTempStore();
 let runId: number;
 
 const BIG_CAP = 1_000_000;
@@ -32,13 +31,7 @@ function readAll(id: number, limit: number): LogLine[] {
 }
 
 beforeEach(() => {
-  temp = makeTempStore();
   runId = temp.store.insertRun(sampleRun({ state: 'running' })).id;
-});
-
-afterEach(() => {
-  temp.store.close();
-  fs.rmSync(temp.dir, { recursive: true, force: true });
 });
 
 describe('store.appendLogs', () => {

@@ -1,9 +1,8 @@
-import fs from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunState } from '../contract/model.js';
-import { makeTempStore, sampleRun } from './helpers/temp-store.js';
+import { useTempStore, sampleRun } from './helpers/temp-store.js';
 
-let temp: ReturnType<typeof makeTempStore>;
+const temp = useTempStore();
 
 const NOW = 1_750_000_000_000;
 const DAY = 86_400_000;
@@ -31,15 +30,6 @@ function withLogAndArtifact(id: number): number {
 function surviving(ids: number[]): number[] {
   return ids.filter((id) => temp.store.getRun(id) !== null);
 }
-
-beforeEach(() => {
-  temp = makeTempStore();
-});
-
-afterEach(() => {
-  temp.store.close();
-  fs.rmSync(temp.dir, { recursive: true, force: true });
-});
 
 describe('store.applyRetention', () => {
   it('deletes terminal runs older than max_age_days with their logs and artifacts, returning artifact paths', () => {

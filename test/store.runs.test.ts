@@ -1,19 +1,9 @@
-import fs from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { JobtrayError } from '../contract/errors.js';
 import type { RunRecord } from '../contract/model.js';
-import { makeTempStore, sampleRun } from './helpers/temp-store.js';
+import { useTempStore, sampleRun } from './helpers/temp-store.js';
 
-let temp: ReturnType<typeof makeTempStore>;
-
-beforeEach(() => {
-  temp = makeTempStore();
-});
-
-afterEach(() => {
-  temp.store.close();
-  fs.rmSync(temp.dir, { recursive: true, force: true });
-});
+const temp = useTempStore();
 
 describe('store runs', () => {
   it('inserts a run with defaults: own root, created now, nothing else set', () => {

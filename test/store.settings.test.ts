@@ -1,20 +1,10 @@
-import fs from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, type Settings } from '../contract/model.js';
 import { openStore } from '../main/engine/store.js';
 import { track } from './helpers/open-handles.js';
-import { makeTempStore } from './helpers/temp-store.js';
+import { useTempStore } from './helpers/temp-store.js';
 
-let temp: ReturnType<typeof makeTempStore>;
-
-beforeEach(() => {
-  temp = makeTempStore();
-});
-
-afterEach(() => {
-  temp.store.close();
-  fs.rmSync(temp.dir, { recursive: true, force: true });
-});
+const temp = useTempStore();
 
 describe('store settings', () => {
   it('starts from the defaults', () => {

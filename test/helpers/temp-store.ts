@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { afterEach, beforeEach } from 'vitest';
 import os from 'node:os';
 import path from 'node:path';
 import { openStore, type NewRun, type Store } from '../../main/engine/store.js';
@@ -26,5 +27,39 @@ export function sampleRun(overrides: Partial<NewRun> = {}): NewRun {
     parent_run_id: null,
     priority: 'normal',
     ...overrides,
+  };
+}
+
+export type TempStore = ReturnType<typeof makeTempStore>;
+
+/**
+ * A fresh temp store for every test of the calling file: `const temp = useTempStore()`,
+ * then `temp.store` inside tests. Closed and removed after each test.
+ */
+export function useTempStore(): TempStore {
+  let current: TempStore | null = null;
+  beforeEach(() => {
+    current = makeTempStore();
+  });
+  afterEach(() => {
+    if (!current) return;
+    current.store.close();
+    fs.rmSync(current.dir, { recursive: true, force: true });
+    current = null;
+  });
+  const get = () => {
+    if (!current) throw new Error('useTempStore(): only available inside a test');
+    return current;
+  };
+  return {
+    get store() {
+      return get().store;
+    },
+    get dir() {
+      return get().dir;
+    },
+    get path() {
+      return get().path;
+    },
   };
 }
