@@ -642,8 +642,8 @@ export class JobtrayEngine {
   private skipReason(entry: JobEntry, def: JobDefinition, trigger: RunTrigger): string | null {
     if (!def.enabled && trigger !== 'manual') return 'the job is disabled';
     if (def.overlap === 'skip') {
-      const busy = [...this.active.values(), ...[...this.queued.values()].map((run) => ({ run }))].find((a) => a.run.job_id === entry.id);
-      if (busy) return `overlap: run ${busy.run.id} of this job is still ${busy.run.state}`;
+      const busy = this.pendingRunsOf(entry.id)[0];
+      if (busy) return `overlap: run ${busy.id} of this job is still ${busy.state}`;
     }
     return null;
   }
@@ -655,15 +655,27 @@ export class JobtrayEngine {
     return this.store.getRun(run.id) ?? run;
   }
 
+  /** A job's running runs, then its queued ones. */
+  private pendingRunsOf(jobId: string): RunRecord[] {
+    const runs: RunRecord[] = [];
+    for (const a of this.active.values()) if (a.run.job_id === jobId) runs.push(a.run);
+    for (const r of this.queued.values()) if (r.job_id === jobId) runs.push(r);
+    return runs;
+  }
+
   /** Starts queued runs while slots are free: by priority, then age; one run per job at a time. */
   private dispatch(): void {
     if (this.closing || this.paused) return;
     const limit = Math.max(1, this.getSettings().max_concurrent_runs);
     while (this.active.size < limit) {
-      const busyJobs = new Set([...this.active.values()].map((a) => a.run.job_id));
-      const next = [...this.queued.values()]
-        .filter((r) => !busyJobs.has(r.job_id))
-        .sort((a, b) => PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority] || a.id - b.id)[0];
+      const busyJobs = new Set<string>();
+      for (const a of this.active.values()) busyJobs.add(a.run.job_id);
+      // One pass, no sort: dispatch runs on every trigger and every finished run, with the whole queue waiting.
+      let next: RunRecord | null = null;
+      for (const r of this.queued.values()) {
+        if (busyJobs.has(r.job_id)) continue;
+        if (!next || PRIORITY_RANK[r.priority] - PRIORITY_RANK[next.priority] < 0 || (r.priority === next.priority && r.id < next.id)) next = r;
+      }
       if (!next) return;
       this.queued.delete(next.id);
       this.startAttempt(next);
@@ -1113,9 +1125,8 @@ export class JobtrayEngine {
 
   private jobView(entry: JobEntry): JobView {
     const def = this.effectiveDef(entry);
-    const activeIds = [...this.active.values(), ...[...this.queued.values()].map((run) => ({ run }))]
-      .filter((a) => a.run.job_id === entry.id)
-      .map((a) => a.run.id)
+    const activeIds = this.pendingRunsOf(entry.id)
+      .map((run) => run.id)
       .sort((x, y) => x - y);
     return {
       id: entry.id,
@@ -1144,15 +1155,18 @@ export class JobtrayEngine {
 
   private computeJobHealth(entry: JobEntry): JobHealth {
     const def = this.effectiveDef(entry);
-    const jobRuns = (runs: Iterable<{ run: RunRecord } | RunRecord>) =>
-      [...runs].some((r) => ('run' in r ? r.run : r).job_id === entry.id);
+    let running = false;
+    for (const a of this.active.values()) running ||= a.run.job_id === entry.id;
+    let retryPending = false;
+    for (const r of this.retries.values()) retryPending ||= r.job_id === entry.id;
+    for (const r of this.queued.values()) retryPending ||= r.job_id === entry.id && r.trigger === 'retry';
     return jobHealth({
       enabled: def?.enabled ?? true,
       invalid: entry.errors.length > 0,
       // Queued runs do not count: a job whose runs wait for a slot past their period is overdue.
-      running: jobRuns(this.active.values()),
+      running,
       // A retry waiting for its due time, or for a slot, keeps the job `retrying`.
-      retryPending: jobRuns(this.retries.values()) || [...this.queued.values()].some((r) => r.job_id === entry.id && r.trigger === 'retry'),
+      retryPending,
       lastFinished: entry.lastFinished,
       overdueAt: this.overdueAt(entry),
       now: Date.now(),
