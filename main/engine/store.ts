@@ -220,15 +220,8 @@ function jobStateToRow(state: JobStateRow): JobStateDbRow {
   };
 }
 
-interface AuditRow {
-  id: number;
-  ts: number;
-  actor: Actor;
-  action: string;
-  job_id: string | null;
-  run_id: number | null;
-  details: string | null;
-}
+/** An audit entry as stored: `details` is JSON text. */
+type AuditRow = Omit<AuditEntry, 'details'> & { details: string | null };
 
 function auditFromRow(row: AuditRow): AuditEntry {
   return { ...row, details: fromJson(row.details) };
