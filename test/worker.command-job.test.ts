@@ -1,3 +1,4 @@
+import { unpackLogLines } from '../contract/worker-protocol.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -81,7 +82,7 @@ describe('run-job worker: command jobs', () => {
     expect(run.result).toEqual({ ok: true, result: null });
     const messages = logLines(run.messages).map((l) => l.message);
     expect(messages).toEqual(Array.from({ length: 10_000 }, (_, i) => `line ${i}`));
-    expect(run.messages.every((m) => m.type !== 'log' || m.lines.length <= 500)).toBe(true);
+    expect(run.messages.every((m) => m.type !== 'log' || unpackLogLines(m.packed).length <= 500)).toBe(true);
   });
 
   it('delivers \\r\\n lines, invalid UTF-8, split long lines and a last line without newline', async () => {
@@ -106,7 +107,7 @@ describe('run-job worker: command jobs', () => {
   it('sends SIGTERM to the process group on cancel and reports the signal', async () => {
     const code = 'import time\nprint("ready", flush=True)\ntime.sleep(1000)';
     const run = await runWorker(commandSpec(python(code), { cwd: tmp }), {
-      cancelWhen: (m) => m.type === 'log' && m.lines.some((l) => l.message === 'ready'),
+      cancelWhen: (m) => m.type === 'log' && unpackLogLines(m.packed).some((l) => l.message === 'ready'),
     });
     expect(run.result).toEqual({
       ok: false,

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import type { EngineToWorker, WorkerOutcome, WorkerToEngine } from '../contract/worker-protocol.js';
+import { unpackLogLines, type EngineToWorker, type WorkerOutcome, type WorkerToEngine } from '../contract/worker-protocol.js';
 import { eventually } from './helpers/engine.js';
 import { track } from './helpers/open-handles.js';
 import { commandSpec, WORKER_FILE } from './helpers/run-worker.js';
@@ -24,8 +24,9 @@ describe('run-job worker: log flow control (log_window)', () => {
       worker.on('message', (message: WorkerToEngine) => {
         if (message.type === 'result') return resolve(message.outcome);
         if (message.type !== 'log') return;
-        received.push(...message.lines.map((l) => l.message));
-        if (acknowledging) worker.postMessage({ type: 'logs_written', lines: message.lines.length } satisfies EngineToWorker);
+        const lines = unpackLogLines(message.packed);
+        received.push(...lines.map((l) => l.message));
+        if (acknowledging) worker.postMessage({ type: 'logs_written', lines: lines.length } satisfies EngineToWorker);
       });
     });
 

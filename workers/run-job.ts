@@ -7,7 +7,7 @@ import { format, inspect } from 'node:util';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { coerceError, JobtrayError } from '../contract/errors.js';
 import type { LogLevel, LogStream } from '../contract/model.js';
-import type { EngineToWorker, WorkerOutcome, WorkerRunSpec, WorkerToEngine } from '../contract/worker-protocol.js';
+import { packLogLines, packedTransferList, type EngineToWorker, type WorkerLogLine, type WorkerOutcome, type WorkerRunSpec, type WorkerToEngine } from '../contract/worker-protocol.js';
 import { LineSplitter, parseCommandLine } from './command-lines.js';
 import {
   artifactNameProblem,
@@ -37,7 +37,7 @@ const PROGRESS_MIN_INTERVAL_MS = 50;
 /** After a command exits, how long a background process may keep its output pipes open. */
 const OUTPUT_DRAIN_GRACE_MS = 2_000;
 
-type LogEntry = Extract<WorkerToEngine, { type: 'log' }>['lines'][number];
+type LogEntry = WorkerLogLine;
 type Failure = Extract<WorkerOutcome, { ok: false }>;
 
 /**
@@ -124,7 +124,8 @@ class Outbox {
       const lines = this.lines.length <= LOG_BATCH_MAX ? this.lines : this.lines.splice(0, LOG_BATCH_MAX);
       if (lines === this.lines) this.lines = [];
       this.unacknowledged += lines.length;
-      this.port.postMessage({ type: 'log', lines } satisfies WorkerToEngine);
+      const packed = packLogLines(lines);
+      this.port.postMessage({ type: 'log', packed } satisfies WorkerToEngine, packedTransferList(packed));
     }
   }
 

@@ -4,7 +4,7 @@ import chokidar, { type FSWatcher } from 'chokidar';
 import type { ConfigError, ConfigStatus, HealthSnapshot, JobDefinition, JobHealth, JobStats, JobView, LogPage, LogQuery, RunFilter, RunPage, RunRecord, Settings, Actor, ArtifactRecord, AuditEntry, ParamValues, RunTrigger } from '../../contract/model.js';
 import { DEFAULT_SETTINGS, EMPTY_JOB_STATS, FAILED_STATES, PRIORITY_RANK, isTerminal } from '../../contract/model.js';
 import { JobtrayError, coerceError } from '../../contract/errors.js';
-import type { WorkerRunSpec, WorkerToEngine } from '../../contract/worker-protocol.js';
+import { unpackLogLines, type WorkerRunSpec, type WorkerToEngine } from '../../contract/worker-protocol.js';
 import { ensureJobsFile, loadJobsFile, parseSchedule, type LoadResult } from './config.js';
 import { formatDuration } from './durations.js';
 import { paramEnv, renderArgv, resolveParams } from './params.js';
@@ -777,10 +777,12 @@ export class JobtrayEngine {
         this.events.emit('run:progress', { run_id: a.run.id, job_id: a.run.job_id, progress: message.percent, step: message.step });
         return;
       }
-      case 'log':
-        a.workerLines.received += message.lines.length;
-        for (const line of message.lines) this.addLog(a, line);
+      case 'log': {
+        const lines = unpackLogLines(message.packed);
+        a.workerLines.received += lines.length;
+        for (const line of lines) this.addLog(a, line);
         return;
+      }
       case 'artifact':
         a.artifacts.push(this.saveArtifact(a, message.name, message.path, message.data));
         return;

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { LogLevel, LogStream } from '../../contract/model.js';
-import type { EngineToWorker, WorkerOutcome, WorkerRunSpec, WorkerToEngine } from '../../contract/worker-protocol.js';
+import { unpackLogLines, type EngineToWorker, type WorkerOutcome, type WorkerRunSpec, type WorkerToEngine } from '../../contract/worker-protocol.js';
 import { track } from './open-handles.js';
 
 /** The compiled worker entry (the vitest global setup builds it). */
@@ -95,7 +95,7 @@ export interface CollectedLine {
 
 /** Every log line of a run, in order, without timestamps. */
 export function logLines(messages: WorkerToEngine[]): CollectedLine[] {
-  return messages.flatMap((m) => (m.type === 'log' ? m.lines.map(({ stream, level, message }) => ({ stream, level, message })) : []));
+  return messages.flatMap((m) => (m.type === 'log' ? unpackLogLines(m.packed).map(({ stream, level, message }) => ({ stream, level, message })) : []));
 }
 
 /** The type of each message, in order (one 'log' per posted batch). */
