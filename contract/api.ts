@@ -11,7 +11,7 @@ import type {
   RunRecord,
   Settings,
 } from './model.js';
-import { ACTORS, LOG_LEVELS, RUN_STATES, RUN_TRIGGERS } from './model.js';
+import { LOG_LEVELS, RUN_STATES, RUN_TRIGGERS } from './model.js';
 import { JobtrayError } from './errors.js';
 
 /**
@@ -160,7 +160,6 @@ export function describeZodIssues(issues: readonly z.core.$ZodIssue[]): string {
 /** Operations answered with `202 Accepted` over HTTP (work continues after the answer). */
 export const ACCEPTED_OPERATIONS: readonly OperationName[] = ['jobs:trigger', 'runs:retry', 'runs:cancel'];
 
-export const ActorSchema = z.enum(ACTORS);
 
 /** The error body of every failed request: `{"error": {"code", "message"}}`. */
 export interface ApiErrorBody {

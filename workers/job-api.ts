@@ -70,19 +70,4 @@ export interface JobContext<P extends ParamValues = ParamValues> {
 
 export type JobFunction = (ctx: JobContext) => unknown;
 
-export const MAX_ARTIFACT_NAME_LENGTH = 128;
-
-/**
- * Why `name` cannot be an artifact name, or null when it can. The engine stores
- * the artifact under this name in the data directory, so it must be one plain
- * file name.
- */
-export function artifactNameProblem(name: unknown): string | null {
-  if (typeof name !== 'string' || name.length === 0) return 'it must be a non-empty string';
-  if (name.length > MAX_ARTIFACT_NAME_LENGTH) return `it is longer than ${MAX_ARTIFACT_NAME_LENGTH} characters`;
-  if (/[/\\]/.test(name)) return 'it must not contain a path separator (/ or \\)';
-  if (name === '.' || name.includes('..')) return 'it must not be "." or contain ".."';
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is rejected
-  if (/[\u0000-\u001f\u007f]/.test(name)) return 'it must not contain control characters';
-  return null;
-}
+export { MAX_ARTIFACT_NAME_LENGTH, artifactNameProblem } from '../contract/model.js';

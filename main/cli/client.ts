@@ -8,6 +8,7 @@ import { pathFor } from '../api/router.js';
 import { defaultDataDir } from '../host/data-dir.js';
 import { discoveryPath } from '../host/discovery.js';
 import { UsageError, notRunning } from './errors.js';
+import { isAlive } from '../engine/process-tree.js';
 
 /** How the user pointed the CLI at a host (all optional: the default is the discovery file of the default data dir). */
 export interface ConnectionOptions {
@@ -43,7 +44,7 @@ export function resolveConnection(options: ConnectionOptions, env: NodeJS.Proces
   }
   const discovered = readDiscoveryFile(file);
   if (!discovered) throw notRunning(`data dir ${dataDir}: ${file} does not exist`);
-  if (!isProcessAlive(discovered.pid)) throw notRunning(`${discovered.url}: process ${discovered.pid} that wrote ${file} has exited`);
+  if (!isAlive(discovered.pid)) throw notRunning(`${discovered.url}: process ${discovered.pid} that wrote ${file} has exited`);
   return options.token
     ? { url: normaliseUrl(discovered.url), token: options.token, tokenOrigin: 'given with --token' }
     : { url: normaliseUrl(discovered.url), token: discovered.token, tokenOrigin: `in ${file}` };
@@ -76,16 +77,6 @@ function readDiscoveryFile(file: string): DiscoveryFile | null {
     // reported below
   }
   throw new JobtrayError('unavailable', `${file} is not a Jobtray discovery file (expected JSON with url, token and pid); if Jobtray is not running, delete it`);
-}
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** The Local API over HTTP: every failure becomes a JobtrayError whose message a person can act on. */

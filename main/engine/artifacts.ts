@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { ArtifactRecord } from '../../contract/model.js';
+import { artifactNameProblem, type ArtifactRecord } from '../../contract/model.js';
 
 const MEDIA_TYPES: Record<string, string> = {
   '.csv': 'text/csv',
@@ -25,17 +25,9 @@ export function mediaTypeFor(name: string): string {
   return MEDIA_TYPES[path.extname(name).toLowerCase()] ?? 'application/octet-stream';
 }
 
-/** A safe artifact file name: no separators, no dot-dot, printable, ≤ 128 chars. */
+/** An artifact name is one plain file name (the rule is the contract's: artifactNameProblem). */
 export function isSafeArtifactName(name: string): boolean {
-  return (
-    name.length > 0 &&
-    name.length <= 128 &&
-    name !== '.' &&
-    name !== '..' &&
-    !/[/\\\0]/.test(name) &&
-    // eslint-disable-next-line no-control-regex
-    !/[\x00-\x1f]/.test(name)
-  );
+  return artifactNameProblem(name) === null;
 }
 
 /** Where a run's artifacts live, relative to the data directory. */
@@ -54,7 +46,8 @@ export async function storeArtifact(
   name: string,
   from: { path: string } | { data: string | Uint8Array },
 ): Promise<ArtifactRecord> {
-  if (!isSafeArtifactName(name)) throw new Error(`invalid artifact name ${JSON.stringify(name)}`);
+  const problem = artifactNameProblem(name);
+  if (problem) throw new Error(`invalid artifact name ${JSON.stringify(name)}: ${problem}`);
   const rel = artifactRelPath(runId, name);
   const target = path.join(dataDir, rel);
   await fs.mkdir(path.dirname(target), { recursive: true });

@@ -17,7 +17,7 @@ import { lastSlotBetween, nextFireAfter, overdueDeadline } from './schedule.js';
 import { retryDelay, shouldRetry } from './backoff.js';
 import { jobHealth, overallHealth, healthChanged, nextSettledHealth, notificationFor } from './health.js';
 import { settleAttempt, settlementPatch, type StopReason } from './outcome.js';
-import { removeArtifactFiles, storeArtifact, isSafeArtifactName } from './artifacts.js';
+import { removeArtifactFiles, storeArtifact } from './artifacts.js';
 import { defaultResourcesDir, defaultWorkerPath } from './paths.js';
 import { RUN_KEY_ENV, killRunProcesses, runKey } from './run-processes.js';
 import { randomUUID } from 'node:crypto';
@@ -791,7 +791,6 @@ export class JobtrayEngine {
 
   private async saveArtifact(a: ActiveRun, name: string, from: string | null, data: Uint8Array | string | null): Promise<void> {
     try {
-      if (!isSafeArtifactName(name)) throw new Error(`invalid artifact name ${JSON.stringify(name)}`);
       const source = from !== null ? { path: path.resolve(a.def.cwd, from) } : { data: data ?? '' };
       const record = await storeArtifact(this.dataDir, a.run.id, name, source);
       if (this.closed) return;
@@ -889,9 +888,14 @@ export class JobtrayEngine {
     }, this.getSettings().kill_grace_ms);
   }
 
-  private async forceStop(a: ActiveRun): Promise<void> {
+  /** SIGKILL to everything a command attempt started: its tree, its process group and (Linux) every process carrying its run key. */
+  private async killAttemptProcesses(a: ActiveRun): Promise<void> {
     if (a.pid !== null) await killTree(a.pid, 'SIGKILL').catch(() => []);
     if (a.def.kind === 'command') await killRunProcesses(runKey(this.storeId, a.run.id));
+  }
+
+  private async forceStop(a: ActiveRun): Promise<void> {
+    await this.killAttemptProcesses(a);
     await a.handle?.terminate().catch(() => {});
   }
 
@@ -899,8 +903,7 @@ export class JobtrayEngine {
     if (a.timeout) clearTimeout(a.timeout);
     if (a.grace) clearTimeout(a.grace);
     // Whatever the outcome, nothing of the job's process tree outlives its run.
-    if (a.pid !== null) await killTree(a.pid, 'SIGKILL').catch(() => []);
-    if (a.def.kind === 'command') await killRunProcesses(runKey(this.storeId, a.run.id));
+    await this.killAttemptProcesses(a);
     await Promise.all(a.artifacts);
     await this.drainLogs(a);
     const settlement = settleAttempt(exit, {

@@ -17,6 +17,8 @@ const POLL_MS = 25;
 
 /** Every descendant of `pid` (children, grandchildren, …); [] when `pid` is gone. */
 export async function descendants(pid: number): Promise<number[]> {
+  // A gone leader has no findable children (they were re-parented): no `ps` to spawn.
+  if (!isAlive(pid)) return [];
   try {
     return await pidtree(pid);
   } catch {

@@ -1,20 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { JobtrayError } from '../../contract/errors.js';
+import { isAlive } from '../engine/process-tree.js';
 
 export const LOCK_FILE = 'jobtray.lock';
 
 /** Data dirs locked by this process (a second host in the same process must fail too). */
 const heldHere = new Set<string>();
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export interface DataDirLock {
   release(): void;
@@ -43,7 +35,7 @@ export function acquireLock(dataDir: string, describeOwner: (pid: number) => str
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = ownerOf(file);
-      if (owner !== null && owner !== process.pid && alive(owner)) throw conflict(dir, owner, describeOwner(owner));
+      if (owner !== null && owner !== process.pid && isAlive(owner)) throw conflict(dir, owner, describeOwner(owner));
       // Stale: its owner is gone.
       fs.rmSync(file, { force: true });
     }

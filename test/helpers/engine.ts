@@ -71,23 +71,8 @@ export function recordRuns(engine: Engine): RunRecord[] {
   return seen;
 }
 
-/** Alive and not a zombie (a container's PID 1 may never reap re-parented processes). */
-export function isAlive(pid: number): boolean {
-  if (process.platform === 'linux') {
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-    } catch {
-      return false;
-    }
-  }
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** Alive and not a zombie: the engine's own check. */
+export { isAlive } from '../../main/engine/process-tree.js';
 
 /** Polls (there is no event for "a process I do not own exited"). */
 export async function eventually<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
