@@ -3,3 +3,6 @@ export * from './events.js';
 export * from './errors.js';
 export type * from './worker-protocol.js';
 export * from './api.js';
+export * from './durations.js';
+export * from './schedule.js';
+export * from './routes.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkDuration, formatDuration, parseDuration } from '../main/engine/durations.js';
+import { checkDuration, formatDuration, parseDuration } from '../contract/durations.js';
 
 describe('parseDuration', () => {
   it.each([

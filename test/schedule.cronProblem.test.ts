@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cronProblem } from '../main/engine/schedule.js';
+import { cronProblem } from '../contract/schedule.js';
 
 describe('cronProblem', () => {
   it.each([

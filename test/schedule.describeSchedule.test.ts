@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Schedule } from '../contract/model.js';
-import { describeSchedule } from '../main/engine/schedule.js';
+import { describeSchedule } from '../contract/schedule.js';
 
 describe('describeSchedule', () => {
   it.each<[Schedule | null, string]>([

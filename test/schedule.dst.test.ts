@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Schedule } from '../contract/model.js';
-import { lastSlotBetween, nextFireAfter } from '../main/engine/schedule.js';
+import { lastSlotBetween, nextFireAfter } from '../contract/schedule.js';
 
 const t = (iso: string): number => Date.parse(iso);
 const cron = (pattern: string, timezone: string): Schedule => ({ kind: 'cron', cron: pattern, timezone });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Schedule } from '../contract/model.js';
-import { lastSlotBetween } from '../main/engine/schedule.js';
+import { lastSlotBetween } from '../contract/schedule.js';
 
 const t = (iso: string): number => Date.parse(iso);
 const cron = (pattern: string): Schedule => ({ kind: 'cron', cron: pattern, timezone: 'UTC' });

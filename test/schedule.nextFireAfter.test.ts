@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { JobtrayError } from '../contract/errors.js';
 import type { Schedule } from '../contract/model.js';
-import { nextFireAfter } from '../main/engine/schedule.js';
+import { nextFireAfter } from '../contract/schedule.js';
 
 const t = (iso: string): number => Date.parse(iso);
 const cron = (pattern: string, timezone: string | null = 'UTC'): Schedule => ({ kind: 'cron', cron: pattern, timezone });

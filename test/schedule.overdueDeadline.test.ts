@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Schedule } from '../contract/model.js';
-import { overdueDeadline } from '../main/engine/schedule.js';
+import { overdueDeadline } from '../contract/schedule.js';
 
 const t = (iso: string): number => Date.parse(iso);
 const GRACE = 5 * 60_000;

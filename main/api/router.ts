@@ -78,11 +78,6 @@ export function decodeSegment(segment: string): string {
   }
 }
 
-/** The path of an operation with its parameters filled in: `pathFor('runs:get', {id: 7})` → `/api/runs/7`. */
-export function pathFor(name: OperationName, params: Record<string, string | number>): string {
-  return OPERATIONS[name].path.replace(/:([a-z_]+)/g, (_all, key: string) => encodeURIComponent(String(params[key] ?? '')));
-}
-
 /** HTTP status of a successful answer. */
 export function successStatus(name: OperationName): number {
   return ACCEPTED_OPERATIONS.includes(name) ? 202 : 200;

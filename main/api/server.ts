@@ -11,7 +11,8 @@ import { assertBearerToken, assertLoopbackHost, isLoopbackAddress } from './auth
 import { DEFAULT_MAX_BODY_BYTES } from './body.js';
 import { METRICS_PATH, createApiMetrics, type ApiMetrics } from './metrics.js';
 import { API_HEADERS, sendError, sendJson } from './respond.js';
-import { matchRoute, operationInput, parseQuery, pathFor, splitPath, successStatus, wrongMethod } from './router.js';
+import { matchRoute, operationInput, parseQuery, splitPath, successStatus, wrongMethod } from './router.js';
+import { pathFor } from '../../contract/routes.js';
 import { EVENTS_PATH, EventHub } from './sse.js';
 import { StaticFiles } from './static.js';
 

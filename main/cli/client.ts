@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { OPERATIONS, type ApiErrorBody, type DiscoveryFile, type OperationName, type OperationResults } from '../../contract/api.js';
 import { ERROR_CODES, JobtrayError, type ErrorCode } from '../../contract/errors.js';
-import { pathFor } from '../api/router.js';
+import { pathFor } from '../../contract/routes.js';
 import { defaultDataDir } from '../host/data-dir.js';
 import { discoveryPath } from '../host/discovery.js';
 import { UsageError, notRunning } from './errors.js';

@@ -8,7 +8,7 @@ import type { ScheduleInput } from '../../contract/api.js';
 import type { ArtifactRecord, JobHealth, JobView, RunRecord } from '../../contract/model.js';
 import { JOB_HEALTH, isTerminal } from '../../contract/model.js';
 import { isSafeArtifactName } from '../engine/artifacts.js';
-import { describeSchedule } from '../engine/schedule.js';
+import { describeSchedule } from '../../contract/schedule.js';
 import { ApiClient, resolveConnection, type ConnectionOptions } from './client.js';
 import { EXIT, UsageError } from './errors.js';
 import { logPages, printRunLogs, waitForRunChain } from './follow.js';

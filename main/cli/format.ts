@@ -1,5 +1,5 @@
 import type { LogLine, RunRecord } from '../../contract/model.js';
-import { formatDuration } from '../engine/durations.js';
+import { formatDuration } from '../../contract/durations.js';
 
 /** Where the CLI writes: `process.stdout`/`stderr`, or a test's capturing stream. */
 export interface OutStream {

@@ -16,9 +16,9 @@ import {
   type RetryPolicy,
   type Schedule,
 } from '../../contract/model.js';
-import { checkDuration, formatDuration } from './durations.js';
+import { checkDuration, formatDuration } from '../../contract/durations.js';
 import { checkParamValue, placeholderNames, showValue } from './params.js';
-import { cronProblem } from './schedule.js';
+import { cronProblem } from '../../contract/schedule.js';
 
 /**
  * The jobs file (DESIGN.md "Jobs file"): YAML (or JSON) in, validated

@@ -6,14 +6,14 @@ import { DEFAULT_SETTINGS, EMPTY_JOB_STATS, FAILED_STATES, PRIORITY_RANK, isTerm
 import { JobtrayError, coerceError } from '../../contract/errors.js';
 import { unpackLogLines, type WorkerRunSpec, type WorkerToEngine } from '../../contract/worker-protocol.js';
 import { ensureJobsFile, loadJobsFile, parseSchedule, type LoadResult } from './config.js';
-import { formatDuration } from './durations.js';
+import { formatDuration } from '../../contract/durations.js';
 import { paramEnv, renderArgv, resolveParams } from './params.js';
 import { openStore, type JobStateRow, type Store } from './store.js';
 import { Runner, type AttemptHandle } from './runner.js';
 import { EngineEvents } from './events.js';
 import { createLogger, type Logger } from './logger.js';
 import { killTree } from './process-tree.js';
-import { lastSlotBetween, nextFireAfter, overdueDeadline } from './schedule.js';
+import { lastSlotBetween, nextFireAfter, overdueDeadline } from '../../contract/schedule.js';
 import { retryDelay, shouldRetry } from './backoff.js';
 import { jobHealth, overallHealth, healthChanged, nextSettledHealth, notificationFor } from './health.js';
 import { settleAttempt, settlementPatch, type StopReason } from './outcome.js';

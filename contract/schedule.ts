@@ -25,8 +25,8 @@
  *   hourly job fires 23 times on a spring-forward day and 25 times on a fall-back day.
  */
 import { Cron, type CronOptions } from 'croner';
-import { JobtrayError } from '../../contract/errors.js';
-import type { Schedule } from '../../contract/model.js';
+import { JobtrayError } from './errors.js';
+import type { Schedule } from './model.js';
 
 type CronSchedule = Extract<Schedule, { kind: 'cron' }>;
 
