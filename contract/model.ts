@@ -75,6 +75,18 @@ export interface ParamSpec {
   required: boolean;
 }
 
+/** How a job runs: an argv spawned from its worker, or a JS module run inside the worker thread. */
+export const JOB_KINDS = ['command', 'script'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+/** What a new run does while another run of the same job is pending: recorded as skipped, or queued behind it. */
+export const OVERLAP_MODES = ['skip', 'queue'] as const;
+export type OverlapMode = (typeof OVERLAP_MODES)[number];
+/** What happens to schedule slots missed while the app was closed or the machine slept. */
+export const CATCH_UP_MODES = ['skip', 'once'] as const;
+export type CatchUpMode = (typeof CATCH_UP_MODES)[number];
+export const BACKOFF_MODES = ['fixed', 'exponential'] as const;
+export type BackoffMode = (typeof BACKOFF_MODES)[number];
+
 export type Schedule =
   | { kind: 'cron'; cron: string; timezone: string | null }
   | { kind: 'every'; every: string; every_ms: number }
@@ -83,7 +95,7 @@ export type Schedule =
 export interface RetryPolicy {
   /** Retries after the first attempt; 0 = never retry. */
   max: number;
-  backoff: 'fixed' | 'exponential';
+  backoff: BackoffMode;
   delay_ms: number;
   max_delay_ms: number;
   jitter: boolean;
@@ -103,7 +115,7 @@ export interface JobDefinition {
   description: string | null;
   tags: string[];
   enabled: boolean;
-  kind: 'command' | 'script';
+  kind: JobKind;
   /** argv for command jobs (may contain `{{param}}` placeholders). */
   command: string[] | null;
   /** Absolute path of the JS module for script jobs. */
@@ -117,8 +129,8 @@ export interface JobDefinition {
   timeout_ms: number | null;
   retries: RetryPolicy;
   fatal_exit_codes: number[];
-  overlap: 'skip' | 'queue';
-  catch_up: 'skip' | 'once';
+  overlap: OverlapMode;
+  catch_up: CatchUpMode;
   on_success: string[];
   on_failure: string[];
   priority: Priority;
@@ -195,8 +207,8 @@ export interface RunRecord {
   exit_code: number | null;
   signal: string | null;
   error: string | null;
-  /** Machine-readable error kind: exit_code, exception, fatal, timeout, cancelled, worker_exit, out_of_memory, interrupted, spawn. */
-  error_code: string | null;
+  /** Machine-readable error kind (see RUN_ERROR_CODES). */
+  error_code: RunErrorCode | null;
   result: unknown;
   /** Process id of a command job's child (its process group leader). */
   pid: number | null;
@@ -208,6 +220,40 @@ export const LOG_STREAMS = ['stdout', 'stderr', 'job', 'system', 'progress'] as 
 export type LogStream = (typeof LOG_STREAMS)[number];
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * Why an attempt ended without success, as stored in `RunRecord.error_code`:
+ * - `exit_code`: a command exited non-zero (or by a signal of its own);
+ * - `exception`: a script job threw;
+ * - `fatal`: a FatalError or one of `fatal_exit_codes` (never retried);
+ * - `spawn`: the worker or the command could not be started;
+ * - `aborted`: a script job ended through its AbortSignal without a stop request;
+ * - `timeout`, `cancelled`, `interrupted`: stopped by the engine (timeout, an operator, shutdown or crash);
+ * - `worker_exit`: the worker thread died (process.exit, a crash);
+ * - `out_of_memory`: the worker exceeded `worker_memory_mb`.
+ */
+export const RUN_ERROR_CODES = [
+  'exit_code',
+  'exception',
+  'fatal',
+  'spawn',
+  'aborted',
+  'timeout',
+  'cancelled',
+  'interrupted',
+  'worker_exit',
+  'out_of_memory',
+] as const;
+export type RunErrorCode = (typeof RUN_ERROR_CODES)[number];
+/** The error codes a worker reports itself (the others are the engine's). */
+export type WorkerErrorCode = Extract<RunErrorCode, 'exception' | 'fatal' | 'exit_code' | 'spawn' | 'aborted'>;
+
+/** Why the engine stops an attempt before it ends on its own. */
+export const STOP_REASONS = ['timeout', 'cancel', 'shutdown'] as const;
+export type StopReason = (typeof STOP_REASONS)[number];
+
+/** A log line on its way in (from a worker, or the engine's own system lines), before the store numbers it. */
+export type LogLineInput = Pick<LogLine, 'ts' | 'stream' | 'level' | 'message'>;
 
 export interface LogLine {
   run_id: number;

@@ -1,4 +1,4 @@
-import { LOG_LEVELS, LOG_STREAMS, type LogLevel, type LogStream, type ParamValues } from './model.js';
+import { LOG_LEVELS, LOG_STREAMS, type JobKind, type LogLineInput, type ParamValues, type StopReason, type WorkerErrorCode } from './model.js';
 
 /**
  * Messages between the engine (main thread) and the Bree worker that runs one
@@ -12,7 +12,7 @@ export interface WorkerRunSpec {
   job_id: string;
   attempt: number;
   params: ParamValues;
-  kind: 'command' | 'script';
+  kind: JobKind;
   /** command jobs: argv with placeholders already filled. */
   argv: string[] | null;
   /** script jobs: absolute module path. */
@@ -43,7 +43,7 @@ export type WorkerOutcome =
   | {
       ok: false;
       /** exception | fatal | exit_code | spawn | aborted */
-      code: 'exception' | 'fatal' | 'exit_code' | 'spawn' | 'aborted';
+      code: WorkerErrorCode;
       message: string;
       stack: string | null;
       exit_code: number | null;
@@ -51,19 +51,11 @@ export type WorkerOutcome =
     };
 
 export type EngineToWorker =
-  | { type: 'cancel'; reason: 'timeout' | 'cancel' | 'shutdown' }
+  | { type: 'cancel'; reason: StopReason }
   /** The engine has stored this many more of the log lines the worker posted (see WorkerRunSpec.log_window). */
   | { type: 'logs_written'; lines: number }
   /** To a pre-started (warm) worker: the attempt it runs. Cold workers get it as `workerData.run`. */
   | { type: 'start'; run: WorkerRunSpec };
-
-/** A log line as the worker reports it (the engine numbers and stores it). */
-export interface WorkerLogLine {
-  ts: number;
-  stream: LogStream;
-  level: LogLevel;
-  message: string;
-}
 
 /**
  * Log lines packed for postMessage: one string and four typed arrays instead
@@ -82,7 +74,7 @@ export interface PackedLogLines {
   text: string;
 }
 
-export function packLogLines(lines: readonly WorkerLogLine[]): PackedLogLines {
+export function packLogLines(lines: readonly LogLineInput[]): PackedLogLines {
   const n = lines.length;
   const packed: PackedLogLines = { ts: new Float64Array(n), stream: new Uint8Array(n), level: new Uint8Array(n), length: new Uint32Array(n), text: '' };
   const parts: string[] = new Array<string>(n);
@@ -103,9 +95,9 @@ export function packedTransferList(packed: PackedLogLines): ArrayBuffer[] {
   return [packed.ts.buffer, packed.stream.buffer, packed.level.buffer, packed.length.buffer] as ArrayBuffer[];
 }
 
-export function unpackLogLines(packed: PackedLogLines): WorkerLogLine[] {
+export function unpackLogLines(packed: PackedLogLines): LogLineInput[] {
   const n = packed.length.length;
-  const lines: WorkerLogLine[] = new Array<WorkerLogLine>(n);
+  const lines: LogLineInput[] = new Array<LogLineInput>(n);
   let offset = 0;
   for (let i = 0; i < n; i++) {
     const end = offset + packed.length[i]!;

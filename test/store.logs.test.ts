@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { LogLine } from '../contract/model.js';
-import type { NewLogLine } from '../main/engine/store.js';
+import type { LogLineInput } from '../contract/model.js';
 import { useTempStore, sampleRun } from './helpers/temp-store.js';
 
 const temp = useTempStore();
@@ -8,7 +8,7 @@ let runId: number;
 
 const BIG_CAP = 1_000_000;
 
-function lines(count: number, from = 0, make: (n: number) => Partial<NewLogLine> = () => ({})): NewLogLine[] {
+function lines(count: number, from = 0, make: (n: number) => Partial<LogLineInput> = () => ({})): LogLineInput[] {
   return Array.from({ length: count }, (_, i) => ({
     ts: 1_700_000_000_000 + from + i,
     stream: 'stdout' as const,

@@ -1,10 +1,11 @@
 import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { packLogLines, packedTransferList, unpackLogLines, type WorkerLogLine } from '../contract/worker-protocol.js';
+import { packLogLines, packedTransferList, unpackLogLines } from '../contract/worker-protocol.js';
+import type { LogLineInput } from '../contract/model.js';
 
 describe('packLogLines / unpackLogLines', () => {
   it('round-trips every field, in order, whatever the messages contain', () => {
-    const lines: WorkerLogLine[] = [
+    const lines: LogLineInput[] = [
       { ts: 1_700_000_000_123.5, stream: 'stdout', level: 'info', message: 'order 1 synced' },
       { ts: 1_700_000_000_124, stream: 'stderr', level: 'warn', message: '' },
       { ts: 1_700_000_000_125, stream: 'job', level: 'error', message: 'multi\nline\r\nstack\0with NUL' },
@@ -18,7 +19,7 @@ describe('packLogLines / unpackLogLines', () => {
   });
 
   it('survives postMessage with its buffers transferred', async () => {
-    const lines: WorkerLogLine[] = Array.from({ length: 500 }, (_, i) => ({ ts: i, stream: i % 2 ? 'stderr' : 'stdout', level: 'info', message: `line ${i}` }));
+    const lines: LogLineInput[] = Array.from({ length: 500 }, (_, i) => ({ ts: i, stream: i % 2 ? 'stderr' : 'stdout', level: 'info', message: `line ${i}` }));
     const packed = packLogLines(lines);
     const { port1, port2 } = new MessageChannel();
     const received = new Promise<unknown>((resolve) => port2.once('message', resolve));

@@ -6,8 +6,8 @@ import { pathToFileURL } from 'node:url';
 import { format, inspect } from 'node:util';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { coerceError, JobtrayError } from '../contract/errors.js';
-import type { LogLevel, LogStream } from '../contract/model.js';
-import { packLogLines, packedTransferList, type EngineToWorker, type WorkerLogLine, type WorkerOutcome, type WorkerRunSpec, type WorkerToEngine } from '../contract/worker-protocol.js';
+import type { LogLevel, LogLineInput, LogStream } from '../contract/model.js';
+import { packLogLines, packedTransferList, type EngineToWorker, type WorkerOutcome, type WorkerRunSpec, type WorkerToEngine } from '../contract/worker-protocol.js';
 import { LineSplitter, parseCommandLine } from './command-lines.js';
 import {
   artifactNameProblem,
@@ -37,7 +37,7 @@ const PROGRESS_MIN_INTERVAL_MS = 50;
 /** After a command exits, how long a background process may keep its output pipes open. */
 const OUTPUT_DRAIN_GRACE_MS = 2_000;
 
-type LogEntry = WorkerLogLine;
+type LogEntry = LogLineInput;
 type Failure = Extract<WorkerOutcome, { ok: false }>;
 
 /**

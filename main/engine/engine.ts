@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
-import type { ConfigError, ConfigStatus, HealthSnapshot, JobDefinition, JobHealth, JobStats, JobView, LogPage, LogQuery, RunFilter, RunPage, RunRecord, Settings, Actor, ArtifactRecord, AuditEntry, ParamValues, RunTrigger } from '../../contract/model.js';
+import type { ConfigError, ConfigStatus, HealthSnapshot, JobDefinition, JobHealth, JobStats, JobView, LogPage, LogQuery, RunFilter, RunPage, RunRecord, Settings, Actor, ArtifactRecord, AuditEntry, ParamValues, RunTrigger, LogLineInput, StopReason } from '../../contract/model.js';
 import { DEFAULT_SETTINGS, EMPTY_JOB_STATS, FAILED_STATES, PRIORITY_RANK, isTerminal } from '../../contract/model.js';
 import { JobtrayError, coerceError } from '../../contract/errors.js';
 import { unpackLogLines, type WorkerRunSpec, type WorkerToEngine } from '../../contract/worker-protocol.js';
@@ -16,7 +16,7 @@ import { killTree } from './process-tree.js';
 import { lastSlotBetween, nextFireAfter, overdueDeadline } from '../../contract/schedule.js';
 import { retryDelay, shouldRetry } from './backoff.js';
 import { jobHealth, overallHealth, healthChanged, nextSettledHealth, notificationFor } from './health.js';
-import { settleAttempt, settlementPatch, type StopReason } from './outcome.js';
+import { settleAttempt, settlementPatch } from './outcome.js';
 import { removeArtifactFiles, storeArtifact } from './artifacts.js';
 import { defaultResourcesDir, defaultWorkerPath } from './paths.js';
 import { RUN_KEY_ENV, killRunProcesses, runKey } from './run-processes.js';
@@ -104,7 +104,7 @@ interface ActiveRun {
   pid: number | null;
   timeout: NodeJS.Timeout | null;
   grace: NodeJS.Timeout | null;
-  pendingLogs: { ts: number; stream: RunRecordLogStream; level: 'debug' | 'info' | 'warn' | 'error'; message: string }[];
+  pendingLogs: LogLineInput[];
   flushTimer: NodeJS.Timeout | null;
   /** A batch write on the next turn of the event loop (a full batch is pending). */
   flushSoon: NodeJS.Immediate | null;
@@ -113,7 +113,6 @@ interface ActiveRun {
   artifacts: Promise<void>[];
   settled: Promise<void>;
 }
-type RunRecordLogStream = 'stdout' | 'stderr' | 'job' | 'system' | 'progress';
 
 export type Engine = JobtrayEngine;
 
@@ -806,7 +805,7 @@ export class JobtrayEngine {
    * messages are all delivered in one turn of the event loop, and writing
    * them there would stall the loop for as long as the whole backlog takes.
    */
-  private addLog(a: ActiveRun, line: ActiveRun['pendingLogs'][number]): void {
+  private addLog(a: ActiveRun, line: LogLineInput): void {
     a.pendingLogs.push(line);
     this.scheduleLogWrite(a);
   }

@@ -1,12 +1,10 @@
-import type { RunRecord, RunState } from '../../contract/model.js';
+import type { RunErrorCode, RunRecord, RunState, StopReason } from '../../contract/model.js';
 import type { AttemptExit } from './runner.js';
-
-export type StopReason = 'timeout' | 'cancel' | 'shutdown';
 
 export interface AttemptSettlement {
   state: Extract<RunState, 'succeeded' | 'failed' | 'timed_out' | 'cancelled' | 'interrupted'>;
   error: string | null;
-  error_code: string | null;
+  error_code: RunErrorCode | null;
   exit_code: number | null;
   signal: string | null;
   result: unknown;

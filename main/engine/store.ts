@@ -15,9 +15,9 @@ import {
   type JobStats,
   type LogLevel,
   type LogLine,
+  type LogLineInput,
   type LogPage,
   type LogQuery,
-  type LogStream,
   type ParamValues,
   type RunFilter,
   type RunPage,
@@ -56,13 +56,6 @@ export type NewRun = Pick<
   };
 
 export type RunPatch = Partial<Omit<RunRecord, 'id' | 'job_id'>>;
-
-export interface NewLogLine {
-  ts: number;
-  stream: LogStream;
-  level: LogLevel;
-  message: string;
-}
 
 /** The engine's persisted per-job state; null fields mean "not set". */
 export interface JobStateRow {
@@ -673,7 +666,7 @@ export class Store {
    * stored, then the next line is replaced by one truncation marker (seq cap+1)
    * and later lines are only counted.
    */
-  appendLogs(runId: number, lines: readonly NewLogLine[], cap: number): LogLine[] {
+  appendLogs(runId: number, lines: readonly LogLineInput[], cap: number): LogLine[] {
     if (!Number.isInteger(cap) || cap < 1) {
       throw new JobtrayError('invalid_input', `log cap for run ${runId} must be a positive integer, got ${JSON.stringify(cap)}`);
     }
