@@ -1,13 +1,21 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Test projects (run one with `npx vitest run --project unit`):
+ * - unit: pure modules and the store, with plain data and temp SQLite files;
+ * - integration: real Bree worker threads, real child processes, real HTTP on 127.0.0.1.
+ */
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     globalSetup: ['test/setup/global-build.ts'],
     setupFiles: ['test/setup/leak-check.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Tests spawn worker threads and child processes; two cores.
     maxWorkers: 2,
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'] } },
+    ],
   },
 });

@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { STREAM_RESET_EVENT, type OperationResults } from '../../contract/api.js';
+import type { JobView, RunRecord } from '../../contract/model.js';
+import { makeTestApi, openEventStream, type StreamMessage } from '../helpers/api.js';
+import { eventually, waitForRun } from '../helpers/engine.js';
+
+const JOBS = `
+jobs:
+  - id: hello
+    command: [sh, -c, 'echo one; echo two']
+  - id: quiet
+    command: [sh, -c, 'true']
+`;
+
+const isRunState = (runId: number, state: string) => (m: StreamMessage) => m.event === 'run:state' && (m.data as RunRecord).id === runId && (m.data as RunRecord).state === state;
+
+describe('Local API event stream (SSE)', () => {
+  it('streams run:state, run:log and job:state of a triggered run in order, with increasing ids', async () => {
+    const t = await makeTestApi({ jobs: JOBS });
+    const stream = await openEventStream(t.server.port);
+    expect(stream.status).toBe(200);
+    expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    expect(stream.headers['cache-control']).toBe('no-store');
+    const trigger = await t.api<OperationResults['jobs:trigger']>('POST', '/api/jobs/hello/runs');
+    const runId = trigger.body.run_id;
+    await stream.waitFor(isRunState(runId, 'succeeded'), 'the run to succeed');
+    await stream.waitFor((m) => m.event === 'job:state' && (m.data as JobView).last_run?.state === 'succeeded', 'job:state after the run');
+
+    expect(stream.raw().startsWith('retry: 2000\n\n')).toBe(true);
+    const ids = stream.messages.map((m) => m.id!);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(new Set(ids).size).toBe(ids.length);
+    const mine = stream.messages.filter((m) => (m.event === 'run:state' && (m.data as RunRecord).id === runId) || (m.event === 'run:log' && (m.data as { run_id: number }).run_id === runId));
+    const states = mine.filter((m) => m.event === 'run:state').map((m) => (m.data as RunRecord).state);
+    expect(states).toEqual(['queued', 'running', 'succeeded']);
+    const firstLog = mine.findIndex((m) => m.event === 'run:log');
+    const running = mine.findIndex((m) => m.event === 'run:state' && (m.data as RunRecord).state === 'running');
+    const done = mine.findIndex((m) => m.event === 'run:state' && (m.data as RunRecord).state === 'succeeded');
+    expect(running).toBeLessThan(firstLog);
+    expect(firstLog).toBeLessThan(done);
+    const lines = mine.filter((m) => m.event === 'run:log').flatMap((m) => (m.data as OperationResults['runs:logs']).lines.map((l) => l.message));
+    expect(lines).toEqual(expect.arrayContaining(['one', 'two']));
+
+    stream.close();
+    await t.close();
+  });
+
+  it('filters by event name', async () => {
+    const t = await makeTestApi({ jobs: JOBS });
+    const stream = await openEventStream(t.server.port, { query: 'events=run:state' });
+    const { body } = await t.api<OperationResults['jobs:trigger']>('POST', '/api/jobs/hello/runs');
+    await stream.waitFor(isRunState(body.run_id, 'succeeded'));
+    expect(new Set(stream.messages.map((m) => m.event))).toEqual(new Set(['run:state']));
+    const bad = await t.api('GET', '/api/events?events=run:state,nope:nope');
+    expect(bad.status).toBe(400);
+    stream.close();
+    await t.close();
+  });
+
+  it('resumes with Last-Event-ID (header or query) with exactly the missed events', async () => {
+    const t = await makeTestApi({ jobs: JOBS });
+    const first = await openEventStream(t.server.port);
+    const a = await t.api<OperationResults['jobs:trigger']>('POST', '/api/jobs/hello/runs');
+    await first.waitFor(isRunState(a.body.run_id, 'succeeded'));
+    // The watcher sees everything from before the first client leaves, so it holds every event that client missed.
+    const watcher = await openEventStream(t.server.port);
+    await eventually(() => t.server.streamClients === 2, 'the watcher to attach');
+    first.close();
+    await eventually(() => t.server.streamClients === 1, 'the first stream to be detached');
+    const resumeFrom = first.messages.at(-1)!.id!;
+
+    const b = await t.api<OperationResults['jobs:trigger']>('POST', '/api/jobs/quiet/runs');
+    await watcher.waitFor(isRunState(b.body.run_id, 'succeeded'));
+    await waitForRun(t.engine, b.body.run_id);
+    const last = watcher.messages.at(-1)!.id!;
+    const missed = watcher.messages.filter((m) => m.id! > resumeFrom);
+    expect(missed.length).toBeGreaterThan(3);
+    watcher.close();
+
+    for (const options of [{ lastEventId: resumeFrom }, { query: `last_event_id=${resumeFrom}` }]) {
+      const resumed = await openEventStream(t.server.port, options);
+      await resumed.waitFor((m) => m.id === last, 'the replay to reach the last event');
+      expect(resumed.messages.map((m) => [m.id, m.event])).toEqual(missed.map((m) => [m.id, m.event]));
+      resumed.close();
+    }
+    await t.close();
+  });
+
+  it('sends stream:reset first when the resume id is older than the buffer or unknown', async () => {
+    const t = await makeTestApi({ jobs: JOBS, server: { sseBufferSize: 3 } });
+    const watcher = await openEventStream(t.server.port);
+    const { body } = await t.api<OperationResults['jobs:trigger']>('POST', '/api/jobs/hello/runs');
+    await watcher.waitFor(isRunState(body.run_id, 'succeeded'));
+    await waitForRun(t.engine, body.run_id);
+    const lastId = watcher.messages.at(-1)!.id!;
+    expect(lastId).toBeGreaterThan(4);
+    watcher.close();
+
+    const old = await openEventStream(t.server.port, { lastEventId: 1 });
+    const reset = await old.waitFor((m) => m.event === STREAM_RESET_EVENT);
+    expect(old.messages[0]).toBe(reset);
+    expect(reset.id).toBe(lastId);
+    expect(reset.data).toMatchObject({ last_event_id: 1, oldest_id: lastId - 2 });
+    old.close();
+
+    // Still held: the last three events are replayed, no reset.
+    const recent = await openEventStream(t.server.port, { lastEventId: lastId - 3 });
+    await recent.waitFor((m) => m.id === lastId);
+    expect(recent.messages.map((m) => m.id)).toEqual([lastId - 2, lastId - 1, lastId]);
+    recent.close();
+
+    const future = await openEventStream(t.server.port, { lastEventId: lastId + 100 });
+    expect((await future.waitFor(() => true)).event).toBe(STREAM_RESET_EVENT);
+    future.close();
+    await t.close();
+  });
+
+  it('cleans up a client that disconnects, and close() ends every stream', async () => {
+    const t = await makeTestApi({ jobs: JOBS });
+    const a = await openEventStream(t.server.port);
+    const b = await openEventStream(t.server.port);
+    expect(t.server.streamClients).toBe(2);
+    a.close();
+    await eventually(() => t.server.streamClients === 1, 'one client left');
+    await t.server.close();
+    await b.ended;
+    expect(t.server.streamClients).toBe(0);
+    await t.engine.close();
+  });
+
+  it('pings idle streams with a comment', async () => {
+    const t = await makeTestApi({ jobs: JOBS, server: { ssePingMs: 20 } });
+    const stream = await openEventStream(t.server.port);
+    await eventually(() => stream.raw().includes(': ping\n\n'), 'a ping');
+    stream.close();
+    await t.close();
+  });
+
+  it('drops a client that falls too far behind', async () => {
+    const t = await makeTestApi({ jobs: JOBS, server: { sseMaxBufferedBytes: 1024 * 1024 } });
+    const slow = await openEventStream(t.server.port, { read: false });
+    await eventually(() => t.server.streamClients === 1, 'the slow client to attach');
+    // 32 MB of events to a client that reads nothing: more than the kernel's socket buffers hold.
+    const line = { run_id: 1, seq: 1, ts: 0, stream: 'stdout' as const, level: 'info' as const, message: 'x'.repeat(1024 * 1024) };
+    for (let i = 0; i < 32; i++) t.engine.events.emit('run:log', { run_id: 1, job_id: 'hello', lines: [line] });
+    await slow.ended;
+    expect(t.server.streamClients).toBe(0);
+    await t.close();
+  });
+});

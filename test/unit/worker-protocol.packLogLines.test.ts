@@ -1,0 +1,32 @@
+import { MessageChannel } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import { packLogLines, packedTransferList, unpackLogLines } from '../../contract/worker-protocol.js';
+import type { LogLineInput } from '../../contract/model.js';
+
+describe('packLogLines / unpackLogLines', () => {
+  it('round-trips every field, in order, whatever the messages contain', () => {
+    const lines: LogLineInput[] = [
+      { ts: 1_700_000_000_123.5, stream: 'stdout', level: 'info', message: 'order 1 synced' },
+      { ts: 1_700_000_000_124, stream: 'stderr', level: 'warn', message: '' },
+      { ts: 1_700_000_000_125, stream: 'job', level: 'error', message: 'multi\nline\r\nstack\0with NUL' },
+      { ts: 1_700_000_000_126, stream: 'progress', level: 'info', message: '40% Importing orders — émoji 🚀' },
+      { ts: 1_700_000_000_127, stream: 'system', level: 'debug', message: 'x'.repeat(70_000) },
+    ];
+    const packed = packLogLines(lines);
+    expect(unpackLogLines(packed)).toEqual(lines);
+    expect(packLogLines([]).length).toHaveLength(0);
+    expect(unpackLogLines(packLogLines([]))).toEqual([]);
+  });
+
+  it('survives postMessage with its buffers transferred', async () => {
+    const lines: LogLineInput[] = Array.from({ length: 500 }, (_, i) => ({ ts: i, stream: i % 2 ? 'stderr' : 'stdout', level: 'info', message: `line ${i}` }));
+    const packed = packLogLines(lines);
+    const { port1, port2 } = new MessageChannel();
+    const received = new Promise<unknown>((resolve) => port2.once('message', resolve));
+    port1.postMessage(packed, packedTransferList(packed));
+    expect(packed.ts.byteLength).toBe(0); // moved, not copied
+    expect(unpackLogLines((await received) as typeof packed)).toEqual(lines);
+    port1.close();
+    port2.close();
+  });
+});
