@@ -8,7 +8,7 @@ import { unpackLogLines, type WorkerRunSpec, type WorkerToEngine } from '../../c
 import { ensureJobsFile, loadJobsFile, parseSchedule, type LoadResult } from './jobs-file/index.js';
 import { formatDuration } from '../../contract/durations.js';
 import { paramEnv, renderArgv, resolveParams } from './params.js';
-import { openStore, type JobStateRow, type Store } from './store.js';
+import { openStore, type JobStateRow, type Store } from './store/index.js';
 import { Runner, type AttemptHandle } from './runner.js';
 import { EngineEvents } from './events.js';
 import { createLogger, type Logger } from './logger.js';
