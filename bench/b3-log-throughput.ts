@@ -8,7 +8,7 @@ import type { LogLine, RunRecord } from '../contract/model.js';
 import { isTerminal } from '../contract/model.js';
 import { createEngine, type Engine } from '../main/engine/engine.js';
 import { silentLogger } from '../main/engine/logger.js';
-import { openStore } from '../main/engine/store.js';
+import { openStore } from '../main/engine/store/index.js';
 import { measured, nowMs, ratio, tempDir, writeFiles, type Bench, type BenchRow } from './lib.js';
 
 /**

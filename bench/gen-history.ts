@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { openStore } from '../main/engine/store.js';
+import { openStore } from '../main/engine/store/index.js';
 
 /**
  * B5's data generator: a run history shaped like a busy workstation's after

@@ -11,7 +11,7 @@ import type {
   RunRecord,
   Settings,
 } from './model.js';
-import { LOG_LEVELS, RUN_STATES, RUN_TRIGGERS } from './model.js';
+import { DEFAULT_SETTINGS, LOG_LEVELS, RUN_STATES, RUN_TRIGGERS } from './model.js';
 import { JobtrayError } from './errors.js';
 
 /**
@@ -37,7 +37,7 @@ export type ScheduleInput = z.infer<typeof ScheduleInputSchema>;
 
 const ParamsInput = z.record(z.string().max(64), z.union([z.string().max(10_000), z.number(), z.boolean()]));
 
-/** Every setting with its bounds; the store validates stored and patched values with it. */
+/** Every setting with its bounds; the store validates stored and patched values with it (see below). */
 export const SettingsSchema = z.strictObject({
     max_concurrent_runs: z.number().int().min(1).max(256),
     kill_grace_ms: z.number().int().min(0).max(3_600_000),
@@ -51,6 +51,50 @@ export const SettingsSchema = z.strictObject({
     api_port: z.number().int().min(0).max(65_535),
   });
 export const SettingsPatchSchema = SettingsSchema.partial();
+
+/** One schema per setting; typed against Settings so a new setting cannot be forgotten here. */
+const SETTING_SCHEMAS: { [K in keyof Settings]: z.ZodType<Settings[K]> } = SettingsSchema.shape;
+
+function isSettingKey(key: string): key is keyof Settings {
+  return Object.hasOwn(SETTING_SCHEMAS, key);
+}
+
+/** Checks every key of a settings patch; one `invalid_input` error lists every bad key with its value. */
+export function validateSettingsPatch(patch: unknown): Partial<Settings> {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
+    throw new JobtrayError('invalid_input', `settings patch must be an object, got ${JSON.stringify(patch)}`);
+  }
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(patch)) {
+    if (!isSettingKey(key)) {
+      problems.push(`unknown setting "${key}" (value ${JSON.stringify(value)}); known: ${Object.keys(SETTING_SCHEMAS).join(', ')}`);
+      continue;
+    }
+    const parsed = SETTING_SCHEMAS[key].safeParse(value);
+    if (!parsed.success) {
+      const why = parsed.error.issues.map((issue) => issue.message).join(', ');
+      problems.push(`setting "${key}" cannot be ${JSON.stringify(value)}: ${why}`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new JobtrayError('invalid_input', `invalid settings: ${problems.join('; ')}`, { problems });
+  }
+  return patch as Partial<Settings>;
+}
+
+/**
+ * DEFAULT_SETTINGS overlaid with stored `[key, value]` pairs. Unknown keys and
+ * values that no longer validate (written by another Jobtray version) are ignored.
+ */
+export function settingsFromStored(stored: Iterable<readonly [key: string, value: unknown]>): Settings {
+  const settings: Record<string, unknown> = { ...DEFAULT_SETTINGS };
+  for (const [key, value] of stored) {
+    if (!isSettingKey(key)) continue;
+    const parsed = SETTING_SCHEMAS[key].safeParse(value);
+    if (parsed.success) settings[key] = parsed.data;
+  }
+  return settings as unknown as Settings;
+}
 
 export const OPERATIONS = {
   'health:get': { method: 'GET', path: '/api/health', input: z.strictObject({}) },

@@ -5,10 +5,10 @@ import type { ConfigError, ConfigStatus, HealthSnapshot, JobDefinition, JobHealt
 import { DEFAULT_SETTINGS, EMPTY_JOB_STATS, FAILED_STATES, PRIORITY_RANK, isTerminal } from '../../contract/model.js';
 import { JobtrayError, coerceError } from '../../contract/errors.js';
 import { unpackLogLines, type WorkerRunSpec, type WorkerToEngine } from '../../contract/worker-protocol.js';
-import { ensureJobsFile, loadJobsFile, parseSchedule, type LoadResult } from './config.js';
+import { ensureJobsFile, loadJobsFile, parseSchedule, type LoadResult } from './jobs-file/index.js';
 import { formatDuration } from '../../contract/durations.js';
 import { paramEnv, renderArgv, resolveParams } from './params.js';
-import { openStore, type JobStateRow, type Store } from './store.js';
+import { openStore, type JobStateRow, type Store } from './store/index.js';
 import { Runner, type AttemptHandle } from './runner.js';
 import { EngineEvents } from './events.js';
 import { createLogger, type Logger } from './logger.js';

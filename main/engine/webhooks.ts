@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { isHttpUrl } from './config.js';
+import { isHttpUrl } from './jobs-file/index.js';
 import type { AlertKind, HealthSnapshot, JobAlert, JobView, RunRecord } from '../../contract/model.js';
 import { coerceError } from '../../contract/errors.js';
 import type { Engine } from './engine.js';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { afterEach, beforeEach } from 'vitest';
 import os from 'node:os';
 import path from 'node:path';
-import { openStore, type NewRun, type Store } from '../../main/engine/store.js';
+import { openStore, type NewRun, type Store } from '../../main/engine/store/index.js';
 import { track } from './open-handles.js';
 
 /** A store on a fresh SQLite file in a new temp dir, tracked so a test that leaves it open fails. */

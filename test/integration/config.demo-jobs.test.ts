@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { JobDefinition, ParamValues } from '../../contract/model.js';
 import type { WorkerRunSpec } from '../../contract/worker-protocol.js';
-import { loadJobsFile } from '../../main/engine/config.js';
+import { loadJobsFile } from '../../main/engine/jobs-file/index.js';
 import { paramEnv, renderArgv, resolveParams } from '../../main/engine/params.js';
 import { logLines, runWorker } from '../helpers/run-worker.js';
 

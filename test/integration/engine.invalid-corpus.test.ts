@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadJobsFile } from '../../main/engine/config.js';
+import { loadJobsFile } from '../../main/engine/jobs-file/index.js';
 import { makeDataDir, makeTestEngine, nextRun, waitForRun } from '../helpers/engine.js';
 
 const corpus = fileURLToPath(new URL('../fixtures/jobs/invalid', import.meta.url));

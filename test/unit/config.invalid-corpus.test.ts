@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadJobsFile } from '../../main/engine/config.js';
+import { loadJobsFile } from '../../main/engine/jobs-file/index.js';
 
 const dir = fileURLToPath(new URL('../fixtures/jobs/invalid', import.meta.url));
 

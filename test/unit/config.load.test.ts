@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobDefinition } from '../../contract/model.js';
-import { ensureJobsFile, loadJobsFile, parseJobsText, parseSchedule } from '../../main/engine/config.js';
+import { ensureJobsFile, loadJobsFile, parseJobsText, parseSchedule } from '../../main/engine/jobs-file/index.js';
 
 const resources = fileURLToPath(new URL('../../resources', import.meta.url));
 

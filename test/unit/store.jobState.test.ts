@@ -37,11 +37,10 @@ describe('store job state', () => {
     expect(temp.store.getJobState('a')).toEqual({ ...cleared, enabled_override: null, schedule_override: null, first_seen_at: 100 });
   });
 
-  it('lists every job state by job id', () => {
+  it('keeps each job\'s state apart', () => {
     temp.store.upsertJobState('b', {});
     temp.store.upsertJobState('a', { schedule_override: { kind: 'every', every: '1h', every_ms: 3_600_000 } });
-    const all = temp.store.allJobStates();
-    expect(all.map((s) => s.job_id)).toEqual(['a', 'b']);
-    expect(all[0]?.schedule_override).toEqual({ kind: 'every', every: '1h', every_ms: 3_600_000 });
+    expect(temp.store.getJobState('a')?.schedule_override).toEqual({ kind: 'every', every: '1h', every_ms: 3_600_000 });
+    expect(temp.store.getJobState('b')).toMatchObject({ job_id: 'b', schedule_override: null });
   });
 });

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { EMPTY_JOB_STATS, type JobView, type RunState } from '../../contract/model.js';
-import type { Store } from '../../main/engine/store.js';
+import type { Store } from '../../main/engine/store/index.js';
 import { makeTestEngine, waitForRun } from '../helpers/engine.js';
 import { makeTempStore, sampleRun } from '../helpers/temp-store.js';
 

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { RUN_STATES, RUN_TRIGGERS, type RunFilter, type RunRecord } from '../../contract/model.js';
-import type { Store } from '../../main/engine/store.js';
+import type { Store } from '../../main/engine/store/index.js';
 import { useTempStore, sampleRun } from '../helpers/temp-store.js';
 
 const temp = useTempStore();
@@ -11,20 +11,18 @@ const T0 = 1_700_000_000_000;
 /** 150 runs over 3 jobs, cycling through states and triggers, one minute apart. */
 function seed(store: Store): RunRecord[] {
   const runs: RunRecord[] = [];
-  store.transaction(() => {
-    for (let i = 0; i < 150; i += 1) {
-      const run = store.insertRun(
-        sampleRun({
-          job_id: ['sync-orders', 'export-invoices', 'cleanup_tmp'][i % 3]!,
-          state: RUN_STATES[i % RUN_STATES.length]!,
-          trigger: RUN_TRIGGERS[i % RUN_TRIGGERS.length]!,
-          created_at: T0 + i * 60_000,
-        }),
-      );
-      const error = i % 10 === 0 ? `exit ${i}: 100% disk full` : i % 10 === 5 ? `missing a_b column (${i})` : null;
-      runs.push(store.updateRun(run.id, { error, step: i % 7 === 0 ? 'Importing Orders' : null }));
-    }
-  });
+  for (let i = 0; i < 150; i += 1) {
+    const run = store.insertRun(
+      sampleRun({
+        job_id: ['sync-orders', 'export-invoices', 'cleanup_tmp'][i % 3]!,
+        state: RUN_STATES[i % RUN_STATES.length]!,
+        trigger: RUN_TRIGGERS[i % RUN_TRIGGERS.length]!,
+        created_at: T0 + i * 60_000,
+      }),
+    );
+    const error = i % 10 === 0 ? `exit ${i}: 100% disk full` : i % 10 === 5 ? `missing a_b column (${i})` : null;
+    runs.push(store.updateRun(run.id, { error, step: i % 7 === 0 ? 'Importing Orders' : null }));
+  }
   return runs;
 }
 
@@ -108,9 +106,7 @@ describe('store.listRuns', () => {
   });
 
   it('caps the page size at 500 and refuses a non-positive one', () => {
-    temp.store.transaction(() => {
-      for (let i = 0; i < 400; i += 1) temp.store.insertRun(sampleRun());
-    });
+    for (let i = 0; i < 400; i += 1) temp.store.insertRun(sampleRun());
     expect(temp.store.listRuns({ limit: 10_000 }).runs).toHaveLength(500);
     expect(() => temp.store.listRuns({ limit: 0 })).toThrow(expect.objectContaining({ code: 'invalid_input' }));
     expect(() => temp.store.listRuns({ limit: 2.5 })).toThrow(expect.objectContaining({ code: 'invalid_input' }));

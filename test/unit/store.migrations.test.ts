@@ -5,8 +5,8 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobtrayError } from '../../contract/errors.js';
 import { RUN_STATES, TERMINAL_STATES } from '../../contract/model.js';
-import { ACTIVE_STATES_SQL, FINISHED_STATES_SQL, LATEST_VERSION, MIGRATIONS } from '../../main/engine/migrations.js';
-import { openStore, type Store } from '../../main/engine/store.js';
+import { ACTIVE_STATES_SQL, FINISHED_STATES_SQL, LATEST_VERSION, MIGRATIONS } from '../../main/engine/store/migrations.js';
+import { openStore, type Store } from '../../main/engine/store/index.js';
 import { track } from '../helpers/open-handles.js';
 import { sampleRun } from '../helpers/temp-store.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, type Settings } from '../../contract/model.js';
-import { openStore } from '../../main/engine/store.js';
+import { openStore } from '../../main/engine/store/index.js';
 import { track } from '../helpers/open-handles.js';
 import { useTempStore } from '../helpers/temp-store.js';
 

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { JobtrayError } from '../../contract/errors.js';
+import { JobtrayError } from '../../../contract/errors.js';
 
 /**
  * Numbered schema migrations of the run store. Each one runs in its own
@@ -17,7 +17,9 @@ export interface Migration {
 /**
  * Predicate list of the `runs_active` partial index (states a run can still
  * leave). SQLite uses a partial index only when the query repeats its WHERE
- * term verbatim, so the store builds its active-run queries from this constant.
+ * term verbatim, so a query meant to use it must be built from this constant.
+ * No current query does (the engine reads active runs once, at start, through
+ * runsInStates); the index stays because released migrations are never edited.
  */
 export const ACTIVE_STATES_SQL = `'queued', 'running', 'retry_scheduled'`;
 

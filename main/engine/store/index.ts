@@ -1,0 +1,11 @@
+export {
+  openStore,
+  Store,
+  type NewAuditEntry,
+  type NewRun,
+  type RetentionOptions,
+  type RetentionResult,
+  type RunPatch,
+  type StoreOptions,
+} from './store.js';
+export type { JobStateRow } from './rows.js';

@@ -1,0 +1,465 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { settingsFromStored, validateSettingsPatch } from '../../../contract/api.js';
+import { JobtrayError } from '../../../contract/errors.js';
+import type {
+  Actor,
+  ArtifactRecord,
+  AuditEntry,
+  JobStats,
+  LogLine,
+  LogLineInput,
+  LogPage,
+  LogQuery,
+  RunFilter,
+  RunPage,
+  RunRecord,
+  RunState,
+  Settings,
+} from '../../../contract/model.js';
+import {
+  AUDIT_PAGE,
+  containsPattern,
+  decodeCursor,
+  definedOnly,
+  encodeCursor,
+  levelsFrom,
+  LOG_PAGE,
+  nonNegativeInteger,
+  pageLimit,
+  RUN_PAGE,
+} from './inputs.js';
+import { migrate } from './migrations.js';
+import { auditFromRow, jobStateFromRow, jobStateToRow, runFromRow, runToWrite, toJson, type JobStateRow } from './rows.js';
+import { LOG_ROWS_PER_INSERT, prepareStatements, type RunListParams, type Statements } from './statements.js';
+
+/**
+ * The run store: the only writer of Jobtray's data (DESIGN.md "Storage").
+ * Every method is synchronous and returns contract records, never raw rows.
+ * Every statement is prepared once, when the store opens (statements.ts).
+ */
+
+export interface StoreOptions {
+  /** The SQLite file; its parent folders are created. */
+  path: string;
+  /** better-sqlite3's compiled addon to load (the Electron app ships an Electron-ABI build). */
+  nativeBinding?: string;
+}
+
+/** What a caller gives to record a new run; everything else starts empty. */
+export type NewRun = Pick<
+  RunRecord,
+  'job_id' | 'trigger' | 'requested_by' | 'params' | 'state' | 'attempt' | 'max_attempts' | 'parent_run_id' | 'priority'
+> &
+  Partial<Pick<RunRecord, 'reason' | 'due_at' | 'created_at' | 'root_run_id' | 'started_at' | 'finished_at'>> & {
+    /** Local API `Idempotency-Key`; see findRunByIdempotencyKey. */
+    idempotency_key?: string | null;
+  };
+
+export type RunPatch = Partial<Omit<RunRecord, 'id' | 'job_id'>>;
+
+export interface NewAuditEntry {
+  actor: Actor;
+  action: string;
+  job_id?: string | null;
+  run_id?: number | null;
+  details?: unknown;
+  ts?: number;
+}
+
+export interface RetentionOptions {
+  /** Terminal runs that ended longer ago are deleted; 0 = no age limit. */
+  max_age_days: number;
+  /** Terminal runs kept per job, newest first; 0 = no count limit. */
+  max_runs_per_job: number;
+  now: number;
+  /** Runs deleted per transaction (default 1000). */
+  batch?: number;
+}
+
+export interface RetentionResult {
+  deleted_runs: number;
+  /** Artifact files of the deleted runs (relative to the data directory), for the caller to delete. */
+  artifact_paths: string[];
+}
+
+const DAY_MS = 86_400_000;
+
+function truncationMarker(cap: number): string {
+  return `log truncated: more than ${cap} lines; further lines are not stored`;
+}
+
+function openDatabase(options: StoreOptions): Database.Database {
+  fs.mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
+  const db = new Database(
+    options.path,
+    options.nativeBinding === undefined ? {} : { nativeBinding: options.nativeBinding },
+  );
+  try {
+    db.pragma('journal_mode = WAL');
+    // NORMAL is durable in WAL mode except for the last transactions before a power loss.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db, options.path);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+export class Store {
+  readonly path: string;
+  private readonly db: Database.Database;
+  private readonly sql: Statements;
+
+  constructor(options: StoreOptions) {
+    this.path = options.path;
+    this.db = openDatabase(options);
+    this.sql = prepareStatements(this.db);
+  }
+
+  isOpen(): boolean {
+    return this.db.open;
+  }
+
+  close(): void {
+    if (!this.db.open) return;
+    // Keeps the planner's statistics current for the dashboard's queries (SQLite's advice for long-lived connections).
+    this.db.pragma('optimize');
+    this.db.close();
+  }
+
+  // --- runs ----------------------------------------------------------------
+
+  /** Records a run. root_run_id defaults to the run's own id, created_at to now. */
+  insertRun(run: NewRun): RunRecord {
+    const write = runToWrite({
+      job_id: run.job_id,
+      trigger: run.trigger,
+      requested_by: run.requested_by,
+      params: run.params,
+      state: run.state,
+      attempt: run.attempt,
+      max_attempts: run.max_attempts,
+      root_run_id: run.root_run_id ?? null,
+      parent_run_id: run.parent_run_id,
+      priority: run.priority,
+      reason: run.reason ?? null,
+      created_at: run.created_at ?? Date.now(),
+      due_at: run.due_at ?? null,
+      started_at: run.started_at ?? null,
+      finished_at: run.finished_at ?? null,
+      duration_ms: null,
+      progress: null,
+      step: null,
+      exit_code: null,
+      signal: null,
+      error: null,
+      error_code: null,
+      result: null,
+      pid: null,
+      log_count: 0,
+      log_truncated: false,
+    });
+    return this.transaction(() => {
+      const id = Number(this.sql.insertRun.run({ ...write, idempotency_key: run.idempotency_key ?? null }).lastInsertRowid);
+      this.sql.setOwnRoot.run(id);
+      return this.requireRun(id);
+    });
+  }
+
+  /** Changes the given fields of a run (undefined values are ignored). */
+  updateRun(id: number, patch: RunPatch): RunRecord {
+    return this.transaction(() => {
+      const current = this.requireRun(id);
+      const merged = { ...current, ...definedOnly(patch), id, job_id: current.job_id };
+      this.sql.updateRun.run({ ...runToWrite(merged), id });
+      return this.requireRun(id);
+    });
+  }
+
+  getRun(id: number): RunRecord | null {
+    const row = this.sql.getRun.get(id);
+    return row ? runFromRow(row) : null;
+  }
+
+  /** The newest run created with `key` at or after `sinceMs`, for the Local API's idempotent triggers. */
+  findRunByIdempotencyKey(key: string, sinceMs: number): RunRecord | null {
+    const row = this.sql.runByIdempotencyKey.get(key, sinceMs);
+    return row ? runFromRow(row) : null;
+  }
+
+  /** Newest first, keyset-paged. `since` and `until` bound created_at, both inclusive. */
+  listRuns(filter: RunFilter): RunPage {
+    const limit = pageLimit(filter.limit, RUN_PAGE, 'run list');
+    const params: RunListParams = {
+      job_id: filter.job_id ?? null,
+      state: filter.state ?? null,
+      trigger: filter.trigger ?? null,
+      since: filter.since ?? null,
+      until: filter.until ?? null,
+      q: containsPattern(filter.q),
+      before: filter.cursor === undefined ? Number.MAX_SAFE_INTEGER : decodeCursor(filter.cursor),
+      // One extra row tells whether another page exists.
+      limit: limit + 1,
+    };
+    const rows = this.runListQuery(params).all(params);
+    const page = rows.slice(0, limit).map(runFromRow);
+    const last = page.at(-1);
+    return { runs: page, next_cursor: rows.length > limit && last ? encodeCursor(last.id) : null };
+  }
+
+  /** Runs in any of `states`, oldest first (recovery at start, the wait queue). */
+  runsInStates(states: readonly RunState[]): RunRecord[] {
+    return this.sql.runsInStates.all(JSON.stringify(states)).map(runFromRow);
+  }
+
+  /**
+   * Outcomes per job of the runs created at or after `since` (see JobStats),
+   * all jobs in one query; jobs without such runs are absent from the map.
+   */
+  jobStats(since: number): Map<string, JobStats> {
+    const byJob = new Map<string, JobStats>();
+    for (const row of this.sql.jobStats.all(since)) {
+      const [runs, succeeded, failed, avg] = JSON.parse(row.stats) as [number, number, number, number | null];
+      if (runs > 0) byJob.set(row.job_id, { runs, succeeded, failed, avg_duration_ms: avg === null ? null : Math.round(avg) });
+    }
+    return byJob;
+  }
+
+  /** The newest run of the job that ended with an outcome (terminal, not skipped). */
+  latestFinishedRun(jobId: string): RunRecord | null {
+    const row = this.sql.latestFinishedRun.get(jobId);
+    return row ? runFromRow(row) : null;
+  }
+
+  // --- logs ----------------------------------------------------------------
+
+  /**
+   * Stores a batch of a run's log lines in one transaction and returns those
+   * actually stored, with their seq. Invariants: seq is 1-based and gap-free;
+   * log_count counts every line the run produced; at most `cap` lines are
+   * stored, then the next line is replaced by one truncation marker (seq cap+1)
+   * and later lines are only counted.
+   */
+  appendLogs(runId: number, lines: readonly LogLineInput[], cap: number): LogLine[] {
+    if (!Number.isInteger(cap) || cap < 1) {
+      throw new JobtrayError('invalid_input', `log cap for run ${runId} must be a positive integer, got ${JSON.stringify(cap)}`);
+    }
+    return this.transaction(() => {
+      const state = this.sql.logState.get(runId);
+      if (!state) throw new JobtrayError('not_found', `run ${runId} not found: cannot store its log lines`);
+      let count = state.log_count;
+      let truncated = state.log_truncated === 1;
+      const stored: LogLine[] = [];
+      for (const line of lines) {
+        count += 1;
+        if (truncated) continue;
+        const overCap = count > cap;
+        stored.push(
+          overCap
+            ? { run_id: runId, seq: count, ts: line.ts, stream: 'system', level: 'warn', message: truncationMarker(cap) }
+            : { run_id: runId, seq: count, ts: line.ts, stream: line.stream, level: line.level, message: line.message },
+        );
+        truncated = overCap;
+      }
+      let i = 0;
+      for (; i + LOG_ROWS_PER_INSERT <= stored.length; i += LOG_ROWS_PER_INSERT) {
+        const params: (number | string)[] = [];
+        for (let j = i; j < i + LOG_ROWS_PER_INSERT; j++) {
+          const row = stored[j]!;
+          params.push(row.run_id, row.seq, row.ts, row.stream, row.level, row.message);
+        }
+        this.sql.insertLogMany.run(...params);
+      }
+      for (; i < stored.length; i++) {
+        const row = stored[i]!;
+        this.sql.insertLog.run(row.run_id, row.seq, row.ts, row.stream, row.level, row.message);
+      }
+      this.sql.setLogState.run(count, truncated ? 1 : 0, runId);
+      return stored;
+    });
+  }
+
+  /** A page of a run's log lines in seq order; `level` keeps that level and above, `q` is a case-insensitive substring. */
+  getLogs(runId: number, query: LogQuery): LogPage {
+    if (this.sql.runExists.get(runId) === undefined) throw new JobtrayError('not_found', `run ${runId} not found: no log to read`);
+    const limit = pageLimit(query.limit, LOG_PAGE, `log of run ${runId}`);
+    const rows = this.sql.getLogs.all({
+      run_id: runId,
+      after: query.after ?? 0,
+      levels: JSON.stringify(levelsFrom(query.level)),
+      // LIKE folds ASCII case only; good enough for searching log text.
+      q: containsPattern(query.q),
+      limit: limit + 1,
+    });
+    const lines = rows.slice(0, limit);
+    const last = lines.at(-1);
+    return { lines, next_after: rows.length > limit && last ? last.seq : null };
+  }
+
+  // --- artifacts -----------------------------------------------------------
+
+  /** Records an artifact, replacing one of the same name on the same run. */
+  insertArtifact(artifact: ArtifactRecord): ArtifactRecord {
+    const record: ArtifactRecord = {
+      run_id: artifact.run_id,
+      name: artifact.name,
+      size: artifact.size,
+      sha256: artifact.sha256,
+      path: artifact.path,
+      media_type: artifact.media_type,
+      created_at: artifact.created_at,
+    };
+    return this.transaction(() => {
+      if (this.sql.runExists.get(record.run_id) === undefined) {
+        throw new JobtrayError('not_found', `run ${record.run_id} not found: cannot attach artifact "${record.name}"`);
+      }
+      this.sql.upsertArtifact.run(record);
+      return record;
+    });
+  }
+
+  listArtifacts(runId: number): ArtifactRecord[] {
+    return this.sql.listArtifacts.all(runId);
+  }
+
+  getArtifact(runId: number, name: string): ArtifactRecord | null {
+    return this.sql.getArtifact.get(runId, name) ?? null;
+  }
+
+  // --- job state -----------------------------------------------------------
+
+  getJobState(jobId: string): JobStateRow | null {
+    const row = this.sql.getJobState.get(jobId);
+    return row ? jobStateFromRow(row) : null;
+  }
+
+  /** Creates or changes a job's state; first_seen_at defaults to now on creation, updated_at to now. */
+  upsertJobState(jobId: string, patch: Partial<Omit<JobStateRow, 'job_id'>>): JobStateRow {
+    return this.transaction(() => {
+      const now = Date.now();
+      const current: JobStateRow = this.getJobState(jobId) ?? {
+        job_id: jobId,
+        enabled_override: null,
+        schedule_override: null,
+        last_fire_at: null,
+        next_fire_at: null,
+        last_slot_at: null,
+        first_seen_at: now,
+        updated_at: now,
+      };
+      const next: JobStateRow = { ...current, updated_at: now, ...definedOnly(patch), job_id: jobId };
+      this.sql.upsertJobState.run(jobStateToRow(next));
+      return next;
+    });
+  }
+
+  // --- audit ---------------------------------------------------------------
+
+  audit(entry: NewAuditEntry): AuditEntry {
+    const row = this.sql.insertAudit.get({
+      ts: entry.ts ?? Date.now(),
+      actor: entry.actor,
+      action: entry.action,
+      job_id: entry.job_id ?? null,
+      run_id: entry.run_id ?? null,
+      details: toJson(entry.details),
+    });
+    if (!row) throw new JobtrayError('internal', `audit entry "${entry.action}" was not stored in ${this.path}`);
+    return auditFromRow(row);
+  }
+
+  /** Newest first; all jobs unless `job_id` is given. */
+  listAudit(opts: { job_id?: string; limit?: number }): AuditEntry[] {
+    const limit = pageLimit(opts.limit, AUDIT_PAGE, 'audit list');
+    const rows = opts.job_id === undefined ? this.sql.listAudit.all(limit) : this.sql.listJobAudit.all(opts.job_id, limit);
+    return rows.map(auditFromRow);
+  }
+
+  // --- settings and meta ---------------------------------------------------
+
+  /** DEFAULT_SETTINGS overlaid with the stored values (stored values that no longer validate are ignored). */
+  getSettings(): Settings {
+    return settingsFromStored(this.sql.allSettings.all().map(({ key, value }) => [key, JSON.parse(value) as unknown] as const));
+  }
+
+  /** Validates the whole patch first (unknown key or wrong type → invalid_input), then stores it. */
+  updateSettings(patch: Partial<Settings>): Settings {
+    const valid = definedOnly(validateSettingsPatch(patch));
+    return this.transaction(() => {
+      for (const [key, value] of Object.entries(valid)) this.sql.putSetting.run(key, JSON.stringify(value));
+      return this.getSettings();
+    });
+  }
+
+  getMeta(key: string): string | null {
+    return this.sql.getMeta.get(key) ?? null;
+  }
+
+  /** Stores a meta value; null removes the key. */
+  setMeta(key: string, value: string | null): void {
+    if (value === null) this.sql.deleteMeta.run(key);
+    else this.sql.putMeta.run(key, value);
+  }
+
+  // --- retention -----------------------------------------------------------
+
+  /**
+   * Deletes terminal runs past the age or per-job count limit, `batch` runs per
+   * transaction so no single write holds the database long. Queued, running and
+   * retry_scheduled runs and each job's newest finished run are never deleted.
+   */
+  applyRetention(opts: RetentionOptions): RetentionResult {
+    const maxAgeDays = nonNegativeInteger(opts.max_age_days, 'retention max_age_days');
+    const keep = nonNegativeInteger(opts.max_runs_per_job, 'retention max_runs_per_job');
+    const batch = opts.batch ?? 1000;
+    if (!Number.isInteger(batch) || batch < 1) {
+      throw new JobtrayError('invalid_input', `retention batch must be a positive integer, got ${JSON.stringify(batch)}`);
+    }
+    const cutoff = maxAgeDays > 0 ? opts.now - maxAgeDays * DAY_MS : null;
+    if (cutoff === null && keep === 0) return { deleted_runs: 0, artifact_paths: [] };
+
+    const ids = this.sql.retentionCandidates.all({ cutoff, keep });
+    const artifactPaths: string[] = [];
+    for (let start = 0; start < ids.length; start += batch) {
+      const chunk = JSON.stringify(ids.slice(start, start + batch));
+      this.transaction(() => {
+        artifactPaths.push(...this.sql.artifactPathsOf.all(chunk));
+        this.sql.deleteRuns.run(chunk);
+      });
+    }
+    return { deleted_runs: ids.length, artifact_paths: artifactPaths };
+  }
+
+  // --- internals -----------------------------------------------------------
+
+  /** Runs `fn` in one transaction (a savepoint when nested); rolls back if it throws. */
+  private transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  private requireRun(id: number): RunRecord {
+    const run = this.getRun(id);
+    if (!run) throw new JobtrayError('not_found', `run ${id} not found in ${this.path}`);
+    return run;
+  }
+
+  /** The variant whose index narrows the rows most; see prepareRunListQueries. */
+  private runListQuery(params: RunListParams) {
+    const queries = this.sql.listRuns;
+    if (params.job_id !== null) return queries.byJob;
+    if (params.state !== null) return queries.byState;
+    if (params.trigger !== null) return queries.byTrigger;
+    if (params.since !== null || params.until !== null) return queries.byCreated;
+    return queries.all;
+  }
+}
+
+/** Opens (creating and migrating as needed) the store at `options.path`. */
+export function openStore(options: StoreOptions): Store {
+  return new Store(options);
+}
