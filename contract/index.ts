@@ -7,3 +7,4 @@ export * from './durations.js';
 export * from './schedule.js';
 export * from './routes.js';
 export * from './webhooks.js';
+export * from './format.js';

@@ -11,7 +11,8 @@ import { describeSchedule } from '../../contract/schedule.js';
 import { ApiClient, resolveConnection, type ConnectionOptions } from './client.js';
 import { EXIT, UsageError } from './errors.js';
 import { logPages, printRunLogs, waitForRunChain } from './follow.js';
-import { describeOutcome, duration, progressText, shortTime, table, type CliIo } from './format.js';
+import { describeOutcome, durationText, progressText, shortTime } from '../../contract/format.js';
+import { table, type CliIo } from './format.js';
 import { ProgressView } from './progress.js';
 
 interface CommonOptions extends ConnectionOptions {
@@ -196,7 +197,7 @@ async function runsCommand(ctx: Ctx, options: { job?: string; state?: string; li
     run.state,
     `${run.attempt}/${run.max_attempts}`,
     shortTime(run.started_at),
-    duration(run.duration_ms),
+    durationText(run.duration_ms),
     run.error ?? run.reason ?? (isTerminal(run.state) ? '' : progressText(run)),
   ]);
   ctx.say(table(['ID', 'JOB', 'TRIGGER', 'STATE', 'ATTEMPT', 'STARTED', 'DURATION', 'DETAIL'], rows).trimEnd());
