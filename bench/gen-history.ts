@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { openStore } from '../main/engine/store/index.js';
+import type { RunErrorCode, RunState } from '../contract/model.js';
 
 /**
  * B5's data generator: a run history shaped like a busy workstation's after
@@ -118,7 +119,7 @@ function seededRandom(seed: number): () => number {
   };
 }
 
-type Outcome = 'succeeded' | 'failed' | 'timed_out' | 'interrupted' | 'cancelled' | 'skipped';
+type Outcome = Extract<RunState, 'succeeded' | 'failed' | 'timed_out' | 'interrupted' | 'cancelled' | 'skipped'>;
 
 /** Cumulative weights: mostly successes, a realistic tail of failures and skips. */
 const OUTCOMES: readonly [Outcome, number][] = [
@@ -133,7 +134,7 @@ const OUTCOMES: readonly [Outcome, number][] = [
 /** Skipped runs store no log lines. */
 const SKIPPED_SHARE = 1 - (OUTCOMES.at(-2)?.[1] ?? 1);
 
-const ERRORS: Record<Exclude<Outcome, 'succeeded' | 'skipped'>, { code: string; texts: string[] }> = {
+const ERRORS: Record<Exclude<Outcome, 'succeeded' | 'skipped'>, { code: RunErrorCode; texts: string[] }> = {
   failed: {
     code: 'exit_code',
     texts: [

@@ -6,3 +6,5 @@ export * from './api.js';
 export * from './durations.js';
 export * from './schedule.js';
 export * from './routes.js';
+export * from './webhooks.js';
+export * from './format.js';

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { format, inspect } from 'node:util';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { coerceError, JobtrayError } from '../contract/errors.js';
-import type { LogLevel, LogLineInput, LogStream } from '../contract/model.js';
+import { JOB_KINDS, type LogLevel, type LogLineInput, type LogStream } from '../contract/model.js';
 import { packLogLines, packedTransferList, type EngineToWorker, type WorkerOutcome, type WorkerRunSpec, type WorkerToEngine } from '../contract/worker-protocol.js';
 import { LineSplitter, parseCommandLine } from './command-lines.js';
 import {
@@ -395,7 +395,7 @@ function runCommand(spec: WorkerRunSpec, argv: string[], outbox: Outbox, signal:
 
 function readSpec(data: unknown): WorkerRunSpec {
   const spec = (data as { run?: WorkerRunSpec } | null)?.run;
-  if (!spec || typeof spec !== 'object' || (spec.kind !== 'script' && spec.kind !== 'command')) {
+  if (!spec || typeof spec !== 'object' || !JOB_KINDS.includes(spec.kind)) {
     throw new JobtrayError('internal', 'run-job worker started without a valid workerData.run (WorkerRunSpec)');
   }
   return spec;

@@ -8,7 +8,7 @@ import { pathFor } from '../../contract/routes.js';
 import { defaultDataDir } from '../host/data-dir.js';
 import { discoveryPath } from '../host/discovery.js';
 import { UsageError, notRunning } from './errors.js';
-import { isAlive } from '../engine/process-tree.js';
+import { isAlive } from '../shared/process.js';
 
 /** How the user pointed the CLI at a host (all optional: the default is the discovery file of the default data dir). */
 export interface ConnectionOptions {

@@ -6,13 +6,13 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { Command } from 'commander';
 import type { ScheduleInput } from '../../contract/api.js';
 import type { ArtifactRecord, JobHealth, JobView, RunRecord } from '../../contract/model.js';
-import { JOB_HEALTH, isTerminal } from '../../contract/model.js';
-import { isSafeArtifactName } from '../engine/artifacts.js';
+import { JOB_HEALTH, artifactNameProblem, isTerminal } from '../../contract/model.js';
 import { describeSchedule } from '../../contract/schedule.js';
 import { ApiClient, resolveConnection, type ConnectionOptions } from './client.js';
 import { EXIT, UsageError } from './errors.js';
 import { logPages, printRunLogs, waitForRunChain } from './follow.js';
-import { describeOutcome, duration, progressText, shortTime, table, type CliIo } from './format.js';
+import { describeOutcome, durationText, progressText, shortTime } from '../../contract/format.js';
+import { table, type CliIo } from './format.js';
 import { ProgressView } from './progress.js';
 
 interface CommonOptions extends ConnectionOptions {
@@ -197,7 +197,7 @@ async function runsCommand(ctx: Ctx, options: { job?: string; state?: string; li
     run.state,
     `${run.attempt}/${run.max_attempts}`,
     shortTime(run.started_at),
-    duration(run.duration_ms),
+    durationText(run.duration_ms),
     run.error ?? run.reason ?? (isTerminal(run.state) ? '' : progressText(run)),
   ]);
   ctx.say(table(['ID', 'JOB', 'TRIGGER', 'STATE', 'ATTEMPT', 'STARTED', 'DURATION', 'DETAIL'], rows).trimEnd());
@@ -335,7 +335,7 @@ async function artifactsCommand(ctx: Ctx, rawRun: string, options: { save?: stri
 
 /** Where an artifact goes inside `dir`; null for a name that is not a plain file name (it could point outside). */
 export function artifactTarget(dir: string, artifact: ArtifactRecord): string | null {
-  if (!isSafeArtifactName(artifact.name) || path.basename(artifact.name) !== artifact.name) return null;
+  if (artifactNameProblem(artifact.name) !== null || path.basename(artifact.name) !== artifact.name) return null;
   const target = path.join(dir, artifact.name);
   return path.dirname(target) === dir ? target : null;
 }

@@ -2,7 +2,8 @@ import type { LogLine, RunRecord } from '../../contract/model.js';
 import { FAILED_STATES, isTerminal } from '../../contract/model.js';
 import type { ApiClient } from './client.js';
 import { followEvents } from './events.js';
-import { clockTime, describeOutcome, formatLogLine, type OutStream } from './format.js';
+import { clockTime, describeOutcome } from '../../contract/format.js';
+import { formatLogLine, type OutStream } from './format.js';
 import type { ProgressView } from './progress.js';
 
 /**

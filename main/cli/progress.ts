@@ -1,5 +1,6 @@
 import type { RunRecord } from '../../contract/model.js';
-import { progressText, type OutStream } from './format.js';
+import { progressText, runStateWord } from '../../contract/format.js';
+import type { OutStream } from './format.js';
 
 const BAR_CELLS = 20;
 const ERASE_LINE = '\x1b[K';
@@ -8,7 +9,7 @@ const ERASE_LINE = '\x1b[K';
 export function renderBar(run: Pick<RunRecord, 'progress' | 'step' | 'state'>): string {
   const pct = Math.max(0, Math.min(100, Math.round(run.progress ?? 0)));
   const filled = Math.round((pct / 100) * BAR_CELLS);
-  return `[${'#'.repeat(filled)}${'.'.repeat(BAR_CELLS - filled)}] ${String(pct).padStart(3)}% ${run.step ?? run.state.replace('_', ' ')}`;
+  return `[${'#'.repeat(filled)}${'.'.repeat(BAR_CELLS - filled)}] ${String(pct).padStart(3)}% ${run.step ?? runStateWord(run.state)}`;
 }
 
 /**

@@ -25,11 +25,6 @@ export function mediaTypeFor(name: string): string {
   return MEDIA_TYPES[path.extname(name).toLowerCase()] ?? 'application/octet-stream';
 }
 
-/** An artifact name is one plain file name (the rule is the contract's: artifactNameProblem). */
-export function isSafeArtifactName(name: string): boolean {
-  return artifactNameProblem(name) === null;
-}
-
 /** Where a run's artifacts live, relative to the data directory. */
 export function artifactRelPath(runId: number, name: string): string {
   return path.join('artifacts', String(runId), name);

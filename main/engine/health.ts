@@ -5,6 +5,7 @@
 import {
   FAILED_STATES,
   JOB_HEALTH,
+  type AlertKind,
   type HealthSnapshot,
   type JobHealth,
   type NotifyPolicy,
@@ -110,7 +111,7 @@ export function nextSettledHealth(previous: JobHealth | null, current: JobHealth
 export type HealthTransition = { job_id: string; from: JobHealth | null; to: JobHealth };
 
 export interface HealthNotification {
-  kind: 'failure' | 'recovery';
+  kind: Extract<AlertKind, 'failure' | 'recovery'>;
   title: string;
   body: string;
 }

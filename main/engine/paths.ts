@@ -28,9 +28,18 @@ export function defaultResourcesDir(): string {
   return path.join(packageRoot(), 'resources');
 }
 
-/** Jobtray's version, from its package.json. */
+/**
+ * Jobtray's version, from its package.json: in the discovery file and the
+ * webhooks' User-Agent. `unknown` when it cannot be read, which is no reason
+ * to fail either.
+ */
 export function appVersion(): string {
-  return (JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  try {
+    const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 /** The built dashboard served by the headless host, when it has been built. */

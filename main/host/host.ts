@@ -3,7 +3,7 @@ import type { Settings } from '../../contract/model.js';
 import { createEngine, type Engine } from '../engine/engine.js';
 import { createLogger } from '../engine/logger.js';
 import { appVersion, defaultStaticDir } from '../engine/paths.js';
-import { startWebhooks } from '../engine/webhooks.js';
+import { startWebhooks } from '../notify/webhooks.js';
 import { startApiServer } from '../api/server.js';
 import { acquireLock } from './lock.js';
 import { loadOrCreateToken } from './token.js';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { JobtrayError } from '../../contract/errors.js';
-import { isAlive } from '../engine/process-tree.js';
+import { isAlive } from '../shared/process.js';
 
 export const LOCK_FILE = 'jobtray.lock';
 

@@ -72,7 +72,7 @@ export function recordRuns(engine: Engine): RunRecord[] {
 }
 
 /** Alive and not a zombie: the engine's own check. */
-export { isAlive } from '../../main/engine/process-tree.js';
+export { isAlive } from '../../main/shared/process.js';
 
 /** Polls (there is no event for "a process I do not own exited"). */
 export async function eventually<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {

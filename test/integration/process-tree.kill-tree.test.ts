@@ -5,7 +5,8 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { descendants, isAlive, killTree, waitForExit } from '../../main/engine/process-tree.js';
+import { descendants, killTree, waitForExit } from '../../main/engine/process-tree.js';
+import { isAlive } from '../../main/shared/process.js';
 import { FIXTURES } from '../helpers/run-worker.js';
 
 const IGNORE_TERM = path.join(FIXTURES, 'ignore-term.py');

@@ -6,7 +6,8 @@ import { EventEmitter, once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { Settings } from '../../contract/model.js';
 import type { Logger } from '../../main/engine/logger.js';
-import { startWebhooks, type WebhookNotifier, type WebhookOptions, type WebhookPayload } from '../../main/engine/webhooks.js';
+import type { WebhookPayload } from '../../contract/webhooks.js';
+import { startWebhooks, type WebhookNotifier, type WebhookOptions } from '../../main/notify/webhooks.js';
 import { makeDataDir, makeTestEngine, waitForRun } from '../helpers/engine.js';
 import { track } from '../helpers/open-handles.js';
 

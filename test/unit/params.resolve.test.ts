@@ -2,31 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { JobtrayError } from '../../contract/errors.js';
 import type { JobDefinition, ParamSpec } from '../../contract/model.js';
 import { paramEnv, placeholderNames, renderArgv, resolveParams } from '../../main/engine/params.js';
+import { jobDefinition } from '../helpers/fixtures.js';
 
 function jobWith(params: Record<string, ParamSpec>): JobDefinition {
-  return {
-    id: 'sync-orders',
-    name: 'Sync orders',
-    description: null,
-    tags: [],
-    enabled: true,
-    kind: 'command',
-    command: ['python3', 'sync.py'],
-    script: null,
-    cwd: '/tmp',
-    env: {},
-    schedule: null,
-    params,
-    timeout_ms: null,
-    retries: { max: 0, backoff: 'exponential', delay_ms: 30_000, max_delay_ms: 600_000, jitter: true },
-    fatal_exit_codes: [],
-    overlap: 'skip',
-    catch_up: 'skip',
-    on_success: [],
-    on_failure: [],
-    priority: 'normal',
-    notify: { on_failure: true, on_recovery: true, on_timeout: true, webhook: null },
-  };
+  return jobDefinition({ id: 'sync-orders', name: 'Sync orders', command: ['python3', 'sync.py'], params });
 }
 
 const job = jobWith({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyResponse, parseRetryAfter, redactUrl } from '../../main/engine/webhooks.js';
+import { classifyResponse, parseRetryAfter, redactUrl } from '../../main/notify/webhooks.js';
 
 const response = (status: number, headers: Record<string, string> = {}) => new Response(null, { status, headers });
 

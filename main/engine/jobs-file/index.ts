@@ -11,4 +11,4 @@
  */
 export { loadJobsFile, parseJobsText, parseSchedule, type LoadResult } from './load.js';
 export { ensureJobsFile } from './template.js';
-export { isHttpUrl } from './schema.js';
+

@@ -9,6 +9,7 @@ import {
   type RetryPolicy,
 } from '../../../contract/model.js';
 import { checkDuration } from '../../../contract/durations.js';
+import { isHttpUrl } from '../../../contract/webhooks.js';
 import { showValue } from '../params.js';
 import { checked, says, type Shape } from './fields.js';
 
@@ -136,15 +137,6 @@ function isTimeZone(timeZone: string): boolean {
   }
 }
 
-/** An absolute http(s) URL with a host (webhooks). */
-export function isHttpUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-  } catch {
-    return false;
-  }
-}
 
 /** YYYY-MM-DD, optionally with a time (T or space) and a zone (Z or ±hh:mm). */
 const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;

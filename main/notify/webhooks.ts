@@ -1,11 +1,9 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { isHttpUrl } from './jobs-file/index.js';
-import type { AlertKind, HealthSnapshot, JobAlert, JobView, RunRecord } from '../../contract/model.js';
+import type { JobAlert } from '../../contract/model.js';
 import { coerceError } from '../../contract/errors.js';
-import type { Engine } from './engine.js';
-import type { Logger } from './logger.js';
-import { packageRoot } from './paths.js';
+import { WEBHOOK_EVENTS, isHttpUrl, type WebhookPayload } from '../../contract/webhooks.js';
+import type { Engine } from '../engine/engine.js';
+import type { Logger } from '../engine/logger.js';
+import { appVersion } from '../engine/paths.js';
 
 /**
  * Webhook notifications for servers, which have no desktop notifications: every
@@ -48,26 +46,6 @@ export interface WebhookNotifier {
   idle(): Promise<void>;
   readonly stats: WebhookStats;
 }
-
-export type WebhookEvent = 'job.failing' | 'job.recovered' | 'run.timed_out' | 'config.error';
-
-/** The JSON body of every webhook request. */
-export interface WebhookPayload {
-  event: WebhookEvent;
-  alert: JobAlert;
-  job: JobView | null;
-  run: RunRecord | null;
-  health: HealthSnapshot;
-  /** `<title>: <body>`, so Slack/Mattermost/Teams-style incoming webhooks show something without configuration. */
-  text: string;
-}
-
-export const WEBHOOK_EVENTS: Record<AlertKind, WebhookEvent> = {
-  failure: 'job.failing',
-  recovery: 'job.recovered',
-  timeout: 'run.timed_out',
-  config_error: 'config.error',
-};
 
 /** A server's Retry-After is honoured up to this; a longer wait would outlive the alert's use. */
 const MAX_RETRY_AFTER_MS = 60_000;
@@ -389,14 +367,4 @@ function requestTarget(text: string): { url: string; headers: Record<string, str
   url.username = '';
   url.password = '';
   return { url: url.toString(), headers: { authorization: `Basic ${Buffer.from(credentials).toString('base64')}` } };
-}
-
-
-function appVersion(): string {
-  try {
-    const pkg = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version?: unknown };
-    return typeof pkg.version === 'string' ? pkg.version : 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }
