@@ -19,7 +19,7 @@ export interface SettleContext {
 
 /**
  * The final state of one attempt, from how its worker ended. Pure: every
- * branch is tested with plain data (test/outcome.settle.test.ts).
+ * branch is tested with plain data (test/unit/outcome.settleAttempt.test.ts).
  */
 export function settleAttempt(exit: AttemptExit, ctx: SettleContext): AttemptSettlement {
   const outcome = exit.outcome;
