@@ -6,7 +6,7 @@
  * Invariants:
  * - Whatever the outcome, nothing of the job's process tree outlives its run.
  * - The run's final state is stored after its artifacts and every log line,
- *   then handed to the engine (AttemptContext.attemptEnded) exactly once.
+ *   then handed to the engine (AttemptContext.attemptEnded).
  * - `settled` resolves in every case, so shutdown can wait for it.
  */
 import path from 'node:path';

@@ -375,7 +375,7 @@ export class JobtrayEngine {
     return this.reloadNow();
   }
 
-  /** Stores a settings change (audited); it applies at once to scheduling, dispatch and new log batches. */
+  /** Stores a settings change (audited); health, the scheduler timer and dispatch follow at once. */
   updateSettings(patch: Partial<Settings>, actor: Actor): Settings {
     this.assertOpen();
     const before = this.getSettings();
