@@ -1,0 +1,215 @@
+/**
+ * One attempt of a run, from its worker's start to its stored outcome:
+ * worker messages (pid, progress, logs, artifacts), the timeout, stopping
+ * (graceful, then forced) and settling the run's final state.
+ *
+ * Invariants:
+ * - Whatever the outcome, nothing of the job's process tree outlives its run.
+ * - The run's final state is stored after its artifacts and every log line,
+ *   then handed to the engine (AttemptContext.attemptEnded).
+ * - `settled` resolves in every case, so shutdown can wait for it.
+ */
+import path from 'node:path';
+import type { JobDefinition, LogLineInput, RunRecord, Settings, StopReason } from '../../contract/model.js';
+import { coerceError } from '../../contract/errors.js';
+import { formatDuration } from '../../contract/durations.js';
+import { unpackLogLines, type WorkerRunSpec, type WorkerToEngine } from '../../contract/worker-protocol.js';
+import { storeArtifact } from './artifacts.js';
+import type { Logger } from './logger.js';
+import { settleAttempt, settlementPatch } from './outcome.js';
+import { paramEnv, renderArgv } from './params.js';
+import { killTree } from './process-tree.js';
+import { LOG_WINDOW_LINES, RunLogBuffer, type RunLogContext } from './run-log-buffer.js';
+import { RUN_KEY_ENV, killRunProcesses, runKey } from './run-processes.js';
+import type { AttemptExit, AttemptHandle, Runner } from './runner.js';
+import type { Store } from './store/index.js';
+
+/** What an attempt needs from the engine. */
+export interface AttemptContext extends RunLogContext {
+  readonly store: Pick<Store, 'appendLogs' | 'isOpen' | 'updateRun' | 'insertArtifact'>;
+  readonly runner: Pick<Runner, 'start'>;
+  readonly logger: Logger;
+  /** Where artifact files are stored. */
+  readonly dataDir: string;
+  /** Identifies this data directory in the run keys of child processes (see run-processes.ts). */
+  readonly storeId: string;
+  settings(): Settings;
+  /** The attempt's run is stored in its final state: the engine announces it and moves on. */
+  attemptEnded(run: RunRecord, def: JobDefinition): void;
+}
+
+export class Attempt {
+  /** The run as last stored (pid, progress); its id and job never change. */
+  run: RunRecord;
+  /** The definition the attempt started with: a reload of the jobs file does not change it. */
+  readonly def: JobDefinition;
+  /** Its log lines on their way to the store. */
+  readonly logs: RunLogBuffer;
+  /** Resolves once the attempt ended and its run was stored (or that failed and was logged). */
+  readonly settled: Promise<void>;
+  private resolveSettled!: () => void;
+  private handle: AttemptHandle | null = null;
+  private stopping: { reason: StopReason; by: string } | null = null;
+  private pid: number | null = null;
+  private timeout: NodeJS.Timeout | null = null;
+  private grace: NodeJS.Timeout | null = null;
+  private readonly artifacts: Promise<void>[] = [];
+
+  /** `run` is stored as running already; call start(). */
+  constructor(
+    private readonly ctx: AttemptContext,
+    run: RunRecord,
+    def: JobDefinition,
+  ) {
+    this.run = run;
+    this.def = def;
+    this.logs = new RunLogBuffer(ctx, run.id, run.job_id);
+    this.settled = new Promise<void>((resolve) => (this.resolveSettled = resolve));
+  }
+
+  /** Arms the timeout and starts the worker; the attempt then runs until its worker exits. */
+  start(): void {
+    const { run, def } = this;
+    const timeoutMs = def.timeout_ms ?? this.ctx.settings().default_timeout_ms;
+    if (timeoutMs) this.timeout = setTimeout(() => this.stop('timeout', 'engine'), timeoutMs);
+
+    this.ctx.runner
+      .start(workerSpec(run, def, this.ctx.storeId), this.ctx.settings().worker_memory_mb, {
+        onMessage: (message) => this.onWorkerMessage(message),
+        onOutput: (stream, line) => this.logs.add({ ts: Date.now(), stream, level: stream === 'stderr' ? 'warn' : 'info', message: line }),
+      })
+      .then(async (handle) => {
+        this.handle = handle;
+        this.logs.attachWorker(handle);
+        // A stop requested before the worker existed is delivered now.
+        if (this.stopping) handle.cancel(this.stopping.reason);
+        const exit = await handle.exited;
+        await this.finish(exit);
+      })
+      .catch(async (error: unknown) => {
+        this.ctx.logger.error(`run ${run.id} of ${run.job_id}: could not start its worker`, error);
+        await this.finish({
+          outcome: { ok: false, code: 'spawn', message: `could not start a worker: ${coerceError(error).message}`, stack: null, exit_code: null, signal: null },
+          exitCode: 1,
+          error: null,
+        });
+      })
+      .catch((error: unknown) => this.ctx.logger.error(`run ${run.id}: finishing failed`, error))
+      .finally(() => this.resolveSettled());
+  }
+
+  /**
+   * Stops the attempt: graceful first (cancel message → AbortSignal for script
+   * jobs, SIGTERM to the process group for command jobs), forced after the
+   * grace period (SIGKILL to the whole process tree, worker terminated).
+   * Only the first stop counts.
+   */
+  stop(reason: StopReason, by: string): void {
+    if (this.stopping) return;
+    this.stopping = { reason, by };
+    if (this.timeout) clearTimeout(this.timeout);
+    this.systemLog('warn', reason === 'timeout' ? `timed out after ${this.timeoutText()}; stopping` : reason === 'cancel' ? `cancelled by ${by}; stopping` : 'engine shutting down; stopping');
+    this.handle?.cancel(reason);
+    if (this.pid !== null) void killTree(this.pid, 'SIGTERM').catch(() => {});
+    this.grace = setTimeout(() => {
+      this.systemLog('warn', `did not stop within ${formatDuration(this.ctx.settings().kill_grace_ms)}; killing`);
+      void this.forceStop();
+    }, this.ctx.settings().kill_grace_ms);
+  }
+
+  private onWorkerMessage(message: Exclude<WorkerToEngine, { type: 'result' }>): void {
+    switch (message.type) {
+      case 'started':
+        return;
+      case 'spawned':
+        this.pid = message.pid;
+        this.run = this.ctx.store.updateRun(this.run.id, { pid: message.pid });
+        // A stop that raced the spawn reaches the new process group too.
+        if (this.stopping) void killTree(message.pid, 'SIGTERM').catch(() => {});
+        return;
+      case 'progress':
+        this.run = this.ctx.store.updateRun(this.run.id, { progress: message.percent, step: message.step });
+        this.ctx.events.emit('run:progress', { run_id: this.run.id, job_id: this.run.job_id, progress: message.percent, step: message.step });
+        return;
+      case 'log':
+        this.logs.addFromWorker(unpackLogLines(message.packed));
+        return;
+      case 'artifact':
+        this.artifacts.push(this.saveArtifact(message.name, message.path, message.data));
+        return;
+    }
+  }
+
+  private async saveArtifact(name: string, from: string | null, data: Uint8Array | string | null): Promise<void> {
+    try {
+      const source = from !== null ? { path: path.resolve(this.def.cwd, from) } : { data: data ?? '' };
+      const record = await storeArtifact(this.ctx.dataDir, this.run.id, name, source);
+      if (!this.ctx.store.isOpen()) return;
+      this.ctx.store.insertArtifact(record);
+      this.systemLog('info', `artifact ${name} stored (${record.size} bytes)`);
+    } catch (error) {
+      this.systemLog('error', `artifact ${name} could not be stored: ${coerceError(error).message}`);
+    }
+  }
+
+  /** SIGKILL to everything a command attempt started: its tree, its process group and (Linux) every process carrying its run key. */
+  private async killProcesses(): Promise<void> {
+    if (this.pid !== null) await killTree(this.pid, 'SIGKILL').catch(() => []);
+    if (this.def.kind === 'command') await killRunProcesses(runKey(this.ctx.storeId, this.run.id));
+  }
+
+  private async forceStop(): Promise<void> {
+    await this.killProcesses();
+    await this.handle?.terminate().catch(() => {});
+  }
+
+  private async finish(exit: AttemptExit): Promise<void> {
+    if (this.timeout) clearTimeout(this.timeout);
+    if (this.grace) clearTimeout(this.grace);
+    // Whatever the outcome, nothing of the job's process tree outlives its run.
+    await this.killProcesses();
+    await Promise.all(this.artifacts);
+    await this.logs.drain();
+    const settlement = settleAttempt(exit, {
+      stop: this.stopping ? { ...this.stopping, timeoutText: this.timeoutText() } : null,
+      memoryMb: this.ctx.settings().worker_memory_mb,
+    });
+    if (settlement.error) this.systemLog('error', settlement.error);
+    this.logs.flush();
+    const run = this.ctx.store.updateRun(this.run.id, settlementPatch(settlement, this.run.started_at, Date.now()));
+    this.ctx.attemptEnded(run, this.def);
+  }
+
+  private systemLog(level: LogLineInput['level'], message: string): void {
+    this.logs.add({ ts: Date.now(), stream: 'system', level, message });
+  }
+
+  private timeoutText(): string {
+    return formatDuration(this.def.timeout_ms ?? this.ctx.settings().default_timeout_ms ?? 0);
+  }
+}
+
+/** The worker's instructions for one attempt: the job, its params and environment, its log window. */
+function workerSpec(run: RunRecord, def: JobDefinition, storeId: string): WorkerRunSpec {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  Object.assign(env, def.env, paramEnv(run.params), {
+    JOBTRAY_RUN_ID: String(run.id),
+    JOBTRAY_JOB_ID: def.id,
+    JOBTRAY_ATTEMPT: String(run.attempt),
+    // Finds this run's processes (Linux) even after they left its process group (see run-processes.ts).
+    [RUN_KEY_ENV]: runKey(storeId, run.id),
+  });
+  return {
+    run_id: run.id,
+    job_id: def.id,
+    attempt: run.attempt,
+    params: run.params,
+    kind: def.kind,
+    argv: def.command ? renderArgv(def.command, run.params) : null,
+    script: def.script,
+    cwd: def.cwd,
+    env,
+    log_window: LOG_WINDOW_LINES,
+  };
+}

@@ -1,0 +1,263 @@
+/**
+ * The runs that are not running: created (queued, or skipped with a reason),
+ * waiting for a retry's due time, dropped with their job; and what follows
+ * an ended attempt (its retry, its chains, the timeout alert). The engine's
+ * dispatch takes queued runs from here and starts their attempts.
+ *
+ * Invariants:
+ * - Every run state change is announced through announce(): the job's last
+ *   runs, stats, view and health follow it.
+ * - A retry is persisted before the attempt it follows is announced, so the
+ *   job goes straight from running to retrying.
+ */
+import type { Actor, JobDefinition, ParamValues, RunRecord, RunTrigger } from '../../contract/model.js';
+import { FAILED_STATES } from '../../contract/model.js';
+import { coerceError } from '../../contract/errors.js';
+import { timeoutAlert } from './alerts.js';
+import { retryDelay, shouldRetry } from './backoff.js';
+import type { EngineEvents } from './events.js';
+import type { JobRuns, JobMonitor } from './job-monitor.js';
+import { effectiveDef, type JobEntry, type JobRegistry } from './job-registry.js';
+import type { Logger } from './logger.js';
+import { resolveParams } from './params.js';
+import { killRunProcesses, runKey } from './run-processes.js';
+import type { Store } from './store/index.js';
+
+/** What the run queue needs from the engine. */
+export interface RunQueueContext {
+  readonly store: Pick<Store, 'insertRun' | 'updateRun' | 'getRun' | 'runsInStates'>;
+  readonly events: Pick<EngineEvents, 'emit'>;
+  readonly logger: Logger;
+  readonly jobs: Pick<JobRegistry, 'get'>;
+  readonly monitor: Pick<JobMonitor, 'noteRun' | 'refreshJob'>;
+  /** The attempts under way, by run id. */
+  readonly active: ReadonlyMap<number, { readonly run: RunRecord }>;
+  /** Identifies this data directory in the run keys of child processes (see run-processes.ts). */
+  readonly storeId: string;
+  isClosing(): boolean;
+  /** Starts queued runs while slots are free. */
+  dispatch(): void;
+  /** Re-arms the scheduler timer: a retry is due at a new time. */
+  armTimer(): void;
+}
+
+export interface NewRunOptions {
+  trigger: RunTrigger;
+  actor: Actor;
+  params: ParamValues;
+  parent: RunRecord | null;
+  idempotencyKey?: string | null;
+}
+
+export class RunQueue implements JobRuns {
+  /** Runs waiting for a slot; dispatch takes them out in priority order. */
+  readonly queued = new Map<number, RunRecord>();
+  /** Runs waiting for their due time (`retry_scheduled`). */
+  readonly retries = new Map<number, RunRecord>();
+  /** Runs the previous process left behind, interrupted at start; retried once the jobs file is loaded. */
+  private recovered: RunRecord[] = [];
+  /** Retry chains that already raised a timeout alert. */
+  private readonly timeoutAlerted = new Set<number>();
+
+  constructor(private readonly ctx: RunQueueContext) {}
+
+  /** Records a new run of `entry`: queued (and dispatched), or skipped with its reason (disabled, overlap). */
+  create(entry: JobEntry, def: JobDefinition, opts: NewRunOptions): RunRecord {
+    const base = {
+      job_id: def.id,
+      trigger: opts.trigger,
+      requested_by: opts.actor,
+      params: opts.params,
+      attempt: 1,
+      max_attempts: 1 + def.retries.max,
+      parent_run_id: opts.parent?.id ?? null,
+      priority: def.priority,
+      idempotency_key: opts.idempotencyKey ?? null,
+    };
+    const skip = this.skipReason(entry, def, opts.trigger);
+    if (skip) {
+      const run = this.ctx.store.insertRun({ ...base, state: 'skipped', reason: skip, finished_at: Date.now() });
+      this.announce(run);
+      return run;
+    }
+    return this.enqueue(this.ctx.store.insertRun({ ...base, state: 'queued' }));
+  }
+
+  /** Queues a stored `queued` run and dispatches; returns it as stored after dispatch (perhaps running already). */
+  enqueue(run: RunRecord): RunRecord {
+    this.queued.set(run.id, run);
+    this.announce(run);
+    this.ctx.dispatch();
+    return this.ctx.store.getRun(run.id) ?? run;
+  }
+
+  /** Every run state change goes out through here: the job's last runs, stats, view and health follow. */
+  announce(run: RunRecord): void {
+    const entry = this.ctx.monitor.noteRun(run);
+    if (run.state === 'retry_scheduled') this.retries.set(run.id, run);
+    this.ctx.events.emit('run:state', run);
+    if (entry) this.ctx.monitor.refreshJob(entry);
+  }
+
+  /** Cancels a run that is queued or waiting for its retry. */
+  cancelWaiting(runId: number, actor: Actor): RunRecord {
+    this.queued.delete(runId);
+    this.retries.delete(runId);
+    const updated = this.ctx.store.updateRun(runId, { state: 'cancelled', error_code: 'cancelled', reason: `cancelled by ${actor}`, finished_at: Date.now(), duration_ms: null });
+    this.announce(updated);
+    return updated;
+  }
+
+  /** A pending retry becomes due at once. */
+  retryNow(runId: number): RunRecord {
+    this.retries.delete(runId);
+    return this.enqueue(this.ctx.store.updateRun(runId, { state: 'queued', due_at: null }));
+  }
+
+  /** Inserts the next attempt of `run`'s chain. An operator's retry of a chain's last attempt extends the chain by one. */
+  insertRetry(run: RunRecord, def: JobDefinition, fields: { requested_by: Actor; state: 'queued' | 'retry_scheduled'; due_at?: number }): RunRecord {
+    return this.ctx.store.insertRun({
+      job_id: run.job_id,
+      trigger: 'retry',
+      params: run.params,
+      attempt: run.attempt + 1,
+      max_attempts: Math.max(run.max_attempts, run.attempt + 1),
+      parent_run_id: run.id,
+      root_run_id: run.root_run_id,
+      priority: def.priority,
+      ...fields,
+    });
+  }
+
+  /** Skips the waiting runs of a job (removed from the jobs file). */
+  dropPending(jobId: string, reason: string): void {
+    for (const map of [this.queued, this.retries]) {
+      for (const run of [...map.values()]) {
+        if (run.job_id !== jobId) continue;
+        map.delete(run.id);
+        this.announce(this.ctx.store.updateRun(run.id, { state: 'skipped', reason, finished_at: Date.now() }));
+      }
+    }
+  }
+
+  /**
+   * Announces an ended attempt together with what follows it: its retry is
+   * persisted before either is announced (so the job goes straight from
+   * running to retrying), or its chains start.
+   */
+  afterAttempt(run: RunRecord, def: JobDefinition): void {
+    const retry = shouldRetry(def, run).retry ? this.scheduleRetry(run, def) : null;
+    // One timeout alert per retry chain, even when several attempts time out.
+    if (run.state === 'timed_out' && def.notify.on_timeout && !this.timeoutAlerted.has(run.root_run_id)) {
+      this.timeoutAlerted.add(run.root_run_id);
+      this.ctx.events.emit('job:alert', timeoutAlert(run, retry !== null, Date.now()));
+    }
+    if (!retry) this.timeoutAlerted.delete(run.root_run_id);
+    this.announce(run);
+    if (retry) {
+      this.announce(retry);
+      this.ctx.armTimer();
+      return;
+    }
+    if (this.ctx.isClosing()) return;
+    const chain = run.state === 'succeeded' ? def.on_success : FAILED_STATES.includes(run.state) ? def.on_failure : [];
+    for (const target of chain) {
+      const entry = this.ctx.jobs.get(target);
+      const targetDef = entry ? effectiveDef(entry) : null;
+      if (!entry || !targetDef) {
+        this.ctx.logger.warn(`run ${run.id}: chained job "${target}" does not exist or is invalid; not started`);
+        continue;
+      }
+      try {
+        this.create(entry, targetDef, { trigger: 'chain', actor: 'engine', params: resolveParams(targetDef, {}), parent: run });
+      } catch (error) {
+        this.ctx.logger.warn(`run ${run.id}: chained job "${target}" not started: ${coerceError(error).message}`);
+      }
+    }
+  }
+
+  /**
+   * Runs a dead process left queued or running become `interrupted` (and are
+   * retried when their job allows, see retryRecovered); their leftover
+   * process groups are killed. Pending retries are picked up with their
+   * stored due time.
+   */
+  async recover(): Promise<void> {
+    const now = Date.now();
+    for (const run of this.ctx.store.runsInStates(['queued', 'running'])) {
+      const killed = await killRunProcesses(runKey(this.ctx.storeId, run.id));
+      if (killed.length > 0) this.ctx.logger.warn(`run ${run.id}: killed ${killed.length} leftover process(es) of the previous engine: ${killed.join(', ')}`);
+      const interrupted = this.ctx.store.updateRun(run.id, {
+        state: 'interrupted',
+        error: run.state === 'running' ? 'Jobtray stopped while the run was running' : 'Jobtray stopped before the run started',
+        error_code: 'interrupted',
+        reason: 'engine stopped unexpectedly',
+        finished_at: now,
+        duration_ms: run.started_at === null ? null : now - run.started_at,
+      });
+      this.recovered.push(interrupted);
+    }
+    for (const run of this.ctx.store.runsInStates(['retry_scheduled'])) this.retries.set(run.id, run);
+  }
+
+  /** Interrupted runs from the previous process: retried per policy once jobs are known. */
+  retryRecovered(): void {
+    for (const run of this.recovered.splice(0)) {
+      const entry = this.ctx.jobs.get(run.job_id);
+      const def = entry ? effectiveDef(entry) : null;
+      if (def) this.afterAttempt(run, def);
+    }
+  }
+
+  /** Retries due by `now` are queued, or skipped when their job is gone or disabled. */
+  releaseDueRetries(now: number): void {
+    for (const run of [...this.retries.values()]) {
+      if ((run.due_at ?? 0) > now) continue;
+      this.retries.delete(run.id);
+      const entry = this.ctx.jobs.get(run.job_id);
+      const def = entry ? effectiveDef(entry) : null;
+      if (!def) {
+        this.announce(this.ctx.store.updateRun(run.id, { state: 'skipped', reason: 'the job no longer exists in the jobs file', finished_at: now }));
+      } else if (!def.enabled) {
+        this.announce(this.ctx.store.updateRun(run.id, { state: 'skipped', reason: 'the job is disabled', finished_at: now }));
+      } else {
+        this.enqueue(this.ctx.store.updateRun(run.id, { state: 'queued' }));
+      }
+    }
+  }
+
+  pendingOf(jobId: string): RunRecord[] {
+    const runs: RunRecord[] = [];
+    for (const attempt of this.ctx.active.values()) if (attempt.run.job_id === jobId) runs.push(attempt.run);
+    for (const run of this.queued.values()) if (run.job_id === jobId) runs.push(run);
+    return runs;
+  }
+
+  running(jobId: string): boolean {
+    for (const attempt of this.ctx.active.values()) if (attempt.run.job_id === jobId) return true;
+    return false;
+  }
+
+  retryPending(jobId: string): boolean {
+    for (const run of this.retries.values()) if (run.job_id === jobId) return true;
+    for (const run of this.queued.values()) if (run.job_id === jobId && run.trigger === 'retry') return true;
+    return false;
+  }
+
+  /** Why a new run of this job is recorded as skipped instead of queued, or null. */
+  private skipReason(entry: JobEntry, def: JobDefinition, trigger: RunTrigger): string | null {
+    if (!def.enabled && trigger !== 'manual') return 'the job is disabled';
+    if (def.overlap === 'skip') {
+      const busy = this.pendingOf(entry.id)[0];
+      if (busy) return `overlap: run ${busy.id} of this job is still ${busy.state}`;
+    }
+    return null;
+  }
+
+  /** Persists the next attempt as `retry_scheduled` with its due time (announced by the caller). */
+  private scheduleRetry(run: RunRecord, def: JobDefinition): RunRecord {
+    const retry = this.insertRetry(run, def, { requested_by: 'engine', state: 'retry_scheduled', due_at: Date.now() + retryDelay(def.retries, run.attempt) });
+    this.retries.set(retry.id, retry);
+    return retry;
+  }
+}

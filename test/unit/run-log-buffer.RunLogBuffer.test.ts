@@ -1,0 +1,232 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { LogLine, LogLineInput } from '../../contract/model.js';
+import { LOG_FLUSH_LINES, LOG_FLUSH_MS, RunLogBuffer, type RunLogContext } from '../../main/engine/run-log-buffer.js';
+
+const RUN_ID = 7;
+
+/** A store that keeps what it is given in memory; `failWrites` makes the next writes throw. */
+function fakeStore() {
+  const store = {
+    open: true,
+    failWrites: 0,
+    cap: 1_000_000,
+    writes: [] as { runId: number; messages: string[]; cap: number }[],
+    seq: 0,
+    isOpen: () => store.open,
+    appendLogs(runId: number, lines: readonly LogLineInput[], cap: number): LogLine[] {
+      if (store.failWrites > 0) {
+        store.failWrites -= 1;
+        throw new Error('disk I/O error');
+      }
+      store.writes.push({ runId, messages: lines.map((l) => l.message), cap });
+      return lines.map((l) => ({ run_id: runId, seq: ++store.seq, ...l }));
+    },
+  };
+  return store;
+}
+
+function setup() {
+  const store = fakeStore();
+  const announced: { name: string; run_id: number; job_id: string; seqs: number[] }[] = [];
+  const acks: number[] = [];
+  const ctx: RunLogContext = {
+    store,
+    events: {
+      emit: (name, payload) => {
+        const { run_id, job_id, lines } = payload as { run_id: number; job_id: string; lines: LogLine[] };
+        announced.push({ name, run_id, job_id, seqs: lines.map((l) => l.seq) });
+      },
+    },
+    settings: () => ({ log_cap_per_run: store.cap }),
+  };
+  const buffer = new RunLogBuffer(ctx, RUN_ID, 'sync-orders');
+  const worker = { acknowledgeLogs: (lines: number) => void acks.push(lines) };
+  const acknowledged = () => acks.reduce((sum, n) => sum + n, 0);
+  const written = () => store.writes.flatMap((w) => w.messages);
+  return { store, announced, acks, acknowledged, written, buffer, worker };
+}
+
+function lines(prefix: string, count: number): LogLineInput[] {
+  return Array.from({ length: count }, (_, i) => ({ ts: 0, stream: 'stdout' as const, level: 'info' as const, message: `${prefix}${i}` }));
+}
+
+const START = new Date('2026-03-01T09:00:00Z');
+
+/** Fake timers from a fixed time for every test of the enclosing describe. */
+function useFixedFakeClock(): void {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: START });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+}
+
+describe('RunLogBuffer: batching', () => {
+  useFixedFakeClock();
+
+  it('never writes where a line arrives; a few lines go out together LOG_FLUSH_MS after the first', () => {
+    const t = setup();
+    t.buffer.add(lines('a', 1)[0]!);
+    vi.advanceTimersByTime(LOG_FLUSH_MS - 5);
+    t.buffer.addFromWorker(lines('w', 2));
+    expect(t.store.writes).toHaveLength(0);
+    vi.advanceTimersByTime(4);
+    expect(t.store.writes).toHaveLength(0);
+    vi.advanceTimersByTime(1);
+    expect(t.store.writes).toEqual([{ runId: RUN_ID, messages: ['a0', 'w0', 'w1'], cap: 1_000_000 }]);
+    expect(t.announced).toEqual([{ name: 'run:log', run_id: RUN_ID, job_id: 'sync-orders', seqs: [1, 2, 3] }]);
+  });
+
+  it('a full batch is written on the next turn, one transaction of at most LOG_FLUSH_LINES per turn, in order', () => {
+    const t = setup();
+    t.buffer.addFromWorker(lines('w', 2 * LOG_FLUSH_LINES + 10));
+    expect(t.store.writes).toHaveLength(0);
+    vi.advanceTimersToNextTimer();
+    expect(t.store.writes.map((w) => w.messages.length)).toEqual([LOG_FLUSH_LINES]);
+    vi.advanceTimersToNextTimer();
+    expect(t.store.writes.map((w) => w.messages.length)).toEqual([LOG_FLUSH_LINES, LOG_FLUSH_LINES]);
+    // Both went out well before the flush timer would have fired.
+    expect(Date.now() - START.getTime()).toBeLessThan(LOG_FLUSH_MS);
+    // The rest is no full batch: it waits for the flush timer.
+    vi.advanceTimersByTime(LOG_FLUSH_MS - 1);
+    expect(t.store.writes).toHaveLength(2);
+    vi.advanceTimersByTime(1);
+    expect(t.store.writes.map((w) => w.messages.length)).toEqual([LOG_FLUSH_LINES, LOG_FLUSH_LINES, 10]);
+    expect(t.written()).toEqual(lines('w', 2 * LOG_FLUSH_LINES + 10).map((l) => l.message));
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('reads the log cap for every batch and announces only what the store kept', () => {
+    const t = setup();
+    t.store.cap = 5;
+    t.buffer.add(lines('a', 1)[0]!);
+    vi.advanceTimersByTime(LOG_FLUSH_MS);
+    t.store.cap = 9;
+    t.store.appendLogs = (runId, batch, cap) => {
+      t.store.writes.push({ runId, messages: batch.map((l) => l.message), cap });
+      return [];
+    };
+    t.buffer.add(lines('b', 1)[0]!);
+    vi.advanceTimersByTime(LOG_FLUSH_MS);
+    expect(t.store.writes.map((w) => w.cap)).toEqual([5, 9]);
+    expect(t.announced.map((a) => a.seqs)).toEqual([[1]]);
+  });
+
+  it('flush() writes everything pending at once, in order, and cancels the timer (a log page is never behind)', () => {
+    const t = setup();
+    t.buffer.addFromWorker(lines('w', LOG_FLUSH_LINES + 1));
+    t.buffer.add(lines('own', 1)[0]!);
+    t.buffer.flush();
+    expect(t.store.writes.map((w) => w.messages.length)).toEqual([LOG_FLUSH_LINES, 2]);
+    expect(t.written().at(-1)).toBe('own0');
+    expect(vi.getTimerCount()).toBe(0);
+    vi.advanceTimersByTime(LOG_FLUSH_MS);
+    expect(t.store.writes).toHaveLength(2);
+  });
+
+  it('writes nothing once the store is closed', () => {
+    const t = setup();
+    t.buffer.addFromWorker(lines('w', 3));
+    t.store.open = false;
+    t.buffer.flush();
+    vi.advanceTimersByTime(LOG_FLUSH_MS);
+    expect(t.store.writes).toHaveLength(0);
+  });
+});
+
+describe('RunLogBuffer: flow control (log window)', () => {
+  useFixedFakeClock();
+
+  it('acknowledges each batch of worker lines as it is written', () => {
+    const t = setup();
+    t.buffer.attachWorker(t.worker);
+    t.buffer.addFromWorker(lines('w', 2_500));
+    vi.advanceTimersToNextTimer();
+    expect(t.acks).toEqual([1_000]);
+    vi.advanceTimersToNextTimer();
+    expect(t.acks).toEqual([1_000, 1_000]);
+    vi.advanceTimersByTime(LOG_FLUSH_MS);
+    expect(t.acks).toEqual([1_000, 1_000, 500]);
+  });
+
+  it("the engine's own lines never count; pending lines may be acknowledged late, never early", () => {
+    const t = setup();
+    t.buffer.attachWorker(t.worker);
+    t.buffer.addFromWorker(lines('w', 500));
+    for (const line of lines('own', 600)) t.buffer.add(line);
+    t.buffer.addFromWorker(lines('x', 500));
+    // First batch: 500 worker lines and 500 own lines. 600 lines stay pending, 500 of them the worker's,
+    // so only 400 of the 500 stored worker lines can be told: late, not early.
+    vi.advanceTimersToNextTimer();
+    expect(t.acks).toEqual([400]);
+    vi.advanceTimersByTime(LOG_FLUSH_MS);
+    // Buffer empty: everything received is acknowledged, nothing of the engine's own.
+    expect(t.acks).toEqual([400, 600]);
+    expect(t.acknowledged()).toBe(1_000);
+  });
+
+  it('lines written before the worker is attached are acknowledged when it is', () => {
+    const t = setup();
+    t.buffer.addFromWorker(lines('w', 30));
+    t.buffer.flush();
+    t.buffer.addFromWorker(lines('x', 5));
+    expect(t.acks).toEqual([]);
+    t.buffer.attachWorker(t.worker);
+    expect(t.acks).toEqual([30]);
+    t.buffer.flush();
+    expect(t.acks).toEqual([30, 5]);
+  });
+
+  it('a write that throws still acknowledges (the worker is never stuck), drops that batch and keeps the rest pending', () => {
+    const t = setup();
+    t.buffer.attachWorker(t.worker);
+    t.buffer.addFromWorker(lines('w', LOG_FLUSH_LINES + 3));
+    t.store.failWrites = 1;
+    expect(() => t.buffer.flush()).toThrow('disk I/O error');
+    expect(t.store.writes).toHaveLength(0);
+    expect(t.announced).toHaveLength(0);
+    // The failed batch left the buffer: it counts as acknowledged.
+    expect(t.acks).toEqual([LOG_FLUSH_LINES]);
+    t.buffer.flush();
+    expect(t.written()).toEqual(['w1000', 'w1001', 'w1002']);
+    expect(t.acknowledged()).toBe(LOG_FLUSH_LINES + 3);
+  });
+
+  it('drain cancels a pending timed write and rejects when the store write throws', async () => {
+    const t = setup();
+    t.buffer.addFromWorker(lines('w', 2));
+    expect(vi.getTimerCount()).toBe(1);
+    t.store.failWrites = 1;
+    await expect(t.buffer.drain()).rejects.toThrow('disk I/O error');
+    expect(vi.getTimerCount()).toBe(0);
+    expect(t.store.writes).toHaveLength(0);
+  });
+});
+
+describe('RunLogBuffer: drain', () => {
+  it('writes the backlog one batch per turn of the event loop, then resolves with nothing pending', async () => {
+    const t = setup();
+    t.buffer.attachWorker(t.worker);
+    t.buffer.addFromWorker(lines('w', 3 * LOG_FLUSH_LINES + 1));
+    // Counts turns of the event loop while the drain runs.
+    let turns = 0;
+    let ticking = true;
+    const tick = () => {
+      turns += 1;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const turnsAtWrite: number[] = [];
+    const append = t.store.appendLogs;
+    t.store.appendLogs = (runId, batch, cap) => {
+      turnsAtWrite.push(turns);
+      return append(runId, batch, cap);
+    };
+    await t.buffer.drain();
+    ticking = false;
+    expect(t.store.writes.map((w) => w.messages.length)).toEqual([LOG_FLUSH_LINES, LOG_FLUSH_LINES, LOG_FLUSH_LINES, 1]);
+    for (let i = 1; i < turnsAtWrite.length; i++) expect(turnsAtWrite[i]).toBeGreaterThan(turnsAtWrite[i - 1]!);
+    expect(t.acknowledged()).toBe(3 * LOG_FLUSH_LINES + 1);
+  });
+});
