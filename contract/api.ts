@@ -9,7 +9,10 @@ import type {
   LogPage,
   RunPage,
   RunRecord,
+  RunOutcomePoint,
+  SchedulePreview,
   Settings,
+  WebhookTestResult,
 } from './model.js';
 import { LOG_LEVELS, RUN_STATES, RUN_TRIGGERS } from './model.js';
 import { JobtrayError } from './errors.js';
@@ -48,6 +51,7 @@ export const SettingsSchema = z.strictObject({
     worker_memory_mb: z.number().int().min(16).max(65_536),
     default_timeout_ms: z.number().int().min(1).max(30 * 86_400_000).nullable(),
     webhook_url: z.url({ protocol: /^https?$/ }).max(2_000).nullable(),
+    notifications_muted: z.boolean(),
     api_port: z.number().int().min(0).max(65_535),
   });
 export const SettingsPatchSchema = SettingsSchema.partial();
@@ -63,6 +67,14 @@ export const OPERATIONS = {
   },
   'jobs:set-schedule': { method: 'PUT', path: '/api/jobs/:id/schedule', input: z.strictObject({ id: JobIdSchema, schedule: ScheduleInputSchema }) },
   'jobs:reset-schedule': { method: 'DELETE', path: '/api/jobs/:id/schedule', input: z.strictObject({ id: JobIdSchema }) },
+  /** The next fire times a schedule would give the job (an editor's live preview); a schedule the engine refuses is a result, not an error. */
+  'jobs:preview-schedule': {
+    method: 'POST',
+    path: '/api/jobs/:id/schedule/preview',
+    input: z.strictObject({ id: JobIdSchema, schedule: ScheduleInputSchema, count: z.coerce.number().int().min(1).max(20).optional() }),
+  },
+  /** Every job's newest runs with an outcome, oldest first: the cards' sparklines, in one call. */
+  'jobs:sparklines': { method: 'GET', path: '/api/sparklines', input: z.strictObject({ limit: Limit(100) }) },
   'jobs:enable': { method: 'POST', path: '/api/jobs/:id/enable', input: z.strictObject({ id: JobIdSchema }) },
   'jobs:disable': { method: 'POST', path: '/api/jobs/:id/disable', input: z.strictObject({ id: JobIdSchema }) },
   'engine:pause': { method: 'POST', path: '/api/pause', input: z.strictObject({}) },
@@ -84,6 +96,8 @@ export const OPERATIONS = {
     }),
   },
   'runs:get': { method: 'GET', path: '/api/runs/:id', input: z.strictObject({ id: RunIdSchema }) },
+  /** The run's retry chain: every attempt sharing its root_run_id, oldest first (a run page's timeline). */
+  'runs:chain': { method: 'GET', path: '/api/runs/:id/chain', input: z.strictObject({ id: RunIdSchema }) },
   'runs:logs': {
     method: 'GET',
     path: '/api/runs/:id/logs',
@@ -100,6 +114,12 @@ export const OPERATIONS = {
   'runs:retry': { method: 'POST', path: '/api/runs/:id/retry', input: z.strictObject({ id: RunIdSchema }) },
   'settings:get': { method: 'GET', path: '/api/settings', input: z.strictObject({}) },
   'settings:update': { method: 'PATCH', path: '/api/settings', input: z.strictObject({ settings: SettingsPatchSchema }) },
+  /** POSTs a test notification to `url` (default: the webhook_url setting) once, and says how it went. */
+  'settings:test-webhook': {
+    method: 'POST',
+    path: '/api/settings/test-webhook',
+    input: z.strictObject({ url: z.url({ protocol: /^https?$/ }).max(2_000).optional() }),
+  },
   'audit:list': {
     method: 'GET',
     path: '/api/audit',
@@ -109,6 +129,8 @@ export const OPERATIONS = {
 
 export type OperationName = keyof typeof OPERATIONS;
 export type OperationInput<K extends OperationName> = z.output<(typeof OPERATIONS)[K]['input']>;
+/** What an operation accepts before validation (what a client sends; path parameters included). */
+export type OperationRequest<K extends OperationName> = z.input<(typeof OPERATIONS)[K]['input']>;
 
 /** What each operation returns. */
 export interface OperationResults {
@@ -118,6 +140,8 @@ export interface OperationResults {
   'jobs:trigger': { run_id: number; run: RunRecord };
   'jobs:set-schedule': JobView;
   'jobs:reset-schedule': JobView;
+  'jobs:preview-schedule': SchedulePreview;
+  'jobs:sparklines': { jobs: Record<string, RunOutcomePoint[]> };
   'jobs:enable': JobView;
   'jobs:disable': JobView;
   'engine:pause': { paused: boolean };
@@ -126,6 +150,7 @@ export interface OperationResults {
   'config:get': ConfigStatus;
   'runs:list': RunPage;
   'runs:get': RunRecord;
+  'runs:chain': { runs: RunRecord[] };
   'runs:logs': LogPage;
   'runs:artifacts': { artifacts: ArtifactRecord[] };
   'runs:artifact': { record: ArtifactRecord; file: string };
@@ -133,6 +158,7 @@ export interface OperationResults {
   'runs:retry': RunRecord;
   'settings:get': Settings;
   'settings:update': Settings;
+  'settings:test-webhook': WebhookTestResult;
   'audit:list': { entries: AuditEntry[] };
 }
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
-import type { ConfigError, ConfigStatus, HealthSnapshot, JobDefinition, JobHealth, JobStats, JobView, LogPage, LogQuery, RunFilter, RunPage, RunRecord, Settings, Actor, ArtifactRecord, AuditEntry, ParamValues, RunTrigger, LogLineInput, StopReason } from '../../contract/model.js';
+import type { ConfigError, ConfigStatus, HealthSnapshot, JobDefinition, JobHealth, JobStats, JobView, LogPage, LogQuery, RunFilter, RunOutcomePoint, RunPage, RunRecord, Settings, Actor, ArtifactRecord, AuditEntry, ParamValues, RunTrigger, LogLineInput, StopReason } from '../../contract/model.js';
 import { DEFAULT_SETTINGS, EMPTY_JOB_STATS, FAILED_STATES, PRIORITY_RANK, isTerminal } from '../../contract/model.js';
 import { JobtrayError, coerceError } from '../../contract/errors.js';
 import { unpackLogLines, type WorkerRunSpec, type WorkerToEngine } from '../../contract/worker-protocol.js';
@@ -259,6 +259,17 @@ export class JobtrayEngine {
     const run = this.store.getRun(runId);
     if (!run) throw new JobtrayError('not_found', `run ${runId} does not exist`);
     return run;
+  }
+
+  /** The attempts of the run's retry chain (same root_run_id), oldest first. */
+  runChain(runId: number): RunRecord[] {
+    const run = this.getRun(runId);
+    return this.store.runChain(run.job_id, run.root_run_id);
+  }
+
+  /** Each job's newest `limit` runs with an outcome, oldest first, keyed by job id. */
+  recentOutcomes(limit: number): Record<string, RunOutcomePoint[]> {
+    return Object.fromEntries(this.store.recentOutcomes(limit));
   }
 
   getRunLogs(runId: number, query: LogQuery = {}): LogPage {

@@ -20,6 +20,7 @@ import {
   type LogQuery,
   type ParamValues,
   type RunFilter,
+  type RunOutcomePoint,
   type RunPage,
   type RunRecord,
   type RunState,
@@ -418,6 +419,28 @@ function prepareStatements(db: Database.Database) {
         WHERE runs.job_id = jobs.job_id AND created_at >= ? AND state IN (${FINISHED_STATES_SQL})
       ) AS stats
       FROM jobs WHERE job_id IS NOT NULL`),
+    // The dashboard's sparklines: each job's newest finished runs, walking the job ids
+    // as jobStats does, then a LIMIT-ed range of the runs_finished partial index per
+    // job: O(jobs · (log runs + limit)), milliseconds at a million runs (a window
+    // function over all runs would read every one of them).
+    recentOutcomes: db.prepare<[number], { job_id: string; points: string }>(`
+      WITH RECURSIVE jobs (job_id) AS (
+        SELECT min(job_id) FROM runs
+        UNION ALL
+        SELECT (SELECT min(job_id) FROM runs WHERE job_id > jobs.job_id) FROM jobs WHERE jobs.job_id IS NOT NULL
+      )
+      SELECT job_id, (
+        SELECT json_group_array(json_array(id, state, duration_ms, finished_at)) FROM (
+          SELECT id, state, duration_ms, finished_at FROM runs INDEXED BY runs_finished
+          WHERE runs.job_id = jobs.job_id AND state IN (${FINISHED_STATES_SQL}) ORDER BY id DESC LIMIT ?
+        )
+      ) AS points
+      FROM jobs WHERE job_id IS NOT NULL`),
+    // A retry chain's attempts come after its root and belong to the same job, so this
+    // reads a range of runs_by_job (bounded by the job's retained runs), not the table.
+    runChain: db.prepare<{ job_id: string; root: number }, RunRow>(
+      'SELECT * FROM runs WHERE job_id = @job_id AND id >= @root AND (root_run_id = @root OR id = @root) ORDER BY id',
+    ),
     runExists: db.prepare<[number], number>('SELECT 1 FROM runs WHERE id = ?').pluck(),
     logState: db.prepare<[number], { log_count: number; log_truncated: number }>(
       'SELECT log_count, log_truncated FROM runs WHERE id = ?',
@@ -644,6 +667,22 @@ export class Store {
       if (runs > 0) byJob.set(row.job_id, { runs, succeeded, failed, avg_duration_ms: avg === null ? null : Math.round(avg) });
     }
     return byJob;
+  }
+
+  /** Each job's newest `limit` runs with an outcome (terminal, not skipped), oldest first; jobs without any are absent. */
+  recentOutcomes(limit: number): Map<string, RunOutcomePoint[]> {
+    const byJob = new Map<string, RunOutcomePoint[]>();
+    for (const row of this.sql.recentOutcomes.all(limit)) {
+      const points = JSON.parse(row.points) as [number, RunState, number | null, number | null][];
+      if (points.length === 0) continue;
+      byJob.set(row.job_id, points.reverse().map(([id, state, duration_ms, finished_at]) => ({ id, state, duration_ms, finished_at })));
+    }
+    return byJob;
+  }
+
+  /** Every attempt of the retry chain rooted at `root` (a run id of `jobId`), oldest first. */
+  runChain(jobId: string, root: number): RunRecord[] {
+    return this.sql.runChain.all({ job_id: jobId, root }).map(runFromRow);
   }
 
   /** The newest run of the job that ended with an outcome (terminal, not skipped). */
