@@ -66,11 +66,12 @@ describe('dashboard operations over the Local API', () => {
     expect(every.status, every.text).toBe(200);
     if (!every.body.valid) throw new Error(every.body.error);
     expect(every.body.schedule).toMatchObject({ kind: 'every', every_ms: 600_000 });
-    expect(every.body.next).toHaveLength(5);
+    const { next } = every.body;
+    expect(next).toHaveLength(5);
     // Anchored at the moment of asking, as a saved override would be.
-    expect(every.body.next[0]! - before).toBeGreaterThanOrEqual(600_000);
-    expect(every.body.next[0]! - Date.now()).toBeLessThanOrEqual(600_000);
-    expect(every.body.next.slice(1).map((at, i) => at - every.body.next[i]!)).toEqual([600_000, 600_000, 600_000, 600_000]);
+    expect(next[0]! - before).toBeGreaterThanOrEqual(600_000);
+    expect(next[0]! - Date.now()).toBeLessThanOrEqual(600_000);
+    expect(next.slice(1).map((at, i) => at - next[i]!)).toEqual([600_000, 600_000, 600_000, 600_000]);
 
     const cron = await t.api<OperationResults['jobs:preview-schedule']>('POST', '/api/jobs/ok/schedule/preview', { body: { schedule: { cron: '0 3 * * *', timezone: 'UTC' }, count: 3 } });
     if (!cron.body.valid) throw new Error(cron.body.error);
