@@ -2,6 +2,7 @@
 import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import pluginVue from 'eslint-plugin-vue';
 
 /*
  * Layer rules (README "Layout"). Each folder may import only the layers below it;
@@ -116,10 +117,21 @@ export default tseslint.config(
   },
   {
     files: ['renderer/**'],
+    // The Vite config runs in Node at build time, not in the page.
+    ignores: ['renderer/vite.config.ts'],
     rules: {
       ...layer(
         { patterns: [folders(['main', 'workers', 'bench', 'test', 'bin', 'scripts', 'resources'], 'The renderer imports only contract/: it reaches the engine through the bridge (IPC or the Local API).')] },
         noNodeBuiltins(`renderer/ ${BROWSER_SAFE}.`),
+        {
+          patterns: [
+            {
+              group: ['**/contract/api.js'],
+              allowTypeImports: true,
+              message: 'Import types only from contract/api.ts (its values bring zod into the bundle); routes and constants are in contract/routes.ts.',
+            },
+          ],
+        },
       ),
       'no-restricted-globals': ['error', ...NODE_GLOBALS],
     },
@@ -127,5 +139,31 @@ export default tseslint.config(
   {
     files: ['test/**'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+  ...pluginVue.configs['flat/recommended'],
+  {
+    files: ['renderer/**/*.vue'],
+    languageOptions: { parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.vue'], sourceType: 'module' } },
+  },
+  {
+    files: ['renderer/src/**', 'test/renderer/**'],
+    languageOptions: {
+      globals: {
+        window: 'readonly', document: 'readonly', navigator: 'readonly', location: 'readonly', localStorage: 'readonly', sessionStorage: 'readonly',
+        performance: 'readonly', requestAnimationFrame: 'readonly', getComputedStyle: 'readonly', ResizeObserver: 'readonly', FileReader: 'readonly',
+        Blob: 'readonly', HTMLElement: 'readonly', HTMLDivElement: 'readonly', HTMLDialogElement: 'readonly', HTMLInputElement: 'readonly', HTMLSelectElement: 'readonly',
+        Event: 'readonly', TextDecoderStream: 'readonly', AbortController: 'readonly', fetch: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly',
+        setInterval: 'readonly', clearInterval: 'readonly', Response: 'readonly', RequestInit: 'readonly', Storage: 'readonly', Location: 'readonly', History: 'readonly',
+      },
+    },
+    rules: {
+      // Prettier-like formatting is not this linter's job; long attribute lists stay on one line.
+      'vue/max-attributes-per-line': 'off',
+      'vue/singleline-html-element-content-newline': 'off',
+      'vue/multiline-html-element-content-newline': 'off',
+      'vue/html-self-closing': 'off',
+      'vue/html-indent': 'off',
+      'vue/html-closing-bracket-newline': 'off',
+    },
   },
 );

@@ -1,9 +1,11 @@
+import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vitest/config';
 
 /**
  * Test projects (run one with `npx vitest run --project unit`):
  * - unit: pure modules and the store, with plain data and temp SQLite files;
- * - integration: real Bree worker threads, real child processes, real HTTP on 127.0.0.1.
+ * - integration: real Bree worker threads, real child processes, real HTTP on 127.0.0.1;
+ * - renderer: the dashboard's components and stores (happy-dom), and its bridge over real HTTP.
  */
 export default defineConfig({
   test: {
@@ -16,6 +18,7 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'] } },
+      { extends: true, plugins: [vue()], test: { name: 'renderer', include: ['test/renderer/**/*.test.ts'], environment: 'happy-dom' } },
     ],
   },
 });

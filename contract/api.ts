@@ -9,10 +9,16 @@ import type {
   LogPage,
   RunPage,
   RunRecord,
+  RunOutcomePoint,
+  SchedulePreview,
   Settings,
+  WebhookTestResult,
 } from './model.js';
 import { DEFAULT_SETTINGS, LOG_LEVELS, RUN_STATES, RUN_TRIGGERS } from './model.js';
 import { JobtrayError } from './errors.js';
+import { OPERATION_ROUTES, type OperationName } from './routes.js';
+
+export { ACTOR_HEADER, EVENTS_PATH, METRICS_PATH, STREAM_RESET_EVENT } from './routes.js';
 
 /**
  * The operations of Jobtray's one contract: what the Local API (HTTP), the
@@ -48,6 +54,7 @@ export const SettingsSchema = z.strictObject({
     worker_memory_mb: z.number().int().min(16).max(65_536),
     default_timeout_ms: z.number().int().min(1).max(30 * 86_400_000).nullable(),
     webhook_url: z.url({ protocol: /^https?$/ }).max(2_000).nullable(),
+    notifications_muted: z.boolean(),
     api_port: z.number().int().min(0).max(65_535),
   });
 export const SettingsPatchSchema = SettingsSchema.partial();
@@ -96,27 +103,23 @@ export function settingsFromStored(stored: Iterable<readonly [key: string, value
   return settings as unknown as Settings;
 }
 
-export const OPERATIONS = {
-  'health:get': { method: 'GET', path: '/api/health', input: z.strictObject({}) },
-  'jobs:list': { method: 'GET', path: '/api/jobs', input: z.strictObject({}) },
-  'jobs:get': { method: 'GET', path: '/api/jobs/:id', input: z.strictObject({ id: JobIdSchema }) },
-  'jobs:trigger': {
-    method: 'POST',
-    path: '/api/jobs/:id/runs',
-    input: z.strictObject({ id: JobIdSchema, params: ParamsInput.optional(), idempotency_key: z.string().min(1).max(200).optional() }),
-  },
-  'jobs:set-schedule': { method: 'PUT', path: '/api/jobs/:id/schedule', input: z.strictObject({ id: JobIdSchema, schedule: ScheduleInputSchema }) },
-  'jobs:reset-schedule': { method: 'DELETE', path: '/api/jobs/:id/schedule', input: z.strictObject({ id: JobIdSchema }) },
-  'jobs:enable': { method: 'POST', path: '/api/jobs/:id/enable', input: z.strictObject({ id: JobIdSchema }) },
-  'jobs:disable': { method: 'POST', path: '/api/jobs/:id/disable', input: z.strictObject({ id: JobIdSchema }) },
-  'engine:pause': { method: 'POST', path: '/api/pause', input: z.strictObject({}) },
-  'engine:resume': { method: 'POST', path: '/api/resume', input: z.strictObject({}) },
-  'config:reload': { method: 'POST', path: '/api/reload', input: z.strictObject({}) },
-  'config:get': { method: 'GET', path: '/api/config', input: z.strictObject({}) },
-  'runs:list': {
-    method: 'GET',
-    path: '/api/runs',
-    input: z.strictObject({
+/** Each operation's input schema; its HTTP route is in OPERATION_ROUTES (contract/routes.ts). */
+const OPERATION_INPUTS = {
+  'health:get': z.strictObject({}),
+  'jobs:list': z.strictObject({}),
+  'jobs:get': z.strictObject({ id: JobIdSchema }),
+  'jobs:trigger': z.strictObject({ id: JobIdSchema, params: ParamsInput.optional(), idempotency_key: z.string().min(1).max(200).optional() }),
+  'jobs:set-schedule': z.strictObject({ id: JobIdSchema, schedule: ScheduleInputSchema }),
+  'jobs:reset-schedule': z.strictObject({ id: JobIdSchema }),
+  'jobs:preview-schedule': z.strictObject({ id: JobIdSchema, schedule: ScheduleInputSchema, count: z.coerce.number().int().min(1).max(20).optional() }),
+  'jobs:sparklines': z.strictObject({ limit: Limit(100) }),
+  'jobs:enable': z.strictObject({ id: JobIdSchema }),
+  'jobs:disable': z.strictObject({ id: JobIdSchema }),
+  'engine:pause': z.strictObject({}),
+  'engine:resume': z.strictObject({}),
+  'config:reload': z.strictObject({}),
+  'config:get': z.strictObject({}),
+  'runs:list': z.strictObject({
       job: JobIdSchema.optional(),
       state: z.enum(RUN_STATES).optional(),
       trigger: z.enum(RUN_TRIGGERS).optional(),
@@ -126,33 +129,28 @@ export const OPERATIONS = {
       limit: Limit(500),
       cursor: z.string().max(200).optional(),
     }),
-  },
-  'runs:get': { method: 'GET', path: '/api/runs/:id', input: z.strictObject({ id: RunIdSchema }) },
-  'runs:logs': {
-    method: 'GET',
-    path: '/api/runs/:id/logs',
-    input: z.strictObject({ id: RunIdSchema, after: Millis, limit: Limit(5_000), level: z.enum(LOG_LEVELS).optional(), q: z.string().max(200).optional() }),
-  },
-  'runs:artifacts': { method: 'GET', path: '/api/runs/:id/artifacts', input: z.strictObject({ id: RunIdSchema }) },
-  /** Over HTTP the answer is the artifact's content with its media type. */
-  'runs:artifact': {
-    method: 'GET',
-    path: '/api/runs/:id/artifacts/:name',
-    input: z.strictObject({ id: RunIdSchema, name: z.string().min(1).max(128) }),
-  },
-  'runs:cancel': { method: 'POST', path: '/api/runs/:id/cancel', input: z.strictObject({ id: RunIdSchema }) },
-  'runs:retry': { method: 'POST', path: '/api/runs/:id/retry', input: z.strictObject({ id: RunIdSchema }) },
-  'settings:get': { method: 'GET', path: '/api/settings', input: z.strictObject({}) },
-  'settings:update': { method: 'PATCH', path: '/api/settings', input: z.strictObject({ settings: SettingsPatchSchema }) },
-  'audit:list': {
-    method: 'GET',
-    path: '/api/audit',
-    input: z.strictObject({ job: JobIdSchema.optional(), limit: Limit(1_000) }),
-  },
-} as const;
+  'runs:get': z.strictObject({ id: RunIdSchema }),
+  'runs:chain': z.strictObject({ id: RunIdSchema }),
+  'runs:logs': z.strictObject({ id: RunIdSchema, after: Millis, limit: Limit(5_000), level: z.enum(LOG_LEVELS).optional(), q: z.string().max(200).optional() }),
+  'runs:artifacts': z.strictObject({ id: RunIdSchema }),
+  'runs:artifact': z.strictObject({ id: RunIdSchema, name: z.string().min(1).max(128) }),
+  'runs:cancel': z.strictObject({ id: RunIdSchema }),
+  'runs:retry': z.strictObject({ id: RunIdSchema }),
+  'settings:get': z.strictObject({}),
+  'settings:update': z.strictObject({ settings: SettingsPatchSchema }),
+  'settings:test-webhook': z.strictObject({ url: z.url({ protocol: /^https?$/ }).max(2_000).optional() }),
+  'audit:list': z.strictObject({ job: JobIdSchema.optional(), limit: Limit(1_000) }),
+} as const satisfies Record<OperationName, z.ZodType>;
 
-export type OperationName = keyof typeof OPERATIONS;
+/** The operations table: route and input schema of each operation, one entry per name in OPERATION_ROUTES. */
+export const OPERATIONS = Object.fromEntries(
+  (Object.keys(OPERATION_ROUTES) as OperationName[]).map((name) => [name, { ...OPERATION_ROUTES[name], input: OPERATION_INPUTS[name] }]),
+) as { [K in OperationName]: (typeof OPERATION_ROUTES)[K] & { input: (typeof OPERATION_INPUTS)[K] } };
+
+export type { OperationName };
 export type OperationInput<K extends OperationName> = z.output<(typeof OPERATIONS)[K]['input']>;
+/** What an operation accepts before validation (what a client sends; path parameters included). */
+export type OperationRequest<K extends OperationName> = z.input<(typeof OPERATIONS)[K]['input']>;
 
 /** What each operation returns. */
 export interface OperationResults {
@@ -162,6 +160,8 @@ export interface OperationResults {
   'jobs:trigger': { run_id: number; run: RunRecord };
   'jobs:set-schedule': JobView;
   'jobs:reset-schedule': JobView;
+  'jobs:preview-schedule': SchedulePreview;
+  'jobs:sparklines': { jobs: Record<string, RunOutcomePoint[]> };
   'jobs:enable': JobView;
   'jobs:disable': JobView;
   'engine:pause': { paused: boolean };
@@ -170,6 +170,7 @@ export interface OperationResults {
   'config:get': ConfigStatus;
   'runs:list': RunPage;
   'runs:get': RunRecord;
+  'runs:chain': { runs: RunRecord[] };
   'runs:logs': LogPage;
   'runs:artifacts': { artifacts: ArtifactRecord[] };
   'runs:artifact': { record: ArtifactRecord; file: string };
@@ -177,6 +178,7 @@ export interface OperationResults {
   'runs:retry': RunRecord;
   'settings:get': Settings;
   'settings:update': Settings;
+  'settings:test-webhook': WebhookTestResult;
   'audit:list': { entries: AuditEntry[] };
 }
 
@@ -217,19 +219,8 @@ export interface StreamEvent<K extends EngineEventName = EngineEventName> {
   data: EngineEventMap[K];
 }
 
-/** Request header a client sets to be audited as itself (`cli`, `ui`); anything else is audited as `api`. */
-export const ACTOR_HEADER = 'x-jobtray-actor';
 
-/** Server-Sent Events of every engine event (not an operation: a stream). */
-export const EVENTS_PATH = '/api/events';
-/** Prometheus metrics. */
-export const METRICS_PATH = '/metrics';
 
-/**
- * Sent instead of the missed events when a client resumes from an id older
- * than the server still holds: reload state, then keep listening.
- */
-export const STREAM_RESET_EVENT = 'stream:reset';
 
 /** The discovery file (`api.json` in the data dir) local clients read to find the running host. */
 export interface DiscoveryFile {

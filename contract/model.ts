@@ -360,6 +360,8 @@ export interface Settings {
   default_timeout_ms: number | null;
   /** Global webhook for notifications (jobs may set their own). */
   webhook_url: string | null;
+  /** No desktop notifications and no webhooks are sent for alerts (a test webhook still is). */
+  notifications_muted: boolean;
   /** Port of the Local API on 127.0.0.1 (0 = any free port). */
   api_port: number;
 }
@@ -374,8 +376,31 @@ export const DEFAULT_SETTINGS: Settings = {
   worker_memory_mb: 512,
   default_timeout_ms: null,
   webhook_url: null,
+  notifications_muted: false,
   api_port: 4770,
 };
+
+/** One run in a sparkline: a run that ended with an outcome (terminal, not skipped). */
+export interface RunOutcomePoint {
+  id: number;
+  state: RunState;
+  duration_ms: number | null;
+  finished_at: number | null;
+}
+
+/** The answer of a schedule preview: the next fire times, or why the engine would refuse the schedule. */
+export type SchedulePreview =
+  | { valid: true; schedule: Schedule; next: number[] }
+  | { valid: false; error: string };
+
+/** How a test webhook went; `url` is shown without credentials or query. */
+export interface WebhookTestResult {
+  delivered: boolean;
+  url: string;
+  /** The HTTP status, when the server answered. */
+  status: number | null;
+  message: string;
+}
 
 export interface RunFilter {
   job_id?: string;

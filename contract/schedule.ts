@@ -25,6 +25,7 @@
  *   hourly job fires 23 times on a spring-forward day and 25 times on a fall-back day.
  */
 import { Cron, type CronOptions } from 'croner';
+import cronstrue from 'cronstrue';
 import { JobtrayError } from './errors.js';
 import type { Schedule } from './model.js';
 
@@ -200,5 +201,42 @@ export function describeSchedule(schedule: Schedule | null): string {
       return `every ${schedule.every.trim()}`;
     case 'at':
       return `once at ${new Date(schedule.at_ms).toISOString()}`;
+  }
+}
+
+const EVERY_UNITS: readonly [size: number, one: string, many: string][] = [
+  [86_400_000, 'day', 'days'],
+  [3_600_000, 'hour', 'hours'],
+  [60_000, 'minute', 'minutes'],
+  [1_000, 'second', 'seconds'],
+];
+
+/**
+ * The schedule as a sentence, for people who do not read cron: "At 03:00",
+ * "Every 10 minutes, between 09:00 and 21:59, Monday through Friday (Europe/Berlin)",
+ * "Every 90 minutes", "Once, at …", "Manual only". `formatInstant` writes an
+ * `at` time (the dashboard passes the user's locale; default ISO 8601).
+ */
+export function describeScheduleInWords(schedule: Schedule | null, formatInstant: (ms: number) => string = (ms) => new Date(ms).toISOString()): string {
+  if (schedule === null) return 'Manual only';
+  switch (schedule.kind) {
+    case 'cron': {
+      let words: string;
+      try {
+        words = cronstrue.toString(schedule.cron, { use24HourTimeFormat: true, throwExceptionOnParseError: true });
+      } catch {
+        words = describeSchedule(schedule);
+      }
+      return schedule.timezone === null ? words : `${words} (${schedule.timezone})`;
+    }
+    case 'every': {
+      // The largest unit the period is a whole number of: 90 minutes stays "90 minutes", not "1.5 hours".
+      const unit = EVERY_UNITS.find(([size]) => schedule.every_ms % size === 0);
+      if (!unit) return `Every ${schedule.every_ms} ms`;
+      const count = schedule.every_ms / unit[0];
+      return count === 1 ? `Every ${unit[1]}` : `Every ${count} ${unit[2]}`;
+    }
+    case 'at':
+      return `Once, at ${formatInstant(schedule.at_ms)}`;
   }
 }

@@ -71,7 +71,9 @@ function describeFailure(req: IncomingMessage, thrown: unknown, logger: Logger |
   if (thrown instanceof JobtrayError && thrown.code !== 'internal') {
     const status = STATUS_OF[thrown.code];
     const headers: Record<string, string> = status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {};
-    return { status, body: { error: { code: thrown.code, message: thrown.message } }, headers };
+    // A form shows each param's problem next to its field (contract/params.ts InvalidParamsDetails).
+    const details = thrown.code === 'invalid_params' && thrown.details !== undefined ? { details: thrown.details } : {};
+    return { status, body: { error: { code: thrown.code, message: thrown.message, ...details } }, headers };
   }
   logger?.error(`local API: ${req.method ?? '?'} ${describePath(req)} failed`, coerceError(thrown));
   return { status: 500, body: { error: { code: 'internal', message: 'internal error; the details are in the Jobtray log' } }, headers: {} };

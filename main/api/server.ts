@@ -5,7 +5,7 @@ import type { Actor } from '../../contract/model.js';
 import { JobtrayError } from '../../contract/errors.js';
 import type { Engine } from '../engine/engine.js';
 import type { Logger } from '../engine/logger.js';
-import { createOperations, invokeOperation, type OperationHandlers } from '../engine/operations.js';
+import { createOperations, invokeOperation, type OperationHandlers, type OperationServices } from '../engine/operations.js';
 import { sendArtifact } from './artifact.js';
 import { assertBearerToken, assertLoopbackHost, isLoopbackAddress } from './auth.js';
 import { DEFAULT_MAX_BODY_BYTES } from './body.js';
@@ -28,6 +28,8 @@ export interface ApiServerOptions {
   staticDir?: string | null;
   /** Default 1 MiB. */
   maxBodyBytes?: number;
+  /** What some operations need from outside the engine (e.g. the webhook sender for `settings:test-webhook`). */
+  services?: OperationServices;
   logger?: Logger;
   /** Events kept for SSE clients resuming with Last-Event-ID (default 10,000). */
   sseBufferSize?: number;
@@ -126,7 +128,7 @@ function makeContext(options: ApiServerOptions, host: string, port: number): Con
     host,
     port,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-    operations: createOperations(options.engine),
+    operations: createOperations(options.engine, options.services ?? {}),
     hub: new EventHub(options.engine.events, {
       ...(options.sseBufferSize !== undefined ? { bufferSize: options.sseBufferSize } : {}),
       ...(options.ssePingMs !== undefined ? { pingMs: options.ssePingMs } : {}),

@@ -1,10 +1,9 @@
 import { ACTOR_HEADER } from '../../contract/api.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { z } from 'zod';
-import { OPERATIONS, type ApiErrorBody, type DiscoveryFile, type OperationName, type OperationResults } from '../../contract/api.js';
+import type { ApiErrorBody, DiscoveryFile, OperationName, OperationRequest, OperationResults } from '../../contract/api.js';
 import { ERROR_CODES, JobtrayError, type ErrorCode } from '../../contract/errors.js';
-import { pathFor } from '../../contract/routes.js';
+import { operationRequest } from '../../contract/routes.js';
 import { defaultDataDir } from '../host/data-dir.js';
 import { discoveryPath } from '../host/discovery.js';
 import { UsageError, notRunning } from './errors.js';
@@ -25,8 +24,6 @@ export interface Connection {
   tokenOrigin: string;
 }
 
-/** What an operation accepts before validation (path parameters included); the server validates it. */
-export type OperationRequest<K extends OperationName> = z.input<(typeof OPERATIONS)[K]['input']>;
 
 /**
  * Finds the host: `--url`/`--token` when given, else `api.json` in the data
@@ -83,17 +80,10 @@ function readDiscoveryFile(file: string): DiscoveryFile | null {
 export class ApiClient {
   constructor(readonly connection: Connection) {}
 
-  /** Calls one contract operation: path parameters go in the path, the rest in the query (GET, DELETE) or a JSON body. */
+  /** Calls one contract operation (see operationRequest for where each field goes). */
   async call<K extends OperationName>(name: K, input: OperationRequest<K>): Promise<OperationResults[K]> {
-    const { method, path: template } = OPERATIONS[name];
-    const fields = input as Record<string, string | number>;
-    const rest = Object.entries(fields).filter(([key, value]) => value !== undefined && !template.includes(`:${key}`));
-    const hasBody = method !== 'GET' && method !== 'DELETE';
-    const query = hasBody || rest.length === 0 ? '' : `?${new URLSearchParams(rest.map(([k, v]): [string, string] => [k, String(v)])).toString()}`;
-    const response = await this.request(`${pathFor(name, fields)}${query}`, {
-      method,
-      ...(hasBody ? { body: JSON.stringify(Object.fromEntries(rest)), headers: { 'Content-Type': 'application/json' } } : {}),
-    });
+    const { method, url, body } = operationRequest(name, input);
+    const response = await this.request(url, { method, ...(body !== null ? { body, headers: { 'Content-Type': 'application/json' } } : {}) });
     return (await response.json()) as OperationResults[K];
   }
 

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { ConfigStatus, HealthSnapshot, JobView, LogPage, LogQuery, RunFilter, RunPage, RunRecord, Settings, Actor, ArtifactRecord, AuditEntry, RunTrigger } from '../../contract/model.js';
+import type { ConfigStatus, HealthSnapshot, JobView, LogPage, LogQuery, RunFilter, RunOutcomePoint, RunPage, RunRecord, Settings, Actor, ArtifactRecord, AuditEntry, RunTrigger } from '../../contract/model.js';
 import { DEFAULT_SETTINGS, PRIORITY_RANK, isTerminal } from '../../contract/model.js';
 import { JobtrayError, coerceError } from '../../contract/errors.js';
 import { lastSlotBetween, nextFireAfter } from '../../contract/schedule.js';
@@ -220,6 +220,17 @@ export class JobtrayEngine {
     const run = this.store.getRun(runId);
     if (!run) throw new JobtrayError('not_found', `run ${runId} does not exist`);
     return run;
+  }
+
+  /** The attempts of the run's retry chain (same root_run_id), oldest first. */
+  runChain(runId: number): RunRecord[] {
+    const run = this.getRun(runId);
+    return this.store.runChain(run.job_id, run.root_run_id);
+  }
+
+  /** Each job's newest `limit` runs with an outcome, oldest first, keyed by job id. */
+  recentOutcomes(limit: number): Record<string, RunOutcomePoint[]> {
+    return Object.fromEntries(this.store.recentOutcomes(limit));
   }
 
   getRunLogs(runId: number, query: LogQuery = {}): LogPage {

@@ -3,7 +3,7 @@ import type { Settings } from '../../contract/model.js';
 import { createEngine, type Engine } from '../engine/engine.js';
 import { createLogger } from '../engine/logger.js';
 import { appVersion, defaultStaticDir } from '../engine/paths.js';
-import { startWebhooks } from '../notify/webhooks.js';
+import { sendTestWebhook, startWebhooks } from '../notify/webhooks.js';
 import { startApiServer } from '../api/server.js';
 import { acquireLock } from './lock.js';
 import { loadOrCreateToken } from './token.js';
@@ -65,7 +65,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     const token = loadOrCreateToken(dataDir);
     const port = options.port ?? engine.getSettings().api_port;
     const staticDir = options.staticDir === undefined ? defaultStaticDir() : options.staticDir;
-    const server = await startApiServer({ engine, token, port, staticDir, logger });
+    const server = await startApiServer({ engine, token, port, staticDir, logger, services: { testWebhook: sendTestWebhook } });
     undo.push(() => server.close());
     writeDiscovery(dataDir, { url: server.url, token, pid: process.pid, version: appVersion(), started_at: Date.now() });
     undo.push(() => removeDiscovery(dataDir));

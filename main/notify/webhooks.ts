@@ -1,4 +1,4 @@
-import type { JobAlert } from '../../contract/model.js';
+import type { HealthSnapshot, JobAlert, WebhookTestResult } from '../../contract/model.js';
 import { coerceError } from '../../contract/errors.js';
 import { WEBHOOK_EVENTS, isHttpUrl, type WebhookPayload } from '../../contract/webhooks.js';
 import type { Engine } from '../engine/engine.js';
@@ -89,7 +89,6 @@ class Notifier implements WebhookNotifier {
   private readonly maxQueue: number;
   private readonly concurrency: number;
   private readonly fetchImpl: typeof fetch;
-  private readonly userAgent = `Jobtray/${appVersion()}`;
   private readonly unsubscribe: () => void;
   /** Waiting for a slot, oldest first. */
   private readonly pending: Delivery[] = [];
@@ -160,6 +159,8 @@ class Notifier implements WebhookNotifier {
 
   private prepare(alert: JobAlert): Delivery | null {
     if (this.closed) return null;
+    // Muted by the operator: alerts still happen (events, tray), they are just not sent anywhere.
+    if (this.lookUp(() => this.engine.getSettings().notifications_muted)) return null;
     const job = alert.job_id === null ? null : this.lookUp(() => this.engine.getJob(alert.job_id as string));
     const url = job?.definition?.notify.webhook ?? this.lookUp(() => this.engine.getSettings().webhook_url);
     if (!url) return null;
@@ -171,7 +172,6 @@ class Notifier implements WebhookNotifier {
       this.logger.warn(`webhook ${label} not sent: ${shownUrl} is not an http:// or https:// URL`);
       return null;
     }
-    const target = requestTarget(url);
     const payload: WebhookPayload = {
       event,
       alert,
@@ -180,15 +180,7 @@ class Notifier implements WebhookNotifier {
       health: this.engine.health(),
       text: `${alert.title}: ${alert.body}`,
     };
-    return {
-      seq: this.nextSeq++,
-      url: target.url,
-      headers: { 'content-type': 'application/json', 'user-agent': this.userAgent, ...target.headers },
-      shownUrl,
-      body: JSON.stringify(payload),
-      label,
-      attempts: 0,
-    };
+    return makeDelivery(url, JSON.stringify(payload), label, this.nextSeq++);
   }
 
   /** A job may be gone by now (removed from the jobs file), or the engine closing: the payload then goes without it. */
@@ -240,29 +232,9 @@ class Notifier implements WebhookNotifier {
   }
 
   /** One POST; never rejects. */
-  private async attempt(delivery: Delivery, controller: AbortController): Promise<AttemptOutcome> {
+  private attempt(delivery: Delivery, controller: AbortController): Promise<AttemptOutcome> {
     delivery.attempts++;
-    const timer = setTimeout(() => controller.abort(new AttemptTimeout()), this.timeoutMs);
-    try {
-      const response = await this.fetchImpl(delivery.url, {
-        method: 'POST',
-        headers: delivery.headers,
-        body: delivery.body,
-        // A redirect is a misconfigured URL, and following one would re-send the payload somewhere unchecked.
-        redirect: 'manual',
-        signal: controller.signal,
-      });
-      // The body is never needed; cancelling it frees the connection even when the server keeps streaming.
-      await response.body?.cancel().catch(() => {});
-      return classifyResponse(response);
-    } catch (error) {
-      if (controller.signal.aborted && !(controller.signal.reason instanceof AttemptTimeout)) return { kind: 'closed' };
-      if (controller.signal.aborted) return { kind: 'retry', reason: `no response within ${this.timeoutMs} ms`, retryAfterMs: null };
-      // Error texts may quote the URL requested; the log shows the redacted one.
-      return { kind: 'retry', reason: networkReason(error).replaceAll(delivery.url, delivery.shownUrl), retryAfterMs: null };
-    } finally {
-      clearTimeout(timer);
-    }
+    return postOnce(this.fetchImpl, delivery, controller, this.timeoutMs);
   }
 
   private afterAttempt(delivery: Delivery, outcome: AttemptOutcome): void {
@@ -303,6 +275,81 @@ class Notifier implements WebhookNotifier {
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();
   }
+}
+
+let userAgent: string | null = null;
+
+/** A delivery of `body` to `url` (an http(s) URL), not attempted yet. */
+function makeDelivery(url: string, body: string, label: string, seq: number): Delivery {
+  const target = requestTarget(url);
+  userAgent ??= `Jobtray/${appVersion()}`;
+  return {
+    seq,
+    url: target.url,
+    headers: { 'content-type': 'application/json', 'user-agent': userAgent, ...target.headers },
+    shownUrl: redactUrl(url),
+    body,
+    label,
+    attempts: 0,
+  };
+}
+
+/**
+ * One POST of a delivery; never rejects. Aborting `controller` from outside
+ * (close()) gives `closed`; running out of `timeoutMs` gives `retry`.
+ */
+async function postOnce(fetchImpl: typeof fetch, delivery: Delivery, controller: AbortController, timeoutMs: number): Promise<AttemptOutcome> {
+  const timer = setTimeout(() => controller.abort(new AttemptTimeout()), timeoutMs);
+  try {
+    const response = await fetchImpl(delivery.url, {
+      method: 'POST',
+      headers: delivery.headers,
+      body: delivery.body,
+      // A redirect is a misconfigured URL, and following one would re-send the payload somewhere unchecked.
+      redirect: 'manual',
+      signal: controller.signal,
+    });
+    // The body is never needed; cancelling it frees the connection even when the server keeps streaming.
+    await response.body?.cancel().catch(() => {});
+    return classifyResponse(response);
+  } catch (error) {
+    if (controller.signal.aborted && !(controller.signal.reason instanceof AttemptTimeout)) return { kind: 'closed' };
+    if (controller.signal.aborted) return { kind: 'retry', reason: `no response within ${timeoutMs} ms`, retryAfterMs: null };
+    // Error texts may quote the URL requested; the log shows the redacted one.
+    return { kind: 'retry', reason: networkReason(error).replaceAll(delivery.url, delivery.shownUrl), retryAfterMs: null };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The body of a test webhook: the usual `event` and `text`, no alert. */
+export interface WebhookTestPayload {
+  event: 'test';
+  text: string;
+  health: HealthSnapshot;
+}
+
+/**
+ * The settings screen's "send test": one POST to `url` now, no retries, with
+ * the same headers, credentials handling and redirect rule as real alerts. A
+ * delivery that fails is a result (what the server said, or why it could not be
+ * reached), never a thrown error.
+ */
+export async function sendTestWebhook(url: string, health: HealthSnapshot, options: { timeoutMs?: number; fetchImpl?: typeof fetch } = {}): Promise<WebhookTestResult> {
+  const shownUrl = redactUrl(url);
+  if (!isHttpUrl(url)) return { delivered: false, url: shownUrl, status: null, message: `${shownUrl} is not an http:// or https:// URL` };
+  const payload: WebhookTestPayload = { event: 'test', text: 'Jobtray test notification: alerts will reach this webhook.', health };
+  const delivery = makeDelivery(url, JSON.stringify(payload), 'test', 0);
+  let status: number | null = null;
+  const recordStatus: typeof fetch = async (input, init) => {
+    const response = await (options.fetchImpl ?? fetch)(input, init);
+    status = response.status;
+    return response;
+  };
+  const outcome = await postOnce(recordStatus, delivery, new AbortController(), options.timeoutMs ?? 5_000);
+  if (outcome.kind === 'delivered') return { delivered: true, url: shownUrl, status, message: `delivered to ${shownUrl} (HTTP ${status ?? '?'})` };
+  const reason = outcome.kind === 'closed' ? 'aborted' : outcome.reason;
+  return { delivered: false, url: shownUrl, status, message: `not delivered to ${shownUrl}: ${reason}` };
 }
 
 /**

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { Engine } from '../../main/engine/engine.js';
 import { startApiServer, type ApiServer, type ApiServerOptions } from '../../main/api/server.js';
+import { sendTestWebhook } from '../../main/notify/webhooks.js';
 import { makeTestEngine, type TestEngineOptions } from './engine.js';
 import { track } from './open-handles.js';
 
@@ -51,7 +52,7 @@ export async function makeTestApi(opts: TestEngineOptions & { server?: Partial<A
 }
 
 export async function startTrackedServer(options: ApiServerOptions): Promise<ApiServer> {
-  const server = await startApiServer(options);
+  const server = await startApiServer({ services: { testWebhook: sendTestWebhook }, ...options });
   track({ name: `api server ${server.url}`, isOpen: () => !server.isClosed, close: () => server.close() });
   return server;
 }

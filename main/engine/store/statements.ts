@@ -99,6 +99,28 @@ export function prepareStatements(db: Database.Database) {
         WHERE runs.job_id = jobs.job_id AND created_at >= ? AND state IN (${FINISHED_STATES_SQL})
       ) AS stats
       FROM jobs WHERE job_id IS NOT NULL`),
+    // The dashboard's sparklines: each job's newest finished runs, walking the job ids
+    // as jobStats does, then a LIMIT-ed range of the runs_finished partial index per
+    // job: O(jobs · (log runs + limit)), milliseconds at a million runs (a window
+    // function over all runs would read every one of them).
+    recentOutcomes: db.prepare<[number], { job_id: string; points: string }>(`
+      WITH RECURSIVE jobs (job_id) AS (
+        SELECT min(job_id) FROM runs
+        UNION ALL
+        SELECT (SELECT min(job_id) FROM runs WHERE job_id > jobs.job_id) FROM jobs WHERE jobs.job_id IS NOT NULL
+      )
+      SELECT job_id, (
+        SELECT json_group_array(json_array(id, state, duration_ms, finished_at)) FROM (
+          SELECT id, state, duration_ms, finished_at FROM runs INDEXED BY runs_finished
+          WHERE runs.job_id = jobs.job_id AND state IN (${FINISHED_STATES_SQL}) ORDER BY id DESC LIMIT ?
+        )
+      ) AS points
+      FROM jobs WHERE job_id IS NOT NULL`),
+    // A retry chain's attempts come after its root and belong to the same job, so this
+    // reads a range of runs_by_job (bounded by the job's retained runs), not the table.
+    runChain: db.prepare<{ job_id: string; root: number }, RunRow>(
+      'SELECT * FROM runs WHERE job_id = @job_id AND id >= @root AND (root_run_id = @root OR id = @root) ORDER BY id',
+    ),
     runExists: db.prepare<[number], number>('SELECT 1 FROM runs WHERE id = ?').pluck(),
     logState: db.prepare<[number], { log_count: number; log_truncated: number }>(
       'SELECT log_count, log_truncated FROM runs WHERE id = ?',

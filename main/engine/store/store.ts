@@ -14,6 +14,7 @@ import type {
   LogQuery,
   RunFilter,
   RunPage,
+  RunOutcomePoint,
   RunRecord,
   RunState,
   Settings,
@@ -228,6 +229,22 @@ export class Store {
       if (runs > 0) byJob.set(row.job_id, { runs, succeeded, failed, avg_duration_ms: avg === null ? null : Math.round(avg) });
     }
     return byJob;
+  }
+
+  /** Each job's newest `limit` runs with an outcome (terminal, not skipped), oldest first; jobs without any are absent. */
+  recentOutcomes(limit: number): Map<string, RunOutcomePoint[]> {
+    const byJob = new Map<string, RunOutcomePoint[]>();
+    for (const row of this.sql.recentOutcomes.all(limit)) {
+      const points = JSON.parse(row.points) as [number, RunState, number | null, number | null][];
+      if (points.length === 0) continue;
+      byJob.set(row.job_id, points.reverse().map(([id, state, duration_ms, finished_at]) => ({ id, state, duration_ms, finished_at })));
+    }
+    return byJob;
+  }
+
+  /** Every attempt of the retry chain rooted at `root` (a run id of `jobId`), oldest first. */
+  runChain(jobId: string, root: number): RunRecord[] {
+    return this.sql.runChain.all({ job_id: jobId, root }).map(runFromRow);
   }
 
   /** The newest run of the job that ended with an outcome (terminal, not skipped). */

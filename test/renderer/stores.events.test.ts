@@ -1,0 +1,179 @@
+import { flushPromises } from '@vue/test-utils';
+import { describe, expect, it } from 'vitest';
+import type { LogLine } from '../../contract/model.js';
+import { useHealthStore } from '../../renderer/src/stores/health-store.js';
+import { useHistoryStore } from '../../renderer/src/stores/history-store.js';
+import { useJobsStore } from '../../renderer/src/stores/jobs-store.js';
+import { useLogsStore } from '../../renderer/src/stores/logs-store.js';
+import { useRunsStore } from '../../renderer/src/stores/runs-store.js';
+import { useSyncStore } from '../../renderer/src/stores/sync-store.js';
+import { health, jobView, run } from './helpers/data.js';
+import { FakeBridge, makeTestApp } from './helpers/fake-bridge.js';
+
+const CONFIG = { file: '/data/jobs.yaml', errors: [], loaded_at: 1, applied_at: 1 };
+
+/** A bridge answering the initial loads of every store. */
+function loadedBridge(): FakeBridge {
+  return new FakeBridge()
+    .answer('health:get', health())
+    .answer('config:get', CONFIG)
+    .answer('jobs:list', { jobs: [jobView('alpha'), jobView('beta')] })
+    .answer('jobs:sparklines', { jobs: { alpha: [{ id: 1, state: 'succeeded', duration_ms: 100, finished_at: 10 }] } })
+    .answer('runs:list', ({ state }) => ({ runs: state === 'running' ? [run(5, { state: 'running', job_id: 'beta' })] : [], next_cursor: null }));
+}
+
+function line(seq: number, patch: Partial<LogLine> = {}): LogLine {
+  return { run_id: 9, seq, ts: 1_700_000_000_000 + seq, stream: 'stdout', level: 'info', message: `line ${seq}`, ...patch };
+}
+
+describe('stores kept current by pushed events', () => {
+  it('sync: loads every store once the stream is open, marks data stale while it is down, reloads on stream:reset', async () => {
+    const bridge = loadedBridge();
+    const app = makeTestApp(bridge);
+    const { sync, jobs, runs } = app.run(() => ({ sync: useSyncStore(), jobs: useJobsStore(), runs: useRunsStore() }));
+    sync.start();
+    expect(bridge.calls).toEqual([]);
+    bridge.setConnection('connected');
+    await flushPromises();
+    expect(sync.live).toBe(true);
+    expect(jobs.list.map((j) => j.id)).toEqual(['alpha', 'beta']);
+    expect(runs.pendingByJob.get('beta')?.map((r) => r.id)).toEqual([5]);
+    expect(bridge.callsOf('jobs:list')).toHaveLength(1);
+
+    bridge.setConnection('reconnecting');
+    expect(sync.live).toBe(false);
+    // Back with the missed events replayed: nothing to reload.
+    bridge.setConnection('connected');
+    await flushPromises();
+    expect(sync.live).toBe(true);
+    expect(bridge.callsOf('jobs:list')).toHaveLength(1);
+
+    // The server could not replay (it restarted): everything is read again.
+    bridge.answer('jobs:list', { jobs: [jobView('gamma')] });
+    bridge.reset('unknown event id (the server restarted)');
+    await flushPromises();
+    expect(bridge.callsOf('jobs:list')).toHaveLength(2);
+    expect(jobs.list.map((j) => j.id)).toEqual(['gamma']);
+  });
+
+  it('jobs: job:state replaces a job, job:removed drops it, run:state adds finished runs to its sparkline', async () => {
+    const bridge = loadedBridge();
+    const jobs = makeTestApp(bridge).run(() => useJobsStore());
+    jobs.setUp();
+    await jobs.load();
+    bridge.emit('job:state', jobView('alpha', { health: 'failing' }));
+    bridge.emit('job:state', jobView('delta'));
+    expect(jobs.byId.get('alpha')?.health).toBe('failing');
+    expect(jobs.list.map((j) => j.id)).toEqual(['alpha', 'beta', 'delta']);
+    bridge.emit('job:removed', { job_id: 'beta' });
+    expect(jobs.list.map((j) => j.id)).toEqual(['alpha', 'delta']);
+
+    bridge.emit('run:state', run(2, { job_id: 'alpha', state: 'running' }));
+    bridge.emit('run:state', run(3, { job_id: 'alpha', state: 'skipped' }));
+    bridge.emit('run:state', run(2, { job_id: 'alpha', state: 'failed', duration_ms: 250, finished_at: 20 }));
+    bridge.emit('run:state', run(2, { job_id: 'alpha', state: 'failed', duration_ms: 250, finished_at: 20 }));
+    expect(jobs.sparklines.get('alpha')).toEqual([
+      { id: 1, state: 'succeeded', duration_ms: 100, finished_at: 10 },
+      { id: 2, state: 'failed', duration_ms: 250, finished_at: 20 },
+    ]);
+  });
+
+  it('jobs: a job changed by an event while the list was loading keeps the newer view', async () => {
+    const bridge = loadedBridge();
+    const jobs = makeTestApp(bridge).run(() => useJobsStore());
+    jobs.setUp();
+    let release: () => void = () => {};
+    bridge.answer('jobs:list', () => new Promise((resolve) => (release = () => resolve({ jobs: [jobView('alpha', { health: 'ok' })] }))));
+    const loading = jobs.load();
+    await flushPromises();
+    bridge.emit('job:state', jobView('alpha', { health: 'running' }));
+    release();
+    await loading;
+    expect(jobs.byId.get('alpha')?.health).toBe('running');
+  });
+
+  it('runs: pending runs follow run:state and run:progress; the open run and its retry chain too', async () => {
+    const bridge = loadedBridge();
+    const runs = makeTestApp(bridge).run(() => useRunsStore());
+    runs.setUp();
+    await runs.load();
+    bridge.emit('run:state', run(6, { job_id: 'alpha', state: 'running', started_at: 5 }));
+    bridge.emit('run:progress', { run_id: 6, job_id: 'alpha', progress: 40, step: 'Importing' });
+    expect(runs.pendingByJob.get('alpha')?.[0]).toMatchObject({ id: 6, progress: 40, step: 'Importing' });
+
+    bridge.answer('runs:get', run(6, { job_id: 'alpha', state: 'running' })).answer('runs:chain', { runs: [run(6, { job_id: 'alpha', state: 'running' })] }).answer('runs:artifacts', { artifacts: [] });
+    await runs.openRun(6);
+    bridge.emit('run:progress', { run_id: 6, job_id: 'alpha', progress: 80, step: 'Writing' });
+    expect(runs.detail?.run).toMatchObject({ progress: 80, step: 'Writing' });
+    bridge.emit('run:state', run(6, { job_id: 'alpha', state: 'failed', attempt: 1, max_attempts: 2 }));
+    bridge.emit('run:state', run(7, { job_id: 'alpha', state: 'retry_scheduled', attempt: 2, max_attempts: 2, root_run_id: 6, due_at: 99 }));
+    expect(runs.detail?.run?.state).toBe('failed');
+    expect(runs.detail?.chain.map((r) => [r.id, r.state])).toEqual([
+      [6, 'failed'],
+      [7, 'retry_scheduled'],
+    ]);
+    expect(runs.pendingByJob.get('alpha')?.map((r) => r.id)).toEqual([7]);
+    bridge.emit('run:state', run(7, { job_id: 'alpha', state: 'succeeded', root_run_id: 6 }));
+    expect(runs.pendingByJob.get('alpha')).toBeUndefined();
+    // The run's artifacts are read again once it ended.
+    expect(bridge.callsOf('runs:artifacts')).toHaveLength(2);
+  });
+
+  it('health: health:change, engine:paused, config:error and config:applied', async () => {
+    const bridge = loadedBridge();
+    const store = makeTestApp(bridge).run(() => useHealthStore());
+    store.setUp();
+    await store.load();
+    expect(store.status).toBe('ok');
+    bridge.emit('health:change', health({ overall: 'failing', counts: { ...health().counts, failing: 2, running: 1, retrying: 1 } }));
+    expect(store.status).toBe('failing');
+    expect(store.counts).toEqual({ running: 2, failing: 2, overdue: 0 });
+    bridge.emit('health:change', health({ overall: 'running' }));
+    bridge.emit('engine:paused', { paused: true });
+    expect(store.status).toBe('paused');
+    const broken = { ...CONFIG, errors: [{ file: '/data/jobs.yaml', line: 4, job_id: 'alpha', index: 0, field: 'schedule.every', message: 'bad' }] };
+    bridge.emit('config:error', broken);
+    expect(store.config?.errors).toHaveLength(1);
+    bridge.emit('config:applied', CONFIG);
+    expect(store.config?.errors).toEqual([]);
+  });
+
+  it("logs: the open run's lines arrive by run:log, in order, without duplicates; a level filter keeps up", async () => {
+    const bridge = loadedBridge().answer('runs:logs', ({ after }) => ({ lines: (after ?? 0) === 0 ? [line(1), line(2)] : [], next_after: null }));
+    const logs = makeTestApp(bridge).run(() => useLogsStore());
+    logs.setUp();
+    await logs.open(9);
+    expect(logs.visibleCount()).toBe(2);
+    bridge.emit('run:log', { run_id: 9, job_id: 'alpha', lines: [line(2), line(3, { stream: 'stderr', level: 'error' })] });
+    bridge.emit('run:log', { run_id: 8, job_id: 'alpha', lines: [line(4)] });
+    expect(logs.visibleCount()).toBe(3);
+    expect(logs.visibleLine(2)).toMatchObject({ seq: 3, stream: 'stderr', level: 'error' });
+    logs.setLevel('warn');
+    expect(logs.visibleCount()).toBe(1);
+    bridge.emit('run:log', { run_id: 9, job_id: 'alpha', lines: [line(4, { level: 'warn' }), line(5)] });
+    expect([0, 1].map((i) => logs.visibleLine(i)?.seq)).toEqual([3, 4]);
+    logs.setLevel(null);
+    expect(logs.visibleCount()).toBe(5);
+
+    // A gap (lines missed) is filled from the server.
+    bridge.answer('runs:logs', ({ after }) => ({ lines: after === 5 ? [line(6), line(7)] : [], next_after: null }));
+    bridge.emit('run:log', { run_id: 9, job_id: 'alpha', lines: [line(7)] });
+    await flushPromises();
+    expect(logs.visibleCount()).toBe(7);
+  });
+
+  it("history: a new run of the job joins the first page; changes replace a run's row", async () => {
+    const bridge = loadedBridge()
+      .answer('runs:list', { runs: [run(3, { job_id: 'alpha', state: 'succeeded' })], next_cursor: 'Mw' })
+      .answer('audit:list', { entries: [] });
+    const history = makeTestApp(bridge).run(() => useHistoryStore());
+    history.setUp();
+    await history.open('alpha');
+    bridge.emit('run:state', run(4, { job_id: 'alpha', state: 'queued' }));
+    bridge.emit('run:state', run(5, { job_id: 'beta', state: 'queued' }));
+    expect(history.page.map((r) => r.id)).toEqual([4, 3]);
+    bridge.emit('run:state', run(4, { job_id: 'alpha', state: 'succeeded', finished_at: 9, duration_ms: 5 }));
+    expect(history.page[0]?.state).toBe('succeeded');
+    expect(history.chartRuns.map((r) => r.id)).toEqual([4, 3]);
+  });
+});
