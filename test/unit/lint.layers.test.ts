@@ -67,6 +67,11 @@ describe('layer rules', () => {
     expect(await layerErrors('main/cli/x.ts', "import type { Engine } from '../engine/engine.js';\nexport type E = Engine;\n")).toHaveLength(1);
   });
 
+  it('the renderer takes only types from contract/api.ts (its values would bundle zod)', async () => {
+    expect(await layerErrors('renderer/src/x.ts', importing('../../contract/api.js'))).toEqual([expect.stringMatching(/^no-restricted-imports: .*types only/)]);
+    expect(await layerErrors('renderer/src/x.ts', "import type { OperationName } from '../../contract/api.js';\nexport type O = OperationName;\n")).toEqual([]);
+  });
+
   it('browser-safe folders may not touch Node globals', async () => {
     expect(await layerErrors('contract/x.ts', "export const b = Buffer.from('x');\n")).toEqual([expect.stringMatching(/^no-restricted-globals: .*Buffer/)]);
     expect(await layerErrors('renderer/src/x.ts', 'export const env = process.env;\n')).toEqual([expect.stringMatching(/^no-restricted-globals: .*process/)]);
@@ -94,7 +99,7 @@ describe('layer rules', () => {
     ['main/cli/x.ts', '../host/discovery.js'],
     ['main/cli/x.ts', '../shared/process.js'],
     ['main/cli/x.ts', 'commander'],
-    ['renderer/src/x.ts', '../../contract/api.js'],
+    ['renderer/src/x.ts', '../../contract/routes.js'],
     ['renderer/src/x.ts', './stores/jobs.js'],
     ['main/electron/x.ts', 'electron'],
     ['main/electron/x.ts', '../engine/engine.js'],
