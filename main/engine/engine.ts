@@ -4,29 +4,29 @@
  * context: the waiting runs, retries and chains (run-queue.ts), an attempt of
  * a run (attempt.ts) with its log buffer (run-log-buffer.ts), the jobs and
  * their overrides (job-registry.ts), their health and views (job-monitor.ts),
- * the jobs-file watcher (jobs-file-watcher.ts) and the alert texts (alerts.ts).
+ * the jobs file kept in step (jobs-file-sync.ts, jobs-file-watcher.ts), the
+ * firing of schedule slots (slots.ts) and the alert texts (alerts.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { ConfigStatus, HealthSnapshot, JobView, LogPage, LogQuery, RunFilter, RunOutcomePoint, RunPage, RunRecord, Settings, Actor, ArtifactRecord, AuditEntry, RunTrigger } from '../../contract/model.js';
-import { DEFAULT_SETTINGS, PRIORITY_RANK, isTerminal } from '../../contract/model.js';
-import { JobtrayError, coerceError } from '../../contract/errors.js';
-import { lastSlotBetween, nextFireAfter } from '../../contract/schedule.js';
-import { ensureJobsFile, loadJobsFile, type LoadResult } from './jobs-file/index.js';
+import type { ConfigStatus, HealthSnapshot, JobView, LogPage, LogQuery, RunFilter, RunOutcomePoint, RunPage, RunRecord, Settings, Actor, ArtifactRecord, AuditEntry, JobDefinition } from '../../contract/model.js';
+import { DEFAULT_SETTINGS, isTerminal } from '../../contract/model.js';
+import { JobtrayError } from '../../contract/errors.js';
+import { ensureJobsFile } from './jobs-file/index.js';
 import { resolveParams } from './params.js';
 import { openStore, type Store } from './store/index.js';
 import { Runner } from './runner.js';
 import { EngineEvents } from './events.js';
 import { createLogger, type Logger } from './logger.js';
-import { removeArtifactFiles } from './artifacts.js';
 import { defaultResourcesDir, defaultWorkerPath } from './paths.js';
-import { Attempt, type AttemptContext } from './attempt.js';
-import { configErrorAlert } from './alerts.js';
-import { JobRegistry, effectiveDef, type JobEntry } from './job-registry.js';
+import { ActiveAttempts } from './active-attempts.js';
+import { JobRegistry, type JobEntry } from './job-registry.js';
 import { JobMonitor } from './job-monitor.js';
-import { JobsFileWatcher } from './jobs-file-watcher.js';
+import { JobsFileSync } from './jobs-file-sync.js';
+import { Retention } from './retention.js';
 import { RunQueue } from './run-queue.js';
+import { fireDueSlots } from './slots.js';
 
 export { STATS_TTL_MS } from './job-monitor.js';
 
@@ -55,12 +55,8 @@ export interface TriggerOptions {
   idempotencyKey?: string;
 }
 
-/** A scheduled slot within this much of its time counts as on time; later ones were missed (downtime, sleep). */
-const ON_TIME_TOLERANCE_MS = 30_000;
 /** The scheduler wakes at least this often, so wall-clock jumps and resumes from sleep are noticed. */
 const MAX_TIMER_MS = 60_000;
-const IDEMPOTENCY_WINDOW_MS = 24 * 3_600_000;
-const RETENTION_EVERY_MS = 3_600_000;
 
 export type Engine = JobtrayEngine;
 
@@ -88,20 +84,17 @@ export class JobtrayEngine {
   private readonly jobs: JobRegistry;
   private readonly monitor: JobMonitor;
   private readonly runs: RunQueue;
-  /** What every attempt reaches of the engine. */
-  private readonly attemptContext: AttemptContext;
+  private readonly jobsFileSync: JobsFileSync;
+  private readonly retention: Retention;
   private settingsOverride: Partial<Settings>;
   private settingsCache: Settings | null = null;
-  private readonly active = new Map<number, Attempt>();
+  private readonly active: ActiveAttempts;
   private paused = false;
   private closing = false;
   private closingDone: Promise<void> | null = null;
   private closed = false;
   private timer: NodeJS.Timeout | null = null;
   private timerDueAt: number | null = null;
-  private retentionTimer: NodeJS.Timeout | null = null;
-  private watcher: JobsFileWatcher | null = null;
-  private reloading: Promise<ConfigStatus> | null = null;
 
   constructor(private readonly options: EngineOptions) {
     this.dataDir = path.resolve(options.dataDir);
@@ -115,26 +108,24 @@ export class JobtrayEngine {
     this.storeId = this.store.getMeta('store_id') ?? randomUUID();
     this.store.setMeta('store_id', this.storeId);
     this.jobs = new JobRegistry({ store: this.store, jobsFile: this.jobsFile });
-    const { store, events, logger, storeId } = this;
-    const settings = () => this.getSettings();
-    // The monitor and the queue need each other: the monitor reaches the queue once both exist.
+    // What the parts share. The ones that need each other are reached through the engine once all exist.
+    const { store, events, logger, storeId, dataDir, jobsFile, jobs, runner } = this;
+    const base = { store, events, logger, storeId, dataDir, jobsFile, jobs, runner, settings: () => this.getSettings(), isPaused: () => this.paused, isClosing: () => this.closing, dispatch: () => this.dispatch(), armTimer: () => this.armTimer() };
     const runs = { pendingOf: (jobId: string) => this.runs.pendingOf(jobId), running: (jobId: string) => this.runs.running(jobId), retryPending: (jobId: string) => this.runs.retryPending(jobId) };
-    this.monitor = new JobMonitor({ jobs: this.jobs, runs, store, events, settings, isPaused: () => this.paused });
-    this.runs = new RunQueue({ store, events, logger, storeId, jobs: this.jobs, monitor: this.monitor, active: this.active, isClosing: () => this.closing, dispatch: () => this.dispatch(), armTimer: () => this.armTimer() });
-    this.attemptContext = {
-      store,
-      events,
-      logger,
-      storeId,
-      settings,
-      runner: this.runner,
-      dataDir: this.dataDir,
-      attemptEnded: (run, def) => {
-        this.active.delete(run.id);
-        this.runs.afterAttempt(run, def);
-        this.dispatch();
-      },
+    this.monitor = new JobMonitor({ ...base, runs });
+    const attemptEnded = (run: RunRecord, def: JobDefinition) => {
+      this.runs.afterAttempt(run, def);
+      this.dispatch();
     };
+    this.active = new ActiveAttempts({ ...base, announce: (run) => this.runs.announce(run), attemptEnded });
+    this.runs = new RunQueue({ ...base, monitor: this.monitor, active: this.active });
+    const applied = () => {
+      this.monitor.refreshAll(true);
+      this.armTimer();
+      this.dispatch();
+    };
+    this.jobsFileSync = new JobsFileSync({ ...base, runs: this.runs, applied });
+    this.retention = new Retention(base);
   }
 
   // ───────────────────────────── lifecycle ─────────────────────────────
@@ -147,16 +138,9 @@ export class JobtrayEngine {
       if (created) this.logger.info(`created ${this.jobsFile} with demo jobs`);
     }
     await this.runs.recover();
-    const result = await loadJobsFile(this.jobsFile);
-    this.applyLoadResult(result);
+    await this.jobsFileSync.start(this.options.watch !== false);
     this.logger.info(`engine started: ${this.jobs.size} jobs from ${this.jobsFile}`);
-    if (this.options.watch !== false) {
-      this.watcher = new JobsFileWatcher({ file: this.jobsFile, logger: this.logger, onChange: () => void this.reloadNow() });
-      await this.watcher.ready;
-    }
-    this.applyRetention();
-    this.retentionTimer = setInterval(() => this.applyRetention(), RETENTION_EVERY_MS);
-    this.retentionTimer.unref();
+    this.retention.start();
     this.onTimer();
     this.dispatch();
   }
@@ -178,12 +162,9 @@ export class JobtrayEngine {
   private async shutdown(): Promise<void> {
     this.closing = true;
     if (this.timer) clearTimeout(this.timer);
-    if (this.retentionTimer) clearInterval(this.retentionTimer);
-    await this.watcher?.close();
-    await this.reloading?.catch(() => {});
-    const running = [...this.active.values()];
-    for (const attempt of running) attempt.stop('shutdown', 'engine');
-    await Promise.all(running.map((attempt) => attempt.settled));
+    this.retention.stop();
+    await this.jobsFileSync.close();
+    await this.active.stopAll();
     await this.runner.close();
     this.events.clear();
     this.store.close();
@@ -271,21 +252,14 @@ export class JobtrayEngine {
    */
   trigger(jobId: string, opts: TriggerOptions): RunRecord {
     this.assertOpen();
-    if (opts.idempotencyKey) {
-      const previous = this.store.findRunByIdempotencyKey(opts.idempotencyKey, Date.now() - IDEMPOTENCY_WINDOW_MS);
-      if (previous && previous.job_id !== jobId) {
-        throw new JobtrayError('conflict', `Idempotency-Key "${opts.idempotencyKey}" was already used for run ${previous.id} of job "${previous.job_id}"`);
-      }
-      if (previous) return previous;
-    }
-    const entry = this.jobs.entry(jobId);
-    const def = effectiveDef(entry);
-    if (!def) {
-      throw new JobtrayError('conflict', `job "${jobId}" cannot run: its entry in ${this.jobsFile} is invalid (${entry.errors[0]?.message ?? 'see config errors'})`);
-    }
+    const actor = opts.actor;
+    const key = opts.idempotencyKey ?? null;
+    const previous = key ? this.runs.byIdempotencyKey(key, jobId) : null;
+    if (previous) return previous;
+    const { entry, def } = this.jobs.runnable(jobId);
     const params = resolveParams(def, opts.params);
-    const run = this.runs.create(entry, def, { trigger: 'manual', actor: opts.actor, params, parent: null, idempotencyKey: opts.idempotencyKey ?? null });
-    this.store.audit({ actor: opts.actor, action: 'run:trigger', job_id: jobId, run_id: run.id, details: { params } });
+    const run = this.runs.create(entry, def, { trigger: 'manual', actor, params, parent: null, idempotencyKey: key });
+    this.store.audit({ actor, action: 'run:trigger', job_id: jobId, run_id: run.id, details: { params } });
     return run;
   }
 
@@ -319,10 +293,9 @@ export class JobtrayEngine {
     if (!isTerminal(run.state) || run.state === 'succeeded' || run.state === 'skipped') {
       throw new JobtrayError('conflict', `run ${runId} is ${run.state}; only failed, timed out, interrupted or cancelled runs can be retried`);
     }
-    const def = effectiveDef(this.jobs.entry(run.job_id));
-    if (!def) throw new JobtrayError('conflict', `job "${run.job_id}" cannot run: its entry in the jobs file is invalid`);
-    const created = this.runs.insertRetry(run, def, { requested_by: actor, state: 'queued' });
-    this.store.audit({ actor, action: 'run:retry', job_id: run.job_id, run_id: created.id, details: { retry_of: run.id } });
+    const created = this.runs.insertRetry(run, this.jobs.runnable(run.job_id).def, { requested_by: actor, state: 'queued' });
+    const details = { retry_of: run.id };
+    this.store.audit({ actor, action: 'run:retry', job_id: run.job_id, run_id: created.id, details });
     return this.runs.enqueue(created);
   }
 
@@ -331,7 +304,8 @@ export class JobtrayEngine {
     this.assertOpen();
     const entry = this.jobs.entry(jobId);
     const { before, after } = this.jobs.setEnabledOverride(entry, enabled, Date.now());
-    this.store.audit({ actor, action: enabled === null ? 'job:enabled:revert' : enabled ? 'job:enable' : 'job:disable', job_id: jobId, details: { before, after } });
+    const action = enabled === null ? 'job:enabled:revert' : enabled ? 'job:enable' : 'job:disable';
+    this.store.audit({ actor, action, job_id: jobId, details: { before, after } });
     return this.jobChanged(entry);
   }
 
@@ -344,7 +318,8 @@ export class JobtrayEngine {
     this.assertOpen();
     const entry = this.jobs.entry(jobId);
     const { before, after } = this.jobs.setScheduleOverride(entry, input, Date.now());
-    this.store.audit({ actor, action: after ? 'job:schedule:override' : 'job:schedule:revert', job_id: jobId, details: { before, after } });
+    const action = after ? 'job:schedule:override' : 'job:schedule:revert';
+    this.store.audit({ actor, action, job_id: jobId, details: { before, after } });
     return this.jobChanged(entry);
   }
 
@@ -368,11 +343,7 @@ export class JobtrayEngine {
     this.store.setMeta('paused', null);
     this.store.audit({ actor, action: 'engine:resume' });
     // Slots that passed while paused were skipped on purpose: schedules continue from now.
-    const now = Date.now();
-    for (const entry of this.jobs.values()) {
-      this.jobs.restartSchedule(entry, now);
-      this.jobs.refreshNextFire(entry, this.paused);
-    }
+    this.jobs.restartSchedules(Date.now());
     this.events.emit('engine:paused', { paused: false });
     this.monitor.refreshAll();
     this.armTimer();
@@ -383,7 +354,7 @@ export class JobtrayEngine {
   reload(actor: Actor): Promise<ConfigStatus> {
     this.assertOpen();
     this.store.audit({ actor, action: 'config:reload' });
-    return this.reloadNow();
+    return this.jobsFileSync.reload();
   }
 
   /** Stores a settings change (audited); health, the scheduler timer and dispatch follow at once. */
@@ -401,62 +372,13 @@ export class JobtrayEngine {
 
   /** Deletes runs (with logs and artifact files) past the retention settings. */
   applyRetention(): { deleted_runs: number } {
-    if (this.closed) return { deleted_runs: 0 };
-    const s = this.getSettings();
-    const { deleted_runs, artifact_paths } = this.store.applyRetention({
-      max_age_days: s.retention_max_age_days,
-      max_runs_per_job: s.retention_max_runs_per_job,
-      now: Date.now(),
-    });
-    if (artifact_paths.length > 0) {
-      removeArtifactFiles(this.dataDir, artifact_paths).catch((error) => this.logger.warn('removing artifact files failed', error));
-    }
-    if (deleted_runs > 0) this.logger.info(`retention removed ${deleted_runs} runs`);
-    return { deleted_runs };
+    return this.closed ? { deleted_runs: 0 } : this.retention.apply();
   }
 
   /** Call after the machine resumed from sleep (Electron's powerMonitor): missed slots are caught up now. */
   onResume(): void {
     if (this.closing) return;
     this.onTimer();
-  }
-
-  // ───────────────────────────── jobs file ─────────────────────────────
-
-  /** Reads and applies the jobs file after any read already under way. */
-  private reloadNow(): Promise<ConfigStatus> {
-    const previous = this.reloading ?? Promise.resolve(this.jobs.status);
-    this.reloading = previous
-      .catch(() => this.jobs.status)
-      .then(async () => {
-        const result = await loadJobsFile(this.jobsFile);
-        if (!this.closing) this.applyLoadResult(result);
-        return this.jobs.status;
-      });
-    return this.reloading;
-  }
-
-  /**
-   * Applies a read of the jobs file (see JobRegistry.applyFile). Pending runs
-   * of a removed job are skipped; running runs are never touched: they finish
-   * with the definition they started with.
-   */
-  private applyLoadResult(result: LoadResult): void {
-    const { removed, newErrors } = this.jobs.applyFile(result, Date.now());
-    for (const id of removed) {
-      this.runs.dropPending(id, 'the job was removed from the jobs file');
-      this.events.emit('job:removed', { job_id: id });
-    }
-    if (!result.fatal) for (const entry of this.jobs.values()) this.jobs.refreshNextFire(entry, this.paused);
-    if (result.errors.length > 0) {
-      this.logger.warn(`${this.jobsFile}: ${result.errors.length} error(s)${result.fatal ? ', nothing applied' : ''}\n${result.errors.map((e) => `  ${e.message}`).join('\n')}`);
-      this.events.emit('config:error', this.jobs.status);
-      if (newErrors) this.events.emit('job:alert', configErrorAlert(path.basename(this.jobsFile), result.errors, result.fatal, Date.now()));
-    }
-    if (!result.fatal) this.events.emit('config:applied', this.jobs.status);
-    this.monitor.refreshAll(true);
-    this.armTimer();
-    this.dispatch();
   }
 
   /** After an operator changed a job: its schedule, view and the timer follow. */
@@ -474,34 +396,10 @@ export class JobtrayEngine {
     if (this.closing || this.paused) return;
     const limit = Math.max(1, this.getSettings().max_concurrent_runs);
     while (this.active.size < limit) {
-      const busyJobs = new Set<string>();
-      for (const attempt of this.active.values()) busyJobs.add(attempt.run.job_id);
-      // One pass, no sort: dispatch runs on every trigger and every finished run, with the whole queue waiting.
-      let next: RunRecord | null = null;
-      for (const r of this.runs.queued.values()) {
-        if (busyJobs.has(r.job_id)) continue;
-        if (!next || PRIORITY_RANK[r.priority] - PRIORITY_RANK[next.priority] < 0 || (r.priority === next.priority && r.id < next.id)) next = r;
-      }
+      const next = this.runs.takeNext(this.active.busyJobs());
       if (!next) return;
-      this.runs.queued.delete(next.id);
-      this.startAttempt(next);
+      this.active.start(next);
     }
-  }
-
-  /** Starts an attempt of a queued run with its job's definition as of now; the attempt reports back through attemptEnded. */
-  private startAttempt(queuedRun: RunRecord): void {
-    const entry = this.jobs.get(queuedRun.job_id);
-    const def = entry ? effectiveDef(entry) : null;
-    if (!entry || !def) {
-      this.runs.announce(this.store.updateRun(queuedRun.id, { state: 'skipped', reason: 'the job no longer exists in the jobs file', finished_at: Date.now() }));
-      return;
-    }
-    const run = this.store.updateRun(queuedRun.id, { state: 'running', started_at: Date.now() });
-    const attempt = new Attempt(this.attemptContext, run, def);
-    // Active before it is announced: the job's view and health show it running.
-    this.active.set(run.id, attempt);
-    this.runs.announce(run);
-    attempt.start();
   }
 
   // ───────────────────────────── scheduler ─────────────────────────────
@@ -533,41 +431,10 @@ export class JobtrayEngine {
     this.runs.retryRecovered();
     if (!this.paused) {
       this.runs.releaseDueRetries(now);
-      for (const entry of this.jobs.values()) this.fireDue(entry, now);
+      fireDueSlots({ store: this.store, jobs: this.jobs, runs: this.runs, logger: this.logger }, now);
     }
     this.monitor.refreshAll();
     this.armTimer();
-  }
-
-  /**
-   * Fires a job whose slot is due. Exactly one due slot within the tolerance
-   * is an ordinary `schedule` run; more than one, or one long past (the engine
-   * was down, the machine slept) were missed: `catch_up: once` runs the job
-   * once with trigger `catch_up`, `skip` lets them go.
-   */
-  private fireDue(entry: JobEntry, now: number): void {
-    const def = effectiveDef(entry);
-    if (!def || !def.enabled || !def.schedule) return;
-    const since = entry.state.last_slot_at ?? entry.state.first_seen_at;
-    const newest = lastSlotBetween(def.schedule, since, now, since);
-    if (newest === null) {
-      this.jobs.refreshNextFire(entry, this.paused);
-      return;
-    }
-    const first = nextFireAfter(def.schedule, since, since) ?? newest;
-    const onTime = first === newest && now - newest <= ON_TIME_TOLERANCE_MS;
-    const trigger: RunTrigger | null = onTime ? 'schedule' : def.catch_up === 'once' ? 'catch_up' : null;
-    entry.state = this.store.upsertJobState(entry.id, { last_slot_at: newest, ...(trigger ? { last_fire_at: now } : {}) });
-    if (trigger) {
-      try {
-        this.runs.create(entry, def, { trigger, actor: 'engine', params: resolveParams(def, {}), parent: null });
-      } catch (error) {
-        this.logger.error(`job "${entry.id}": scheduled run not created: ${coerceError(error).message}`);
-      }
-    } else {
-      this.logger.info(`job "${entry.id}": missed slot ${new Date(newest).toISOString()} skipped (catch_up: skip)`);
-    }
-    this.jobs.refreshNextFire(entry, this.paused);
   }
 
   private assertOpen(): void {

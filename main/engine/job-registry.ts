@@ -85,6 +85,17 @@ export class JobRegistry {
     return entry;
   }
 
+  /** The job and its definition to run now; `conflict` when its entry in the jobs file is invalid. */
+  runnable(jobId: string): { entry: JobEntry; def: JobDefinition } {
+    const entry = this.entry(jobId);
+    const def = effectiveDef(entry);
+    if (!def) {
+      const why = entry.errors[0]?.message ?? 'see config errors';
+      throw new JobtrayError('conflict', `job "${jobId}" cannot run: its entry in ${this.ctx.jobsFile} is invalid (${why})`);
+    }
+    return { entry, def };
+  }
+
   /**
    * Takes in a read of the jobs file. Valid entries replace their jobs' file
    * definitions; an invalid entry keeps its job (and last good definition);
@@ -157,10 +168,18 @@ export class JobRegistry {
     entry.state = this.ctx.store.upsertJobState(entry.id, { ...patch, last_slot_at: now });
   }
 
+  /** Every job's schedule continues from `now` (the engine resumed), with its next fire time. */
+  restartSchedules(now: number): void {
+    for (const entry of this.jobs.values()) {
+      this.restartSchedule(entry, now);
+      this.refreshNextFire(entry, false);
+    }
+  }
+
   /** Stores when the job fires next: the first slot after the last one handled (none while disabled or paused). */
   refreshNextFire(entry: JobEntry, paused: boolean): void {
     const def = effectiveDef(entry);
-    // In the past when slots were missed, and then due at once (see the engine's fireDue).
+    // In the past when slots were missed, and then due at once (see slots.ts).
     const since = entry.state.last_slot_at ?? entry.state.first_seen_at;
     const next = def && def.enabled && !paused ? nextFireAfter(def.schedule, since, since) : null;
     if (next !== entry.state.next_fire_at) entry.state = this.ctx.store.upsertJobState(entry.id, { next_fire_at: next });

@@ -11,8 +11,8 @@
  *   job goes straight from running to retrying.
  */
 import type { Actor, JobDefinition, ParamValues, RunRecord, RunTrigger } from '../../contract/model.js';
-import { FAILED_STATES } from '../../contract/model.js';
-import { coerceError } from '../../contract/errors.js';
+import { FAILED_STATES, PRIORITY_RANK } from '../../contract/model.js';
+import { JobtrayError, coerceError } from '../../contract/errors.js';
 import { timeoutAlert } from './alerts.js';
 import { retryDelay, shouldRetry } from './backoff.js';
 import type { EngineEvents } from './events.js';
@@ -25,13 +25,13 @@ import type { Store } from './store/index.js';
 
 /** What the run queue needs from the engine. */
 export interface RunQueueContext {
-  readonly store: Pick<Store, 'insertRun' | 'updateRun' | 'getRun' | 'runsInStates'>;
+  readonly store: Pick<Store, 'insertRun' | 'updateRun' | 'getRun' | 'runsInStates' | 'findRunByIdempotencyKey'>;
   readonly events: Pick<EngineEvents, 'emit'>;
   readonly logger: Logger;
   readonly jobs: Pick<JobRegistry, 'get'>;
   readonly monitor: Pick<JobMonitor, 'noteRun' | 'refreshJob'>;
-  /** The attempts under way, by run id. */
-  readonly active: ReadonlyMap<number, { readonly run: RunRecord }>;
+  /** The attempts under way. */
+  readonly active: { values(): Iterable<{ readonly run: RunRecord }> };
   /** Identifies this data directory in the run keys of child processes (see run-processes.ts). */
   readonly storeId: string;
   isClosing(): boolean;
@@ -40,6 +40,9 @@ export interface RunQueueContext {
   /** Re-arms the scheduler timer: a retry is due at a new time. */
   armTimer(): void;
 }
+
+/** A manual run's Idempotency-Key is remembered this long. */
+const IDEMPOTENCY_WINDOW_MS = 24 * 3_600_000;
 
 export interface NewRunOptions {
   trigger: RunTrigger;
@@ -50,8 +53,8 @@ export interface NewRunOptions {
 }
 
 export class RunQueue implements JobRuns {
-  /** Runs waiting for a slot; dispatch takes them out in priority order. */
-  readonly queued = new Map<number, RunRecord>();
+  /** Runs waiting for a slot; dispatch takes them out in priority order (takeNext). */
+  private readonly queued = new Map<number, RunRecord>();
   /** Runs waiting for their due time (`retry_scheduled`). */
   readonly retries = new Map<number, RunRecord>();
   /** Runs the previous process left behind, interrupted at start; retried once the jobs file is loaded. */
@@ -83,6 +86,15 @@ export class RunQueue implements JobRuns {
     return this.enqueue(this.ctx.store.insertRun({ ...base, state: 'queued' }));
   }
 
+  /** The run a manual trigger of `jobId` with this Idempotency-Key created (within 24 h), or null; `conflict` when the key was used for another job. */
+  byIdempotencyKey(key: string, jobId: string): RunRecord | null {
+    const previous = this.ctx.store.findRunByIdempotencyKey(key, Date.now() - IDEMPOTENCY_WINDOW_MS);
+    if (previous && previous.job_id !== jobId) {
+      throw new JobtrayError('conflict', `Idempotency-Key "${key}" was already used for run ${previous.id} of job "${previous.job_id}"`);
+    }
+    return previous;
+  }
+
   /** Queues a stored `queued` run and dispatches; returns it as stored after dispatch (perhaps running already). */
   enqueue(run: RunRecord): RunRecord {
     this.queued.set(run.id, run);
@@ -97,6 +109,21 @@ export class RunQueue implements JobRuns {
     if (run.state === 'retry_scheduled') this.retries.set(run.id, run);
     this.ctx.events.emit('run:state', run);
     if (entry) this.ctx.monitor.refreshJob(entry);
+  }
+
+  /**
+   * Takes the queued run to start next out of the queue: by priority, then
+   * age, passing over the jobs in `busyJobs` (one run per job at a time).
+   */
+  takeNext(busyJobs: ReadonlySet<string>): RunRecord | null {
+    // One pass, no sort: dispatch runs on every trigger and every finished run, with the whole queue waiting.
+    let next: RunRecord | null = null;
+    for (const r of this.queued.values()) {
+      if (busyJobs.has(r.job_id)) continue;
+      if (!next || PRIORITY_RANK[r.priority] < PRIORITY_RANK[next.priority] || (r.priority === next.priority && r.id < next.id)) next = r;
+    }
+    if (next) this.queued.delete(next.id);
+    return next;
   }
 
   /** Cancels a run that is queued or waiting for its retry. */

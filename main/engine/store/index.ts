@@ -1,11 +1,3 @@
-export {
-  openStore,
-  Store,
-  type NewAuditEntry,
-  type NewRun,
-  type RetentionOptions,
-  type RetentionResult,
-  type RunPatch,
-  type StoreOptions,
-} from './store.js';
+export { openStore, Store, type StoreOptions } from './store.js';
+export type { NewAuditEntry, NewRun, RetentionOptions, RetentionResult, RunPatch } from './inputs.js';
 export type { JobStateRow } from './rows.js';

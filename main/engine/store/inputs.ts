@@ -1,11 +1,49 @@
 import { JobtrayError } from '../../../contract/errors.js';
-import { LOG_LEVELS, type LogLevel } from '../../../contract/model.js';
+import { LOG_LEVELS, type Actor, type LogLevel, type RunRecord } from '../../../contract/model.js';
 
 /**
- * Checks and conversions of what callers pass to the store's queries: page
- * sizes, cursors, search text, log levels. A bad value is an `invalid_input`
- * error naming it.
+ * What callers pass to the store: the records they create and the patches
+ * they apply, and the checks and conversions of query inputs (page sizes,
+ * cursors, search text, log levels). A bad value is an `invalid_input` error
+ * naming it.
  */
+
+/** What a caller gives to record a new run; everything else starts empty. */
+export type NewRun = Pick<
+  RunRecord,
+  'job_id' | 'trigger' | 'requested_by' | 'params' | 'state' | 'attempt' | 'max_attempts' | 'parent_run_id' | 'priority'
+> &
+  Partial<Pick<RunRecord, 'reason' | 'due_at' | 'created_at' | 'root_run_id' | 'started_at' | 'finished_at'>> & {
+    /** Local API `Idempotency-Key`; see findRunByIdempotencyKey. */
+    idempotency_key?: string | null;
+  };
+
+export type RunPatch = Partial<Omit<RunRecord, 'id' | 'job_id'>>;
+
+export interface NewAuditEntry {
+  actor: Actor;
+  action: string;
+  job_id?: string | null;
+  run_id?: number | null;
+  details?: unknown;
+  ts?: number;
+}
+
+export interface RetentionOptions {
+  /** Terminal runs that ended longer ago are deleted; 0 = no age limit. */
+  max_age_days: number;
+  /** Terminal runs kept per job, newest first; 0 = no count limit. */
+  max_runs_per_job: number;
+  now: number;
+  /** Runs deleted per transaction (default 1000). */
+  batch?: number;
+}
+
+export interface RetentionResult {
+  deleted_runs: number;
+  /** Artifact files of the deleted runs (relative to the data directory), for the caller to delete. */
+  artifact_paths: string[];
+}
 
 export const RUN_PAGE = { default: 50, max: 500 };
 export const LOG_PAGE = { default: 500, max: 5000 };

@@ -4,7 +4,6 @@ import Database from 'better-sqlite3';
 import { settingsFromStored, validateSettingsPatch } from '../../../contract/api.js';
 import { JobtrayError } from '../../../contract/errors.js';
 import type {
-  Actor,
   ArtifactRecord,
   AuditEntry,
   JobStats,
@@ -20,6 +19,11 @@ import type {
   Settings,
 } from '../../../contract/model.js';
 import {
+  type NewAuditEntry,
+  type NewRun,
+  type RetentionOptions,
+  type RetentionResult,
+  type RunPatch,
   AUDIT_PAGE,
   containsPattern,
   decodeCursor,
@@ -46,43 +50,6 @@ export interface StoreOptions {
   path: string;
   /** better-sqlite3's compiled addon to load (the Electron app ships an Electron-ABI build). */
   nativeBinding?: string;
-}
-
-/** What a caller gives to record a new run; everything else starts empty. */
-export type NewRun = Pick<
-  RunRecord,
-  'job_id' | 'trigger' | 'requested_by' | 'params' | 'state' | 'attempt' | 'max_attempts' | 'parent_run_id' | 'priority'
-> &
-  Partial<Pick<RunRecord, 'reason' | 'due_at' | 'created_at' | 'root_run_id' | 'started_at' | 'finished_at'>> & {
-    /** Local API `Idempotency-Key`; see findRunByIdempotencyKey. */
-    idempotency_key?: string | null;
-  };
-
-export type RunPatch = Partial<Omit<RunRecord, 'id' | 'job_id'>>;
-
-export interface NewAuditEntry {
-  actor: Actor;
-  action: string;
-  job_id?: string | null;
-  run_id?: number | null;
-  details?: unknown;
-  ts?: number;
-}
-
-export interface RetentionOptions {
-  /** Terminal runs that ended longer ago are deleted; 0 = no age limit. */
-  max_age_days: number;
-  /** Terminal runs kept per job, newest first; 0 = no count limit. */
-  max_runs_per_job: number;
-  now: number;
-  /** Runs deleted per transaction (default 1000). */
-  batch?: number;
-}
-
-export interface RetentionResult {
-  deleted_runs: number;
-  /** Artifact files of the deleted runs (relative to the data directory), for the caller to delete. */
-  artifact_paths: string[];
 }
 
 const DAY_MS = 86_400_000;

@@ -1,0 +1,82 @@
+/**
+ * The attempts under way, by run id: starting one for a queued run, and
+ * stopping them all when the engine closes — gracefully, then forced after
+ * the grace period.
+ *
+ * Invariant: an attempt is here from before its run is announced as running
+ * until its run is stored in its final state, so the job's view and health
+ * show it running exactly as long.
+ */
+import type { JobDefinition, RunRecord } from '../../contract/model.js';
+import { Attempt, type AttemptContext } from './attempt.js';
+import { effectiveDef, type JobRegistry } from './job-registry.js';
+
+/** What the attempts under way need from the engine. */
+export interface ActiveAttemptsContext extends AttemptContext {
+  readonly jobs: Pick<JobRegistry, 'get'>;
+  /** Announces a run's new state (RunQueue.announce). */
+  announce(run: RunRecord): void;
+}
+
+export class ActiveAttempts {
+  private readonly attempts = new Map<number, Attempt>();
+  /** What every attempt reaches of the engine: it leaves this map before the engine hears it ended. */
+  private readonly attemptContext: AttemptContext;
+
+  constructor(private readonly ctx: ActiveAttemptsContext) {
+    this.attemptContext = {
+      ...ctx,
+      attemptEnded: (run: RunRecord, def: JobDefinition) => {
+        this.attempts.delete(run.id);
+        ctx.attemptEnded(run, def);
+      },
+    };
+  }
+
+  get size(): number {
+    return this.attempts.size;
+  }
+
+  get(runId: number): Attempt | undefined {
+    return this.attempts.get(runId);
+  }
+
+  values(): IterableIterator<Attempt> {
+    return this.attempts.values();
+  }
+
+  /** The jobs with an attempt under way (one run per job at a time). */
+  busyJobs(): Set<string> {
+    const busy = new Set<string>();
+    for (const attempt of this.attempts.values()) busy.add(attempt.run.job_id);
+    return busy;
+  }
+
+  /** Starts an attempt of a queued run with its job's definition as of now, or skips the run when the job is gone. */
+  start(queuedRun: RunRecord): void {
+    const { store } = this.ctx;
+    const entry = this.ctx.jobs.get(queuedRun.job_id);
+    const def = entry ? effectiveDef(entry) : null;
+    if (!entry || !def) {
+      const reason = 'the job no longer exists in the jobs file';
+      this.ctx.announce(store.updateRun(queuedRun.id, { state: 'skipped', reason, finished_at: Date.now() }));
+      return;
+    }
+    const run = store.updateRun(queuedRun.id, { state: 'running', started_at: Date.now() });
+    const attempt = new Attempt(this.attemptContext, run, def);
+    // Here before it is announced: the job's view and health show it running.
+    this.attempts.set(run.id, attempt);
+    this.ctx.announce(run);
+    attempt.start();
+  }
+
+  /**
+   * Stops every attempt because the engine shuts down (graceful, forced after
+   * the grace period); resolves once each one's run is stored as `interrupted`.
+   */
+  async stopAll(): Promise<void> {
+    const all = [...this.attempts.values()];
+    for (const attempt of all) attempt.stop('shutdown', 'engine');
+    await Promise.all(all.map((attempt) => attempt.settled));
+  }
+}
