@@ -103,6 +103,17 @@ const LOG_PAGE = { default: 500, max: 5000 };
 const AUDIT_PAGE = { default: 100, max: 1000 };
 const DAY_MS = 86_400_000;
 
+/**
+ * A CTE `jobs (job_id)` of the distinct job ids in `runs`, walked through the
+ * (job_id, id DESC) index one id at a time instead of grouping every run:
+ * O(jobs · log runs). Ends with a NULL row; callers filter `job_id IS NOT NULL`.
+ */
+const EACH_JOB_ID = `WITH RECURSIVE jobs (job_id) AS (
+        SELECT min(job_id) FROM runs
+        UNION ALL
+        SELECT (SELECT min(job_id) FROM runs WHERE job_id > jobs.job_id) FROM jobs WHERE jobs.job_id IS NOT NULL
+      )`;
+
 /** The contract's own constants, as an SQL list; never user input. */
 function sqlList(values: readonly string[]): string {
   return values.map((value) => `'${value}'`).join(', ');
@@ -374,14 +385,9 @@ function prepareStatements(db: Database.Database) {
     runsInStates: db.prepare<[string], RunRow>(
       'SELECT * FROM runs WHERE state IN (SELECT value FROM json_each(?)) ORDER BY id',
     ),
-    // Walks the distinct job ids through the (job_id, id DESC) index instead of
-    // grouping every run: O(jobs · log runs).
+    // Walks the distinct job ids (EACH_JOB_ID), then each one's newest run.
     latestRunPerJob: db.prepare<[], RunRow>(`
-      WITH RECURSIVE jobs (job_id) AS (
-        SELECT min(job_id) FROM runs
-        UNION ALL
-        SELECT (SELECT min(job_id) FROM runs WHERE job_id > jobs.job_id) FROM jobs WHERE jobs.job_id IS NOT NULL
-      )
+      ${EACH_JOB_ID}
       SELECT runs.* FROM jobs JOIN runs
         ON runs.id = (SELECT id FROM runs AS newest WHERE newest.job_id = jobs.job_id ORDER BY id DESC LIMIT 1)
       ORDER BY runs.job_id`),
@@ -404,11 +410,7 @@ function prepareStatements(db: Database.Database) {
     // created_at range would need (twice as slow at a million runs). INDEXED BY keeps
     // the planner from scanning all of a job's runs through runs_by_job instead.
     jobStats: db.prepare<[number], { job_id: string; stats: string }>(`
-      WITH RECURSIVE jobs (job_id) AS (
-        SELECT min(job_id) FROM runs
-        UNION ALL
-        SELECT (SELECT min(job_id) FROM runs WHERE job_id > jobs.job_id) FROM jobs WHERE jobs.job_id IS NOT NULL
-      )
+      ${EACH_JOB_ID}
       SELECT job_id, (
         SELECT json_array(
           count(*),
@@ -424,11 +426,7 @@ function prepareStatements(db: Database.Database) {
     // job: O(jobs · (log runs + limit)), milliseconds at a million runs (a window
     // function over all runs would read every one of them).
     recentOutcomes: db.prepare<[number], { job_id: string; points: string }>(`
-      WITH RECURSIVE jobs (job_id) AS (
-        SELECT min(job_id) FROM runs
-        UNION ALL
-        SELECT (SELECT min(job_id) FROM runs WHERE job_id > jobs.job_id) FROM jobs WHERE jobs.job_id IS NOT NULL
-      )
+      ${EACH_JOB_ID}
       SELECT job_id, (
         SELECT json_group_array(json_array(id, state, duration_ms, finished_at)) FROM (
           SELECT id, state, duration_ms, finished_at FROM runs INDEXED BY runs_finished
