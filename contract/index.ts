@@ -6,3 +6,7 @@ export * from './api.js';
 export * from './durations.js';
 export * from './schedule.js';
 export * from './routes.js';
+export * from './params.js';
+export * from './bridge.js';
+export * from './relative-time.js';
+export * from './health-status.js';
