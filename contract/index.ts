@@ -8,3 +8,7 @@ export * from './schedule.js';
 export * from './routes.js';
 export * from './webhooks.js';
 export * from './format.js';
+export * from './params.js';
+export * from './bridge.js';
+export * from './relative-time.js';
+export * from './health-status.js';

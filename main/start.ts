@@ -2,13 +2,17 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { defaultDataDir } from './host/data-dir.js';
 import { runHostUntilSignal } from './host/host.js';
+import open from 'open';
+import { decideOpenBrowser } from './host/open-browser.js';
 import { chooseStartMode, startFacts } from './host/start-mode.js';
 import { packageRoot } from './engine/paths.js';
 
 /**
  * `npm start`: launches the Electron tray app where the Electron runtime and a
  * display exist; elsewhere (these machines, servers) says so in one line and
- * runs the headless host: engine + Local API + dashboard in a browser.
+ * runs the headless host: engine + Local API + dashboard in a browser, which
+ * it opens where there is a desktop session (`--no-open` or JOBTRAY_NO_OPEN=1
+ * to not).
  */
 async function main(): Promise<void> {
   const appEntry = path.join(packageRoot(), 'dist', 'electron', 'main.js');
@@ -19,7 +23,17 @@ async function main(): Promise<void> {
     return;
   }
   console.log(`Jobtray: ${choice.reason}; running the headless host instead (dashboard in your browser).`);
-  await runHostUntilSignal({ dataDir: defaultDataDir(), consoleLog: 'warn', print: (line) => console.log(line) });
+  await runHostUntilSignal({
+    dataDir: defaultDataDir(),
+    consoleLog: 'warn',
+    print: (line) => console.log(line),
+    onStarted: (host) => {
+      const decision = decideOpenBrowser({ argv: process.argv.slice(2), env: process.env, platform: process.platform, hasDashboard: host.hasDashboard });
+      if (!decision.open) return;
+      // The URL carries the token in its fragment: handed to the browser, never logged.
+      open(host.loginUrl).catch((error: unknown) => console.log(`Could not open a browser (${error instanceof Error ? error.message : String(error)}); open the Dashboard URL above.`));
+    },
+  });
   process.exit(0);
 }
 

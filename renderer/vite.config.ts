@@ -21,5 +21,7 @@ export default defineConfig({
     cssCodeSplit: true,
     sourcemap: true,
     reportCompressedSize: false,
+    // The build is part of `npm run build`; its per-plugin timing report is noise there.
+    rolldownOptions: { checks: { pluginTimings: false } },
   },
 });

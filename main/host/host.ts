@@ -90,7 +90,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
  * cleanly — running runs stopped through the engine's kill path, the database
  * closed, the discovery file and lock removed.
  */
-export async function runHostUntilSignal(options: HostOptions & { print: (line: string) => void }): Promise<void> {
+export async function runHostUntilSignal(options: HostOptions & { print: (line: string) => void; onStarted?: (host: Host) => void }): Promise<void> {
   const host = await startHost(options);
   // The handlers are in place before the lines that say Ctrl+C stops it.
   const stopped = new Promise<void>((resolve) => {
@@ -111,5 +111,6 @@ export async function runHostUntilSignal(options: HostOptions & { print: (line: 
   options.print(`Local API: ${host.url}`);
   options.print(host.hasDashboard ? `Dashboard: ${host.loginUrl}` : `Dashboard: not built; use the CLI (npx jobtray status) or the API (token in ${path.join(host.dataDir, 'api-token')}).`);
   options.print('Press Ctrl+C to stop.');
+  options.onStarted?.(host);
   await stopped;
 }

@@ -12,8 +12,11 @@ import './styles/base.css';
 /**
  * Start-up: the token is taken out of the address bar before anything else
  * (the router would otherwise read `#token=…` as a route), then the bridge, the
- * stores and the screens.
+ * stores and the screens. Performance marks for the first-render benchmark:
+ * `jobtray:boot` (this script runs), `jobtray:stream-open`, `jobtray:data-loaded`
+ * (sync-store.ts) and `jobtray:cards-rendered` (JobsView.vue).
  */
+performance.mark('jobtray:boot');
 const token = takeToken({ location: window.location, history: window.history, storage: window.sessionStorage });
 
 if (token === null) {

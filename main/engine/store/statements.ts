@@ -9,6 +9,17 @@ import { RUN_COLUMNS, type AuditRow, type JobStateDbRow, type RunRow, type RunWr
  */
 
 /** Log lines per multi-row INSERT (6 parameters each; SQLite allows 32,766 parameters per statement). */
+/**
+ * A CTE `jobs (job_id)` of the distinct job ids in `runs`, walked through the
+ * (job_id, id DESC) index one id at a time instead of grouping every run:
+ * O(jobs · log runs). Ends with a NULL row; callers filter `job_id IS NOT NULL`.
+ */
+const EACH_JOB_ID = `WITH RECURSIVE jobs (job_id) AS (
+        SELECT min(job_id) FROM runs
+        UNION ALL
+        SELECT (SELECT min(job_id) FROM runs WHERE job_id > jobs.job_id) FROM jobs WHERE jobs.job_id IS NOT NULL
+      )`;
+
 export const LOG_ROWS_PER_INSERT = 64;
 
 /** The contract's own constants, as an SQL list; never user input. */
@@ -84,11 +95,7 @@ export function prepareStatements(db: Database.Database) {
     // created_at range would need (twice as slow at a million runs). INDEXED BY keeps
     // the planner from scanning all of a job's runs through runs_by_job instead.
     jobStats: db.prepare<[number], { job_id: string; stats: string }>(`
-      WITH RECURSIVE jobs (job_id) AS (
-        SELECT min(job_id) FROM runs
-        UNION ALL
-        SELECT (SELECT min(job_id) FROM runs WHERE job_id > jobs.job_id) FROM jobs WHERE jobs.job_id IS NOT NULL
-      )
+      ${EACH_JOB_ID}
       SELECT job_id, (
         SELECT json_array(
           count(*),
@@ -104,11 +111,7 @@ export function prepareStatements(db: Database.Database) {
     // job: O(jobs · (log runs + limit)), milliseconds at a million runs (a window
     // function over all runs would read every one of them).
     recentOutcomes: db.prepare<[number], { job_id: string; points: string }>(`
-      WITH RECURSIVE jobs (job_id) AS (
-        SELECT min(job_id) FROM runs
-        UNION ALL
-        SELECT (SELECT min(job_id) FROM runs WHERE job_id > jobs.job_id) FROM jobs WHERE jobs.job_id IS NOT NULL
-      )
+      ${EACH_JOB_ID}
       SELECT job_id, (
         SELECT json_group_array(json_array(id, state, duration_ms, finished_at)) FROM (
           SELECT id, state, duration_ms, finished_at FROM runs INDEXED BY runs_finished

@@ -39,6 +39,7 @@ export const useSyncStore = defineStore('sync', () => {
         history.jobId !== null ? history.reload() : Promise.resolve(),
         logs.runId !== null ? logs.open(logs.runId) : Promise.resolve(),
       ]);
+      if (!loaded.value) performance.mark('jobtray:data-loaded');
       loaded.value = true;
     } catch (e) {
       error.value = errorText(e);
@@ -54,7 +55,10 @@ export const useSyncStore = defineStore('sync', () => {
     for (const store of [useHealthStore(), useJobsStore(), useRunsStore(), useHistoryStore(), useLogsStore()]) store.setUp();
     bridge.onConnection((state) => {
       connection.value = state;
-      if (state === 'connected' && !loaded.value && !loading.value) void loadAll();
+      if (state === 'connected' && !loaded.value && !loading.value) {
+        performance.mark('jobtray:stream-open');
+        void loadAll();
+      }
     });
     bridge.onReset(() => void loadAll());
     if (bridge.connection === 'connected') void loadAll();
