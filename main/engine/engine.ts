@@ -152,7 +152,8 @@ export class JobtrayEngine {
   /**
    * Stops scheduling, stops every running attempt through the normal kill path
    * (graceful, then forced after the grace period), records them as
-   * `interrupted` (retried at next start when the job allows), and closes the store.
+   * `interrupted` (retried at next start when the job allows), and closes the
+   * store. Queued runs stay queued: they start after the next start.
    */
   close(): Promise<void> {
     this.closingDone ??= this.shutdown();
