@@ -284,9 +284,10 @@ export class RunQueue implements JobRuns {
     return null;
   }
 
-  /** Persists the next attempt as `retry_scheduled` with its due time (announced by the caller). */
+  /** Persists the next attempt as `retry_scheduled`, due its delay after `run` ended (announced by the caller). */
   private scheduleRetry(run: RunRecord, def: JobDefinition): RunRecord {
-    const retry = this.insertRetry(run, def, { requested_by: 'engine', state: 'retry_scheduled', due_at: Date.now() + retryDelay(def.retries, run.attempt) });
+    const dueAt = (run.finished_at ?? Date.now()) + retryDelay(def.retries, run.attempt);
+    const retry = this.insertRetry(run, def, { requested_by: 'engine', state: 'retry_scheduled', due_at: dueAt });
     this.retries.set(retry.id, retry);
     return retry;
   }
