@@ -1,11 +1,14 @@
 /**
  * The attempts under way, by run id: starting one for a queued run, and
  * stopping them all when the engine closes — gracefully, then forced after
- * the grace period.
+ * the grace period, or at once once the close is forced.
  *
- * Invariant: an attempt is here from before its run is announced as running
- * until its run is stored in its final state, so the job's view and health
- * show it running exactly as long.
+ * Invariants:
+ * - An attempt is here from before its run is announced as running until its
+ *   run is stored in its final state, so the job's view and health show it
+ *   running exactly as long.
+ * - Once forced, every attempt is killed at once, whether it was stopping
+ *   already or is stopped later.
  */
 import type { JobDefinition, RunRecord } from '../../contract/model.js';
 import { Attempt, type AttemptContext } from './attempt.js';
@@ -22,6 +25,7 @@ export class ActiveAttempts {
   private readonly attempts = new Map<number, Attempt>();
   /** What every attempt reaches of the engine: it leaves this map before the engine hears it ended. */
   private readonly attemptContext: AttemptContext;
+  private forced = false;
 
   constructor(private readonly ctx: ActiveAttemptsContext) {
     this.attemptContext = {
@@ -72,11 +76,18 @@ export class ActiveAttempts {
 
   /**
    * Stops every attempt because the engine shuts down (graceful, forced after
-   * the grace period); resolves once each one's run is stored as `interrupted`.
+   * the grace period, or at once after force()); resolves once each one's run
+   * is stored as `interrupted`.
    */
   async stopAll(): Promise<void> {
     const all = [...this.attempts.values()];
-    for (const attempt of all) attempt.stop('shutdown', 'engine');
+    for (const attempt of all) attempt.stop('shutdown', 'engine', this.forced);
     await Promise.all(all.map((attempt) => attempt.settled));
+  }
+
+  /** Skips the rest of the grace period: every attempt is killed now, and any stopped later at once. */
+  force(): void {
+    this.forced = true;
+    for (const attempt of this.attempts.values()) attempt.stop('shutdown', 'engine', true);
   }
 }

@@ -50,6 +50,8 @@ export class Attempt {
   private resolveSettled!: () => void;
   private handle: AttemptHandle | null = null;
   private stopping: { reason: StopReason; by: string } | null = null;
+  /** The grace period was skipped: everything of the attempt is killed at once. */
+  private forced = false;
   private pid: number | null = null;
   private timeout: NodeJS.Timeout | null = null;
   private grace: NodeJS.Timeout | null = null;
@@ -83,6 +85,7 @@ export class Attempt {
         this.logs.attachWorker(handle);
         // A stop requested before the worker existed is delivered now.
         if (this.stopping) handle.cancel(this.stopping.reason);
+        if (this.forced) void handle.terminate().catch(() => {});
         const exit = await handle.exited;
         await this.finish(exit);
       })
@@ -102,19 +105,22 @@ export class Attempt {
    * Stops the attempt: graceful first (cancel message → AbortSignal for script
    * jobs, SIGTERM to the process group for command jobs), forced after the
    * grace period (SIGKILL to the whole process tree, worker terminated).
-   * Only the first stop counts.
+   * Only the first stop's reason counts; `force` skips the grace period, also
+   * of a stop under way.
    */
-  stop(reason: StopReason, by: string): void {
-    if (this.stopping) return;
-    this.stopping = { reason, by };
-    if (this.timeout) clearTimeout(this.timeout);
-    this.systemLog('warn', reason === 'timeout' ? `timed out after ${this.timeoutText()}; stopping` : reason === 'cancel' ? `cancelled by ${by}; stopping` : 'engine shutting down; stopping');
-    this.handle?.cancel(reason);
-    if (this.pid !== null) void killTree(this.pid, 'SIGTERM').catch(() => {});
-    this.grace = setTimeout(() => {
-      this.systemLog('warn', `did not stop within ${formatDuration(this.ctx.settings().kill_grace_ms)}; killing`);
-      void this.forceStop();
-    }, this.ctx.settings().kill_grace_ms);
+  stop(reason: StopReason, by: string, force = false): void {
+    if (!this.stopping) {
+      this.stopping = { reason, by };
+      if (this.timeout) clearTimeout(this.timeout);
+      this.systemLog('warn', reason === 'timeout' ? `timed out after ${this.timeoutText()}; stopping` : reason === 'cancel' ? `cancelled by ${by}; stopping` : 'engine shutting down; stopping');
+      this.handle?.cancel(reason);
+      if (this.pid !== null && !force) void killTree(this.pid, 'SIGTERM').catch(() => {});
+      if (!force) {
+        const graceMs = this.ctx.settings().kill_grace_ms;
+        this.grace = setTimeout(() => this.forceStop(`did not stop within ${formatDuration(graceMs)}; killing`), graceMs);
+      }
+    }
+    if (force) this.forceStop('stopping now (forced): killing');
   }
 
   private onWorkerMessage(message: Exclude<WorkerToEngine, { type: 'result' }>): void {
@@ -125,7 +131,7 @@ export class Attempt {
         this.pid = message.pid;
         this.run = this.ctx.store.updateRun(this.run.id, { pid: message.pid });
         // A stop that raced the spawn reaches the new process group too.
-        if (this.stopping) void killTree(message.pid, 'SIGTERM').catch(() => {});
+        if (this.stopping) void killTree(message.pid, this.forced ? 'SIGKILL' : 'SIGTERM').catch(() => {});
         return;
       case 'progress':
         this.run = this.ctx.store.updateRun(this.run.id, { progress: message.percent, step: message.step });
@@ -158,9 +164,15 @@ export class Attempt {
     if (this.def.kind === 'command') await killRunProcesses(runKey(this.ctx.storeId, this.run.id));
   }
 
-  private async forceStop(): Promise<void> {
-    await this.killProcesses();
-    await this.handle?.terminate().catch(() => {});
+  /** The forced stop, once: SIGKILL to everything the attempt started, its worker terminated. */
+  private forceStop(why: string): void {
+    if (this.forced) return;
+    this.forced = true;
+    if (this.grace) clearTimeout(this.grace);
+    this.systemLog('warn', why);
+    void this.killProcesses()
+      .then(() => this.handle?.terminate())
+      .catch(() => {});
   }
 
   private async finish(exit: AttemptExit): Promise<void> {

@@ -152,9 +152,13 @@ export class JobtrayEngine {
   /**
    * Stops scheduling, stops every running attempt through the normal kill path
    * (graceful, then forced after the grace period), records them as
-   * `interrupted` (retried at next start when the job allows), and closes the store.
+   * `interrupted` (retried at next start when the job allows), and closes the
+   * store. Queued runs stay queued: they start after the next start.
+   * `force` skips the grace period, also of a close under way: every process
+   * tree is killed and every worker terminated now.
    */
-  close(): Promise<void> {
+  close(options: { force?: boolean } = {}): Promise<void> {
+    if (options.force) this.active.force();
     this.closingDone ??= this.shutdown();
     return this.closingDone;
   }

@@ -57,7 +57,7 @@ export class RunQueue implements JobRuns {
   private readonly queued = new Map<number, RunRecord>();
   /** Runs waiting for their due time (`retry_scheduled`). */
   readonly retries = new Map<number, RunRecord>();
-  /** Runs the previous process left behind, interrupted at start; retried once the jobs file is loaded. */
+  /** Runs the previous process left running, interrupted at start; retried once the jobs file is loaded. */
   private recovered: RunRecord[] = [];
   /** Retry chains that already raised a timeout alert. */
   private readonly timeoutAlerted = new Set<number>();
@@ -204,19 +204,21 @@ export class RunQueue implements JobRuns {
   }
 
   /**
-   * Runs a dead process left queued or running become `interrupted` (and are
-   * retried when their job allows, see retryRecovered); their leftover
-   * process groups are killed. Pending retries are picked up with their
-   * stored due time.
+   * Takes over what the previous process left in the store, at start. Runs it
+   * left `running` become `interrupted` (retried when their job allows, see
+   * retryRecovered) and their leftover processes are killed. Queued runs
+   * never started, so nothing of them ran: they stay queued, with their
+   * priority, age and params, and start under the usual rules once the jobs
+   * file is loaded. Pending retries keep their stored due time.
    */
   async recover(): Promise<void> {
     const now = Date.now();
-    for (const run of this.ctx.store.runsInStates(['queued', 'running'])) {
+    for (const run of this.ctx.store.runsInStates(['running'])) {
       const killed = await killRunProcesses(runKey(this.ctx.storeId, run.id));
       if (killed.length > 0) this.ctx.logger.warn(`run ${run.id}: killed ${killed.length} leftover process(es) of the previous engine: ${killed.join(', ')}`);
       const interrupted = this.ctx.store.updateRun(run.id, {
         state: 'interrupted',
-        error: run.state === 'running' ? 'Jobtray stopped while the run was running' : 'Jobtray stopped before the run started',
+        error: 'Jobtray stopped while the run was running',
         error_code: 'interrupted',
         reason: 'engine stopped unexpectedly',
         finished_at: now,
@@ -224,6 +226,7 @@ export class RunQueue implements JobRuns {
       });
       this.recovered.push(interrupted);
     }
+    for (const run of this.ctx.store.runsInStates(['queued'])) this.queued.set(run.id, run);
     for (const run of this.ctx.store.runsInStates(['retry_scheduled'])) this.retries.set(run.id, run);
   }
 
@@ -281,9 +284,10 @@ export class RunQueue implements JobRuns {
     return null;
   }
 
-  /** Persists the next attempt as `retry_scheduled` with its due time (announced by the caller). */
+  /** Persists the next attempt as `retry_scheduled`, due its delay after `run` ended (announced by the caller). */
   private scheduleRetry(run: RunRecord, def: JobDefinition): RunRecord {
-    const retry = this.insertRetry(run, def, { requested_by: 'engine', state: 'retry_scheduled', due_at: Date.now() + retryDelay(def.retries, run.attempt) });
+    const dueAt = (run.finished_at ?? Date.now()) + retryDelay(def.retries, run.attempt);
+    const retry = this.insertRetry(run, def, { requested_by: 'engine', state: 'retry_scheduled', due_at: dueAt });
     this.retries.set(retry.id, retry);
     return retry;
   }

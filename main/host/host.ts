@@ -8,6 +8,7 @@ import { startApiServer } from '../api/server.js';
 import { acquireLock } from './lock.js';
 import { loadOrCreateToken } from './token.js';
 import { readDiscovery, removeDiscovery, writeDiscovery } from './discovery.js';
+import { createStopRequests } from './stop-requests.js';
 
 export interface HostOptions {
   dataDir: string;
@@ -32,7 +33,12 @@ export interface Host {
   /** A built dashboard is served at `/`. */
   hasDashboard: boolean;
   dataDir: string;
-  close(): Promise<void>;
+  /**
+   * Stops the API, notifications and the engine (its runs through the normal
+   * kill path), then removes the discovery file and the lock. `force` kills
+   * every job's processes now, also during a close under way (Engine.close).
+   */
+  close(options?: { force?: boolean }): Promise<void>;
 }
 
 /**
@@ -77,7 +83,11 @@ export async function startHost(options: HostOptions): Promise<Host> {
       loginUrl: `${server.url}/#token=${encodeURIComponent(token)}`,
       hasDashboard: staticDir !== null,
       dataDir,
-      close: () => (closing ??= unwind()),
+      close: (closeOptions = {}) => {
+        // The engine is forced at once, wherever the unwinding is; its own step then awaits the same close.
+        if (closeOptions.force) engine.close({ force: true }).catch(() => {});
+        return (closing ??= unwind());
+      },
     };
   } catch (error) {
     await unwind();
@@ -88,29 +98,28 @@ export async function startHost(options: HostOptions): Promise<Host> {
 /**
  * `jobtray serve`: runs the host until SIGINT/SIGTERM, then shuts down
  * cleanly — running runs stopped through the engine's kill path, the database
- * closed, the discovery file and lock removed.
+ * closed, the discovery file and lock removed. A second signal skips the rest
+ * of the grace period (see stop-requests.ts).
  */
 export async function runHostUntilSignal(options: HostOptions & { print: (line: string) => void; onStarted?: (host: Host) => void }): Promise<void> {
-  const host = await startHost(options);
-  // The handlers are in place before the lines that say Ctrl+C stops it.
-  const stopped = new Promise<void>((resolve) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) return;
-      stopping = true;
-      options.print(`${signal}: stopping (running runs are stopped and recorded as interrupted)…`);
-      void host.close().then(resolve, (error: unknown) => {
-        options.print(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
-        resolve();
-      });
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  options.print(`Jobtray is running (data: ${host.dataDir}).`);
-  options.print(`Local API: ${host.url}`);
-  options.print(host.hasDashboard ? `Dashboard: ${host.loginUrl}` : `Dashboard: not built; use the CLI (npx jobtray status) or the API (token in ${path.join(host.dataDir, 'api-token')}).`);
-  options.print('Press Ctrl+C to stop.');
-  options.onStarted?.(host);
-  await stopped;
+  // Handled from before the host starts: its engine may start queued runs at once.
+  const starting = startHost(options);
+  const stop = createStopRequests({ stop: async (how) => (await starting).close(how), print: options.print });
+  const onSignal = (signal: NodeJS.Signals) => stop.request(signal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const host = await starting;
+    if (stop.stage === 'running') {
+      options.print(`Jobtray is running (data: ${host.dataDir}).`);
+      options.print(`Local API: ${host.url}`);
+      options.print(host.hasDashboard ? `Dashboard: ${host.loginUrl}` : `Dashboard: not built; use the CLI (npx jobtray status) or the API (token in ${path.join(host.dataDir, 'api-token')}).`);
+      options.print('Press Ctrl+C to stop.');
+      options.onStarted?.(host);
+    }
+    await stop.stopped;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }

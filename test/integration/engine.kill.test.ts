@@ -84,6 +84,21 @@ describe('stopping runs', () => {
     await again.close();
   });
 
+  it('a forced close skips the rest of the grace period of a close under way', async () => {
+    const { engine } = await makeTestEngine({ jobs: STUBBORN, settings: { kill_grace_ms: 60_000 } });
+    const run = engine.trigger('stubborn-no-timeout', { actor: 'ui' });
+    const pids = await pidsOf(engine, run.id);
+    const interrupted = waitForRun(engine, run.id);
+    const stopping = engine.events.waitFor('run:log', (e) => e.run_id === run.id && e.lines.some((l) => l.message === 'engine shutting down; stopping'));
+    const graceful = engine.close();
+    await stopping;
+    expect(pids.every(isAlive)).toBe(true);
+    await engine.close({ force: true });
+    await graceful;
+    expect(await interrupted).toMatchObject({ state: 'interrupted', error_code: 'interrupted' });
+    await eventually(() => pids.every((p) => !isAlive(p)), 'every process of the tree to be gone', 3000);
+  });
+
   it('a script job sees its AbortSignal on timeout; one that ignores it is terminated after the grace period', async () => {
     const { engine } = await makeTestEngine({ jobs: STUBBORN, files: FILES, settings: { kill_grace_ms: 300 } });
     const polite = await waitForRun(engine, engine.trigger('polite-script', { actor: 'ui' }).id);

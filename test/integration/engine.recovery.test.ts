@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { eventually, isAlive, makeDataDir, makeTestEngine, nextRun, writeFiles } from '../helpers/engine.js';
+import { hostAndTrigger } from '../helpers/engine-host.js';
 
 const JOBS = `
 jobs:
@@ -13,28 +11,12 @@ jobs:
     command: [sh, -c, 'sleep 1000 & echo "pids $$ $!"; wait']
 `;
 
-/** Runs an engine in its own process, triggers `jobId`, and resolves with the run id and the pids it printed. */
-async function hostAndTrigger(dataDir: string, jobId: string) {
-  const host = spawn(process.execPath, [fileURLToPath(new URL('../fixtures/engine-host.mjs', import.meta.url)), dataDir, jobId], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines = readline.createInterface({ input: host.stdout });
-  const exited = new Promise((resolve) => host.once('exit', resolve));
-  let runId = 0;
-  const pids = await new Promise<number[]>((resolve, reject) => {
-    host.once('exit', (code) => reject(new Error(`host exited early with ${code}`)));
-    lines.on('line', (line) => {
-      const msg = JSON.parse(line);
-      if (msg.triggered) runId = msg.triggered;
-      if (typeof msg.message === 'string' && msg.message.startsWith('pids ')) resolve(msg.message.split(' ').slice(1).map(Number));
-    });
-  });
-  return { host, runId, pids, exited };
-}
-
 describe('crash recovery', () => {
   it('after a kill -9 of the engine process mid-run, the run is interrupted, its processes killed, and retried', async () => {
     const dataDir = makeDataDir();
     writeFiles(dataDir, { 'jobs.yaml': JOBS });
-    const { host, runId, pids, exited } = await hostAndTrigger(dataDir, 'long');
+    const { host, runIds, pids, exited } = await hostAndTrigger(dataDir, ['long']);
+    const runId = runIds[0]!;
     host.kill('SIGKILL');
     await exited;
     // the job's processes outlived the engine (their own process group)
@@ -52,7 +34,8 @@ describe('crash recovery', () => {
   it('a job without retries stays interrupted, and a pending retry survives a restart with its due time', async () => {
     const dataDir = makeDataDir();
     writeFiles(dataDir, { 'jobs.yaml': JOBS });
-    const { host, runId, exited } = await hostAndTrigger(dataDir, 'no-retry');
+    const { host, runIds, exited } = await hostAndTrigger(dataDir, ['no-retry']);
+    const runId = runIds[0]!;
     host.kill('SIGKILL');
     await exited;
     const jobs = `

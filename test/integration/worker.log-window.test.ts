@@ -14,8 +14,12 @@ describe('run-job worker: log flow control (log_window)', () => {
   it('stops posting a window ahead of the acknowledgements, then delivers every line in order', async () => {
     const spec = commandSpec(['python3', '-c', `for i in range(${LINES}): print(f"line {i}")`], { log_window: WINDOW });
     const worker = new Worker(WORKER_FILE, { workerData: { run: spec } });
+    // Listened for from the start: when this thread is busy (load) while the
+    // worker posts its result and exits, Node delivers the result and emits
+    // 'exit' in one turn, before the code after `await result` runs.
     let open = true;
-    worker.once('exit', () => (open = false));
+    const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+    void exited.then(() => (open = false));
     track({ name: 'run-job worker (log window)', isOpen: () => open, close: () => worker.terminate().then(() => undefined) });
 
     const received: string[] = [];
@@ -43,6 +47,6 @@ describe('run-job worker: log flow control (log_window)', () => {
     worker.postMessage({ type: 'logs_written', lines: received.length } satisfies EngineToWorker);
     expect(await result).toEqual({ ok: true, result: null });
     expect(received).toEqual(Array.from({ length: LINES }, (_, i) => `line ${i}`));
-    await new Promise((resolve) => worker.once('exit', resolve));
+    expect(await exited).toBe(0);
   });
 });
