@@ -27,6 +27,7 @@ import { JobRegistry, effectiveDef, type JobEntry } from './job-registry.js';
 import { JobMonitor } from './job-monitor.js';
 import { JobsFileWatcher } from './jobs-file-watcher.js';
 import { RunQueue } from './run-queue.js';
+import { currentNodeRuntime, type NodeRuntime } from './node-command.js';
 
 export { STATS_TTL_MS } from './job-monitor.js';
 
@@ -43,6 +44,8 @@ export interface EngineOptions {
   resourcesDir?: string;
   /** better-sqlite3 native binding to load (the Electron app uses an Electron-ABI build). */
   nativeBinding?: string;
+  /** What a command of `node` / `{{node}}` runs (default: this process's runtime; see node-command.ts). */
+  nodeRuntime?: NodeRuntime;
   logger?: Logger;
   /** Console level of the default logger. */
   consoleLog?: 'debug' | 'info' | 'warn' | 'error' | false;
@@ -129,6 +132,7 @@ export class JobtrayEngine {
       settings,
       runner: this.runner,
       dataDir: this.dataDir,
+      nodeRuntime: options.nodeRuntime ?? currentNodeRuntime(),
       attemptEnded: (run, def) => {
         this.active.delete(run.id);
         this.runs.afterAttempt(run, def);
@@ -173,6 +177,15 @@ export class JobtrayEngine {
   close(): Promise<void> {
     this.closingDone ??= this.shutdown();
     return this.closingDone;
+  }
+
+  /**
+   * Escalates a close() under way: every running attempt is killed now
+   * instead of after its grace period (a second quit while quitting).
+   */
+  stopRunsNow(): void {
+    if (!this.closing) return;
+    for (const attempt of this.active.values()) attempt.stopNow();
   }
 
   private async shutdown(): Promise<void> {
