@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { HEALTH_STATUSES } from '../../contract/health-status.js';
 import { healthStatus } from '../../contract/health-status.js';
@@ -37,5 +38,22 @@ describe('trayIconFile', () => {
     }
     for (const platform of ['win32', 'linux'] as const) expect(fs.existsSync(path.join(ICONS, windowIconFile(platform)!))).toBe(true);
     expect(windowIconFile('darwin')).toBeNull();
+  });
+
+  it('sizes per OS: macOS templates 16 and 32 px, Windows .ico frames 16/20/24/32, Linux 24 and 48 px', () => {
+    const pngSize = (file: string) => PNG.sync.read(fs.readFileSync(path.join(ICONS, file))).width;
+    /** Frame sizes from the ICO directory (a width byte of 0 means 256). */
+    const icoSizes = (file: string) => {
+      const ico = fs.readFileSync(path.join(ICONS, file));
+      return Array.from({ length: ico.readUInt16LE(4) }, (_, i) => ico.readUInt8(6 + 16 * i) || 256);
+    };
+    for (const status of HEALTH_STATUSES) {
+      expect(pngSize(trayIconFile(status, 'darwin'))).toBe(16);
+      expect(pngSize(trayIconFile(status, 'darwin').replace('.png', '@2x.png'))).toBe(32);
+      expect(icoSizes(trayIconFile(status, 'win32'))).toEqual([16, 20, 24, 32]);
+      expect(pngSize(trayIconFile(status, 'linux'))).toBe(24);
+    }
+    expect(icoSizes('app/icon.ico')).toEqual([16, 24, 32, 48, 64, 128, 256]);
+    expect(pngSize('app/1024x1024.png')).toBe(1024);
   });
 });
