@@ -111,15 +111,19 @@ function isCached(cacheRoot: string, version: string, platform: NodeJS.Platform)
   }
 }
 
-/** Reads the facts from this machine: file checks only. */
-export function startFacts(root: string, nativeBinding: string, env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): StartFacts {
-  let electron: StartFacts['electron'] = null;
+/** The `electron` package as installed beside `root`, read from its package.json (never its entry). */
+function installedElectron(root: string): StartFacts['electron'] {
   try {
     const manifest = createRequire(path.join(root, 'package.json')).resolve('electron/package.json');
-    electron = { dir: path.dirname(manifest), version: (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string }).version };
+    return { dir: path.dirname(manifest), version: (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string }).version };
   } catch {
-    electron = null;
+    return null;
   }
+}
+
+/** Reads the facts from this machine: file checks only. */
+export function startFacts(root: string, nativeBinding: string, env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): StartFacts {
+  const electron = installedElectron(root);
   const electronBinary = electron ? electronBinaryPath(electron.dir, platform, env) : null;
   return {
     electron,
