@@ -1,6 +1,6 @@
 import type { OperationName, OperationRequest, OperationResults } from './api.js';
-import { BridgeError, type Bridge, type BridgeEvent, type ConnectionState } from './bridge.js';
-import type { EngineEventName } from './events.js';
+import { BridgeError, type Bridge, type ConnectionState } from './bridge.js';
+import { makeBridgeListeners } from './bridge-listeners.js';
 import { IPC_EVENT_CHANNEL, type IpcChannel, type IpcInput, type IpcInvoke, type IpcOn, type IpcResult } from './ipc.js';
 
 /**
@@ -18,15 +18,10 @@ import { IPC_EVENT_CHANNEL, type IpcChannel, type IpcInput, type IpcInvoke, type
  *   (the main process is the other end: there is no stream to drop).
  */
 export function makeBridge(invoke: IpcInvoke, on: IpcOn): Bridge {
-  type AnyHandler = (event: BridgeEvent) => void;
-  const handlers = new Map<AnyHandler, ReadonlySet<string> | null>();
-  const resetHandlers = new Set<(reason: string) => void>();
+  const listeners = makeBridgeListeners();
   let closed = false;
 
-  const unsubscribe = on(IPC_EVENT_CHANNEL, (message) => {
-    const event = { name: message.name, data: message.data } as BridgeEvent;
-    for (const [handler, names] of [...handlers]) if (names === null || names.has(message.name)) handler(event);
-  });
+  const unsubscribe = on(IPC_EVENT_CHANNEL, (message) => listeners.dispatch(message.name, message.data));
 
   async function request<C extends IpcChannel>(channel: C, input: IpcInput<C>): Promise<IpcResult<C>> {
     if (closed) throw new BridgeError('unavailable', 'the bridge is closed');
@@ -46,15 +41,8 @@ export function makeBridge(invoke: IpcInvoke, on: IpcOn): Bridge {
     call<K extends OperationName>(name: K, input: OperationRequest<K>): Promise<OperationResults[K]> {
       return request(name, input as IpcInput<K>) as Promise<OperationResults[K]>;
     },
-    subscribe<K extends EngineEventName>(events: readonly K[] | '*', handler: (event: BridgeEvent<K>) => void) {
-      const key = handler as AnyHandler;
-      handlers.set(key, events === '*' ? null : new Set<string>(events));
-      return () => handlers.delete(key);
-    },
-    onReset(handler) {
-      resetHandlers.add(handler);
-      return () => resetHandlers.delete(handler);
-    },
+    subscribe: listeners.subscribe,
+    onReset: listeners.onReset,
     onConnection(_handler: (state: ConnectionState) => void) {
       return () => {};
     },
@@ -72,8 +60,7 @@ export function makeBridge(invoke: IpcInvoke, on: IpcOn): Bridge {
     close() {
       closed = true;
       unsubscribe();
-      handlers.clear();
-      resetHandlers.clear();
+      listeners.clear();
     },
   };
 }
