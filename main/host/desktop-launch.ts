@@ -19,14 +19,21 @@ export interface DecideOptions {
   print(line: string): void;
 }
 
-/** Runs a Node script; resolves with null on success, else the first line of what it wrote to stderr. */
-function runStep(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<string | null> {
+/**
+ * Runs a Node script; resolves with null on success, else one line of what it
+ * wrote to stderr: the `first` (an error's message before its stack) or the
+ * `last` (a script's own summary after its tools' output).
+ */
+function runStep(script: string, env: NodeJS.ProcessEnv, line: 'first' | 'last'): Promise<string | null> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'inherit', 'pipe'], env });
+    const child = spawn(process.execPath, [script], { stdio: ['ignore', 'inherit', 'pipe'], env });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', (error) => resolve(error.message));
-    child.on('close', (code) => resolve(code === 0 ? null : (stderr.split('\n').find((line) => line.trim() !== '')?.trim() ?? `exit code ${code}`)));
+    child.on('close', (code) => {
+      const lines = stderr.split('\n').map((text) => text.trim()).filter((text) => text !== '');
+      resolve(code === 0 ? null : ((line === 'first' ? lines[0] : lines.at(-1)) ?? `exit code ${code}`));
+    });
   });
 }
 
@@ -43,13 +50,14 @@ export async function decideStart(options: DecideOptions): Promise<Decision> {
   let failed: string | null = null;
   if (first.steps.includes('fetch-electron')) {
     options.print(`Jobtray: downloading the Electron runtime ${facts.electron!.version} (first run)…`);
-    const error = await runStep(path.join(facts.electron!.dir, 'install.js'), [], env);
+    const error = await runStep(path.join(facts.electron!.dir, 'install.js'), env, 'first');
     if (error) failed = `the Electron runtime could not be downloaded (${error})`;
   }
   if (!failed && first.steps.includes('build-native')) {
     options.print('Jobtray: building better-sqlite3 for Electron (first run)…');
-    const error = await runStep(path.join(options.root, 'dist', 'scripts', 'build-electron-native.js'), [], env);
-    if (error) failed = `better-sqlite3 could not be built for Electron (${error})`;
+    const error = await runStep(path.join(options.root, 'dist', 'scripts', 'build-electron-native.js'), env, 'last');
+    // The script's own last line says what failed.
+    if (error) failed = error;
   }
   const again = chooseStartMode(startFacts(options.root, nativeBinding, env), { downloadReachable: true, failed });
   return again.mode === 'prepare' ? { mode: 'headless', reason: 'first-run setup did not finish' } : again;

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -75,5 +76,27 @@ describe('npm start where Electron cannot run', () => {
     expect(code).toBe(0);
     expect(output).not.toMatch(/^\s+at |Error:|Downloading Electron/m);
     fs.rmSync(noBinary, { recursive: true, force: true });
+  });
+
+  it('a download host that answers but has no binary: the failed download is one line, no stack trace', async () => {
+    const mirror = http.createServer((_req, res) => res.writeHead(404).end('not here'));
+    await new Promise<void>((resolve) => mirror.listen(0, '127.0.0.1', resolve));
+    const { port } = mirror.address() as net.AddressInfo;
+    const noBinary = fs.mkdtempSync(path.join(os.tmpdir(), 'jobtray-no-electron-'));
+    try {
+      const { decision, code, output } = await runStart({
+        DISPLAY: ':99',
+        ELECTRON_OVERRIDE_DIST_PATH: noBinary,
+        ELECTRON_MIRROR: `http://127.0.0.1:${port}/electron/`,
+        electron_config_cache: noBinary,
+      });
+      expect(decision).toMatch(/^Jobtray: the Electron runtime could not be downloaded \(.+\); running the headless host instead/);
+      expect(output).toContain('Jobtray: downloading the Electron runtime');
+      expect(code).toBe(0);
+      expect(output).not.toMatch(/^\s+at /m);
+    } finally {
+      await new Promise<void>((resolve) => mirror.close(() => resolve()));
+      fs.rmSync(noBinary, { recursive: true, force: true });
+    }
   });
 });
