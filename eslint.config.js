@@ -12,6 +12,7 @@ import pluginVue from 'eslint-plugin-vue';
  *   main/shared/  contract/ (small Node helpers the engine, host and CLI all need)
  *   main/engine/, workers/   contract/ (+ main/shared/ for the engine)
  *   main/api/, main/notify/  main/engine/, contract/, main/shared/
+ *   main/desktop/ main/engine/, contract/, main/shared/ (the desktop app's decisions, as plain functions)
  *   main/host/    everything it composes, never main/cli/
  *   main/cli/     contract/, main/host/, main/shared/ (it talks to the engine over HTTP)
  *   renderer/     contract/ only; no Node builtins
@@ -100,6 +101,10 @@ export default tseslint.config(
   {
     files: ['main/notify/**'],
     rules: layer({ patterns: [folders(['api', 'host', 'cli', 'electron', 'workers', 'renderer'], 'Notifications import only main/engine/, contract/ and main/shared/: they consume engine events.')] }),
+  },
+  {
+    files: ['main/desktop/**'],
+    rules: layer({ patterns: [folders(['api', 'host', 'cli', 'notify', 'electron', 'workers', 'renderer'], "main/desktop/ holds the desktop app's decisions as plain functions: it imports main/engine/, contract/ and main/shared/, never Electron, so plain Node tests reach all of it.")] }),
   },
   {
     files: ['main/host/**'],

@@ -1,10 +1,8 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { defaultDataDir } from './host/data-dir.js';
+import { decideStart, launchElectron } from './host/desktop-launch.js';
 import { runHostUntilSignal } from './host/host.js';
 import open from 'open';
 import { decideOpenBrowser } from './host/open-browser.js';
-import { chooseStartMode, startFacts } from './host/start-mode.js';
 import { packageRoot } from './engine/paths.js';
 
 /**
@@ -15,13 +13,9 @@ import { packageRoot } from './engine/paths.js';
  * to not).
  */
 async function main(): Promise<void> {
-  const appEntry = path.join(packageRoot(), 'dist', 'electron', 'main.js');
-  const choice = chooseStartMode(startFacts(appEntry));
-  if (choice.mode === 'electron') {
-    const child = spawn(choice.binary, [appEntry], { stdio: 'inherit' });
-    child.on('exit', (code) => process.exit(code ?? 0));
-    return;
-  }
+  const root = packageRoot();
+  const choice = await decideStart({ root, print: (line) => console.log(line) });
+  if (choice.mode === 'electron') process.exit(await launchElectron(choice.binary, root));
   console.log(`Jobtray: ${choice.reason}; running the headless host instead (dashboard in your browser).`);
   await runHostUntilSignal({
     dataDir: defaultDataDir(),

@@ -18,6 +18,7 @@ import { storeArtifact } from './artifacts.js';
 import type { Logger } from './logger.js';
 import { settleAttempt, settlementPatch } from './outcome.js';
 import { paramEnv, renderArgv } from './params.js';
+import { mapNodeCommand, type NodeRuntime } from './node-command.js';
 import { killTree } from './process-tree.js';
 import { LOG_WINDOW_LINES, RunLogBuffer, type RunLogContext } from './run-log-buffer.js';
 import { RUN_KEY_ENV, killRunProcesses, runKey } from './run-processes.js';
@@ -34,6 +35,8 @@ export interface AttemptContext extends RunLogContext {
   /** Identifies this data directory in the run keys of child processes (see run-processes.ts). */
   readonly storeId: string;
   settings(): Settings;
+  /** What a command of `node` / `{{node}}` runs (node-command.ts). */
+  readonly nodeRuntime: NodeRuntime;
   /** The attempt's run is stored in its final state: the engine announces it and moves on. */
   attemptEnded(run: RunRecord, def: JobDefinition): void;
 }
@@ -76,7 +79,7 @@ export class Attempt {
     if (timeoutMs) this.timeout = setTimeout(() => this.stop('timeout', 'engine'), timeoutMs);
 
     this.ctx.runner
-      .start(workerSpec(run, def, this.ctx.storeId), this.ctx.settings().worker_memory_mb, {
+      .start(workerSpec(run, def, this.ctx.storeId, this.ctx.nodeRuntime), this.ctx.settings().worker_memory_mb, {
         onMessage: (message) => this.onWorkerMessage(message),
         onOutput: (stream, line) => this.logs.add({ ts: Date.now(), stream, level: stream === 'stderr' ? 'warn' : 'info', message: line }),
       })
@@ -202,10 +205,11 @@ export class Attempt {
 }
 
 /** The worker's instructions for one attempt: the job, its params and environment, its log window. */
-function workerSpec(run: RunRecord, def: JobDefinition, storeId: string): WorkerRunSpec {
+function workerSpec(run: RunRecord, def: JobDefinition, storeId: string, nodeRuntime: NodeRuntime): WorkerRunSpec {
+  const node = def.command ? mapNodeCommand(def.command, nodeRuntime, Object.keys(def.params)) : null;
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-  Object.assign(env, def.env, paramEnv(run.params), {
+  Object.assign(env, def.env, node?.env, paramEnv(run.params), {
     JOBTRAY_RUN_ID: String(run.id),
     JOBTRAY_JOB_ID: def.id,
     JOBTRAY_ATTEMPT: String(run.attempt),
@@ -218,7 +222,7 @@ function workerSpec(run: RunRecord, def: JobDefinition, storeId: string): Worker
     attempt: run.attempt,
     params: run.params,
     kind: def.kind,
-    argv: def.command ? renderArgv(def.command, run.params) : null,
+    argv: def.command ? renderArgv(node?.argv ?? def.command, run.params) : null,
     script: def.script,
     cwd: def.cwd,
     env,

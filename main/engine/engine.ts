@@ -27,6 +27,7 @@ import { JobsFileSync } from './jobs-file-sync.js';
 import { Retention } from './retention.js';
 import { RunQueue } from './run-queue.js';
 import { fireDueSlots } from './slots.js';
+import { currentNodeRuntime, type NodeRuntime } from './node-command.js';
 
 export { STATS_TTL_MS } from './job-monitor.js';
 
@@ -43,6 +44,8 @@ export interface EngineOptions {
   resourcesDir?: string;
   /** better-sqlite3 native binding to load (the Electron app uses an Electron-ABI build). */
   nativeBinding?: string;
+  /** What a command of `node` / `{{node}}` runs (default: this process's runtime; see node-command.ts). */
+  nodeRuntime?: NodeRuntime;
   logger?: Logger;
   /** Console level of the default logger. */
   consoleLog?: 'debug' | 'info' | 'warn' | 'error' | false;
@@ -110,7 +113,8 @@ export class JobtrayEngine {
     this.jobs = new JobRegistry({ store: this.store, jobsFile: this.jobsFile });
     // What the parts share. The ones that need each other are reached through the engine once all exist.
     const { store, events, logger, storeId, dataDir, jobsFile, jobs, runner } = this;
-    const base = { store, events, logger, storeId, dataDir, jobsFile, jobs, runner, settings: () => this.getSettings(), isPaused: () => this.paused, isClosing: () => this.closing, dispatch: () => this.dispatch(), armTimer: () => this.armTimer() };
+    const nodeRuntime = options.nodeRuntime ?? currentNodeRuntime();
+    const base = { store, events, logger, storeId, dataDir, jobsFile, jobs, runner, nodeRuntime, settings: () => this.getSettings(), isPaused: () => this.paused, isClosing: () => this.closing, dispatch: () => this.dispatch(), armTimer: () => this.armTimer() };
     const runs = { pendingOf: (jobId: string) => this.runs.pendingOf(jobId), running: (jobId: string) => this.runs.running(jobId), retryPending: (jobId: string) => this.runs.retryPending(jobId) };
     this.monitor = new JobMonitor({ ...base, runs });
     const attemptEnded = (run: RunRecord, def: JobDefinition) => {

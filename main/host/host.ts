@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Settings } from '../../contract/model.js';
-import { createEngine, type Engine } from '../engine/engine.js';
-import { createLogger } from '../engine/logger.js';
+import { createEngine, type Engine, type EngineOptions } from '../engine/engine.js';
+import { createLogger, type Logger } from '../engine/logger.js';
 import { appVersion, defaultStaticDir } from '../engine/paths.js';
 import { sendTestWebhook, startWebhooks } from '../notify/webhooks.js';
 import { startApiServer } from '../api/server.js';
@@ -22,6 +22,10 @@ export interface HostOptions {
   watch?: boolean;
   /** Settings over the stored ones for this run (tests). */
   settings?: Partial<Settings>;
+  /** Where logs go (the desktop app routes them into electron-log); default a file in `<dataDir>/logs`. */
+  logger?: Logger;
+  /** Where the engine finds its parts when they are not in the package (the packaged desktop app). */
+  engine?: Pick<EngineOptions, 'workerPath' | 'resourcesDir' | 'nativeBinding' | 'nodeRuntime'>;
 }
 
 export interface Host {
@@ -57,8 +61,9 @@ export async function startHost(options: HostOptions): Promise<Host> {
     for (const step of undo.reverse()) await step();
   };
   try {
-    const logger = createLogger({ dir: path.join(dataDir, 'logs'), console: options.consoleLog ?? false });
+    const logger = options.logger ?? createLogger({ dir: path.join(dataDir, 'logs'), console: options.consoleLog ?? false });
     const engine = await createEngine({
+      ...options.engine,
       dataDir,
       ...(options.jobsFile ? { jobsFile: options.jobsFile } : {}),
       ...(options.settings ? { settings: options.settings } : {}),

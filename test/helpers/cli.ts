@@ -85,9 +85,9 @@ export interface SpawnedCli {
   exitedWithin(timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** `node bin/jobtray.js <args>` as a real child process, registered with the leak check. */
-export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): SpawnedCli {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `node bin/jobtray.js <args>` (or another script of the build) as a real child process, registered with the leak check. */
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}, script: string = BIN): SpawnedCli {
+  const child = spawn(process.execPath, [script, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   const waiters = new Set<() => void>();

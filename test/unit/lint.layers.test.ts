@@ -56,6 +56,10 @@ describe('layer rules', () => {
     ['renderer/src/x.ts', 'node:path'],
     ['renderer/src/x.ts', 'electron'],
     ['main/electron/x.ts', '../cli/index.js'],
+    ['main/desktop/x.ts', 'electron'],
+    ['main/desktop/x.ts', '../host/host.js'],
+    ['main/desktop/x.ts', '../electron/tray.js'],
+    ['main/desktop/x.ts', '../api/server.js'],
     ['main/start.ts', 'electron/main'],
     ['bench/x.ts', 'electron'],
   ];
@@ -103,6 +107,10 @@ describe('layer rules', () => {
     ['renderer/src/x.ts', './stores/jobs.js'],
     ['main/electron/x.ts', 'electron'],
     ['main/electron/x.ts', '../engine/engine.js'],
+    ['main/electron/x.ts', '../desktop/tray-menu.js'],
+    ['main/desktop/x.ts', '../engine/operations.js'],
+    ['main/desktop/x.ts', '../../contract/ipc.js'],
+    ['main/host/x.ts', '../desktop/desktop-paths.js'],
     ['test/unit/x.test.ts', '../../main/engine/engine.js'],
   ];
   it.each(allowed)('%s may import %s', async (file, specifier) => {

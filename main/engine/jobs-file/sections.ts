@@ -5,6 +5,7 @@ import type { NotifyPolicy, ParamSpec, RetryPolicy, Schedule } from '../../../co
 import { formatDuration } from '../../../contract/durations.js';
 import { cronProblem } from '../../../contract/schedule.js';
 import { checkParamValue, placeholderNames, showValue } from '../params.js';
+import { NODE_PLACEHOLDER, isNodePlaceholder } from '../node-command.js';
 import { isRecord, parseSection, parseValue, under, type Report } from './fields.js';
 import { DEFAULT_NOTIFY, DEFAULT_RETRIES, NOTIFY_SHAPE, PARAM_SHAPE, RETRY_SHAPE, SCHEDULE_SHAPE } from './schema.js';
 
@@ -116,6 +117,8 @@ export function checkPlaceholders(command: string[], declared: readonly string[]
   const known = declared.length > 0 ? `declared params: ${declared.join(', ')}` : 'the job declares no params';
   command.forEach((arg, index) => {
     for (const name of placeholderNames(arg)) {
+      // `{{node}}` as the program is the Node.js runtime (node-command.ts).
+      if (index === 0 && name === NODE_PLACEHOLDER && isNodePlaceholder(arg)) continue;
       if (!declared.includes(name)) report([index], `placeholder "{{${name}}}" names no declared param (${known}); declare it under "params"`);
     }
   });

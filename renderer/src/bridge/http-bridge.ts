@@ -1,6 +1,6 @@
 import type { ApiErrorBody, OperationName, OperationRequest, OperationResults } from '../../../contract/api.js';
-import { BridgeError, type Bridge, type BridgeEvent, type ConnectionState } from '../../../contract/bridge.js';
-import type { EngineEventName } from '../../../contract/events.js';
+import { BridgeError, type Bridge, type ConnectionState } from '../../../contract/bridge.js';
+import { makeBridgeListeners } from '../../../contract/bridge-listeners.js';
 import { ACTOR_HEADER, EVENTS_PATH, operationRequest, pathFor } from '../../../contract/routes.js';
 import { openEventStream } from './event-stream.js';
 
@@ -19,12 +19,9 @@ export interface HttpBridgeOptions {
   backoff?: { initialMs: number; maxMs: number };
 }
 
-type AnyHandler = (event: BridgeEvent) => void;
-
 export function makeHttpBridge(options: HttpBridgeOptions): Bridge {
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
-  const handlers = new Map<AnyHandler, ReadonlySet<string> | null>();
-  const resetHandlers = new Set<(reason: string) => void>();
+  const listeners = makeBridgeListeners();
   const connectionHandlers = new Set<(state: ConnectionState) => void>();
   let connection: ConnectionState = 'connecting';
 
@@ -41,12 +38,9 @@ export function makeHttpBridge(options: HttpBridgeOptions): Bridge {
     ...(options.backoff ? { backoff: options.backoff } : {}),
     onState: setConnection,
     onReset: (reason) => {
-      for (const handler of [...resetHandlers]) handler(reason);
+      listeners.reset(reason);
     },
-    onEvent: (name, data) => {
-      const event = { name, data } as BridgeEvent;
-      for (const [handler, names] of [...handlers]) if (names === null || names.has(name)) handler(event);
-    },
+    onEvent: (name, data) => listeners.dispatch(name, data),
   });
 
   async function request(url: string, init: RequestInit = {}): Promise<Response> {
@@ -78,15 +72,8 @@ export function makeHttpBridge(options: HttpBridgeOptions): Bridge {
       });
       return (await response.json()) as OperationResults[K];
     },
-    subscribe<K extends EngineEventName>(events: readonly K[] | '*', handler: (event: BridgeEvent<K>) => void) {
-      const key = handler as AnyHandler;
-      handlers.set(key, events === '*' ? null : new Set<string>(events));
-      return () => handlers.delete(key);
-    },
-    onReset(handler) {
-      resetHandlers.add(handler);
-      return () => resetHandlers.delete(handler);
-    },
+    subscribe: listeners.subscribe,
+    onReset: listeners.onReset,
     onConnection(handler) {
       connectionHandlers.add(handler);
       return () => connectionHandlers.delete(handler);
@@ -98,8 +85,7 @@ export function makeHttpBridge(options: HttpBridgeOptions): Bridge {
     desktop: null,
     close() {
       stream.close();
-      handlers.clear();
-      resetHandlers.clear();
+      listeners.clear();
       connectionHandlers.clear();
     },
   };

@@ -1,0 +1,42 @@
+import type { Bridge, BridgeEvent } from './bridge.js';
+
+/**
+ * The listener half every Bridge implementation shares: event handlers with
+ * the names they want (`'*'`: all), and reset handlers. A handler may
+ * unsubscribe while being called (dispatch iterates over a copy).
+ */
+export interface BridgeListeners extends Pick<Bridge, 'subscribe' | 'onReset'> {
+  /** Hands one pushed event to every handler that wants its name. */
+  dispatch(name: string, data: unknown): void;
+  /** Tells every reset handler that events may have been missed. */
+  reset(reason: string): void;
+  clear(): void;
+}
+
+export function makeBridgeListeners(): BridgeListeners {
+  type AnyHandler = (event: BridgeEvent) => void;
+  const handlers = new Map<AnyHandler, ReadonlySet<string> | null>();
+  const resetHandlers = new Set<(reason: string) => void>();
+  return {
+    subscribe(events, handler) {
+      const key = handler as AnyHandler;
+      handlers.set(key, events === '*' ? null : new Set<string>(events));
+      return () => handlers.delete(key);
+    },
+    onReset(handler) {
+      resetHandlers.add(handler);
+      return () => resetHandlers.delete(handler);
+    },
+    dispatch(name, data) {
+      const event = { name, data } as BridgeEvent;
+      for (const [handler, names] of [...handlers]) if (names === null || names.has(name)) handler(event);
+    },
+    reset(reason) {
+      for (const handler of [...resetHandlers]) handler(reason);
+    },
+    clear() {
+      handlers.clear();
+      resetHandlers.clear();
+    },
+  };
+}

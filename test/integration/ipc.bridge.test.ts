@@ -1,0 +1,186 @@
+import { reactive } from 'vue';
+import { describe, expect, it } from 'vitest';
+import type { BridgeEvent } from '../../contract/bridge.js';
+import { BridgeError } from '../../contract/bridge.js';
+import { IPC_CHANNELS, type IpcEventMessage, type IpcReply } from '../../contract/ipc.js';
+import { makeBridge } from '../../contract/ipc-bridge.js';
+import type { RunRecord } from '../../contract/model.js';
+import { APP_ENTRY_URL, isTrustedSender } from '../../main/desktop/app-protocol.js';
+import { registerIpc, type IpcInvokeEventLike, type IpcMainLike } from '../../main/desktop/ipc-handlers.js';
+import { createOperations } from '../../main/engine/operations.js';
+import { makeTestEngine } from '../helpers/engine.js';
+
+/**
+ * The desktop bridge end to end without a browser: makeBridge (the window's
+ * side) wired to registerIpc (main's side) through stand-ins of ipcMain and
+ * webContents.send that structured-clone every message as Electron does,
+ * against a real engine running real workers.
+ */
+
+const JOBS = `
+jobs:
+  - id: hello
+    script: jobs/hello.mjs
+    params:
+      name: { type: string, default: world }
+      times: { type: integer, default: 1, min: 1, max: 5 }
+  - id: fails
+    command: [sh, -c, 'echo boom >&2; exit 3']
+`;
+const FILES = {
+  'jobs/hello.mjs': `export default async (ctx) => {
+    ctx.log.info('hello ' + ctx.params.name);
+    await ctx.artifact('greeting.txt', { data: 'hello ' + ctx.params.name + ' x' + ctx.params.times });
+    return { greeted: ctx.params.name };
+  };`,
+};
+
+const APP_FRAME = { url: `${APP_ENTRY_URL}#/jobs` };
+
+/** ipcMain and webContents stand-ins; every payload crosses by structured clone, so a proxy fails as in Electron. */
+function makeIpcPair() {
+  const handlers = new Map<string, (event: IpcInvokeEventLike, payload: unknown) => Promise<IpcReply>>();
+  const listeners = new Set<(message: IpcEventMessage) => void>();
+  const ipcMain: IpcMainLike = {
+    handle: (channel, listener) => {
+      if (handlers.has(channel)) throw new Error(`second handler for ${channel}`);
+      handlers.set(channel, listener);
+    },
+    removeHandler: (channel) => handlers.delete(channel),
+  };
+  const invokeAs = async (frame: { url: string } | null, channel: string, payload: unknown): Promise<IpcReply> => {
+    const handler = handlers.get(channel);
+    if (!handler) throw new Error(`No handler registered for '${channel}'`);
+    return structuredClone(await handler({ senderFrame: frame }, structuredClone(payload)));
+  };
+  const send = (_channel: string, message: IpcEventMessage) => {
+    const copy = structuredClone(message);
+    for (const listener of [...listeners]) listener(copy);
+  };
+  const on = (_channel: string, listener: (message: IpcEventMessage) => void) => {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  };
+  return { ipcMain, handlers, invokeAs, send, on, listeners };
+}
+
+async function setUp() {
+  const { engine } = await makeTestEngine({ jobs: JOBS, files: FILES });
+  const pair = makeIpcPair();
+  let startAtLogin = false;
+  const warnings: string[] = [];
+  const registration = registerIpc(pair.ipcMain, pair.send, createOperations(engine), {
+    isAllowedSender: isTrustedSender,
+    events: engine.events,
+    desktop: {
+      getStartAtLogin: () => startAtLogin,
+      setStartAtLogin: (enabled) => {
+        startAtLogin = enabled;
+      },
+      localApi: () => ({ url: 'http://127.0.0.1:4770', token: 't'.repeat(43) }),
+    },
+    logger: { warn: (message: string) => warnings.push(message), error: (message: string) => warnings.push(message) },
+  });
+  const bridge = makeBridge((channel, payload) => pair.invokeAs(APP_FRAME, channel, payload), pair.on);
+  const close = async () => {
+    bridge.close();
+    registration.close();
+    await engine.close();
+  };
+  return { engine, pair, registration, bridge, warnings, startAtLogin: () => startAtLogin, close };
+}
+
+/** Resolves with the first run:state event of the bridge for `runId` in a final state. */
+function finalState(bridge: ReturnType<typeof makeBridge>, runId: number): Promise<RunRecord> {
+  return new Promise((resolve) => {
+    const off = bridge.subscribe(['run:state'], (event: BridgeEvent<'run:state'>) => {
+      if (event.data.id === runId && ['succeeded', 'failed'].includes(event.data.state)) {
+        off();
+        resolve(event.data);
+      }
+    });
+  });
+}
+
+describe('makeBridge ↔ registerIpc', () => {
+  it('registers one handler per contract operation and desktop channel, and calls reach the engine', async () => {
+    const t = await setUp();
+    expect([...t.pair.handlers.keys()].sort()).toEqual([...IPC_CHANNELS].sort());
+    expect(t.bridge.kind).toBe('ipc');
+    expect(t.bridge.connection).toBe('connected');
+    const { jobs } = await t.bridge.call('jobs:list', {});
+    expect(jobs.map((job) => job.id)).toEqual(['fails', 'hello']);
+    expect(await t.bridge.call('jobs:get', { id: 'hello' })).toMatchObject({ id: 'hello', health: 'ok' });
+    t.registration.close();
+    expect(t.pair.handlers.size).toBe(0);
+    await t.close();
+  });
+
+  it('unwraps Vue reactive proxies before sending; the run and its events arrive over the bridge', async () => {
+    const t = await setUp();
+    const input = reactive({ id: 'hello', params: { name: 'ops', times: 2 }, idempotency_key: undefined as string | undefined });
+    // The reason for the unwrapping: a proxy cannot cross Electron's structured clone.
+    expect(() => structuredClone(input)).toThrow();
+    const events: string[] = [];
+    t.bridge.subscribe('*', (event) => events.push(event.name));
+    const { run_id, run } = await t.bridge.call('jobs:trigger', input);
+    expect(run).toMatchObject({ job_id: 'hello', requested_by: 'ui', params: { name: 'ops', times: 2 } });
+    const done = await finalState(t.bridge, run_id);
+    expect(done).toMatchObject({ state: 'succeeded', result: { greeted: 'ops' } });
+    expect(events).toEqual(expect.arrayContaining(['run:state', 'job:state', 'run:log']));
+
+    const blob = await t.bridge.readArtifact(run_id, 'greeting.txt');
+    expect(await blob.text()).toBe('hello ops x2');
+    expect(blob.type).toMatch(/^text\/plain/);
+    await t.close();
+  });
+
+  it('errors cross as BridgeError {code, message}; invalid payloads are refused with the contract schema messages', async () => {
+    const t = await setUp();
+    const notFound = await t.bridge.call('jobs:get', { id: 'nope' }).catch((error: unknown) => error);
+    expect(notFound).toBeInstanceOf(BridgeError);
+    expect(notFound).toMatchObject({ code: 'not_found', message: expect.stringContaining('nope') });
+
+    const badId = await t.bridge.call('jobs:get', { id: 'Not An Id' }).catch((error: unknown) => error);
+    expect(badId).toMatchObject({ code: 'invalid_input', message: 'jobs:get: field "id": a job id: lowercase letters, digits and "-", at most 64 characters' });
+
+    const badParams = await t.bridge.call('jobs:trigger', { id: 'hello', params: { times: 9 } }).catch((error: unknown) => error);
+    expect(badParams).toMatchObject({ code: 'invalid_params', details: expect.anything() });
+
+    // A payload a typed caller cannot send, straight at the handler.
+    expect(await t.pair.invokeAs(APP_FRAME, 'desktop:set-start-at-login', { enabled: 'yes' })).toEqual({
+      ok: false,
+      error: { code: 'invalid_input', message: expect.stringContaining('desktop:set-start-at-login: field "enabled"') },
+    });
+    expect(await t.pair.invokeAs(APP_FRAME, 'engine:pause', { extra: 1 })).toMatchObject({ ok: false, error: { code: 'invalid_input', message: 'engine:pause: input: unknown field(s) "extra"' } });
+    expect(t.engine.isPaused()).toBe(false);
+    await t.close();
+  });
+
+  it('refuses a foreign frame and a gone (null) sender frame before anything runs', async () => {
+    const t = await setUp();
+    for (const frame of [{ url: 'https://evil.example/' }, { url: 'file:///tmp/page.html' }, { url: 'app://other/index.html' }, null]) {
+      const reply = await t.pair.invokeAs(frame, 'engine:pause', {});
+      expect(reply).toEqual({ ok: false, error: { code: 'forbidden', message: 'engine:pause: refused, the sender is not the Jobtray window' } });
+    }
+    expect(t.engine.isPaused()).toBe(false);
+    expect(t.warnings).toHaveLength(4);
+    expect(t.warnings[3]).toContain('a frame that is gone');
+    expect(await t.bridge.call('engine:pause', {})).toEqual({ paused: true });
+    expect(t.engine.isPaused()).toBe(true);
+    await t.close();
+  });
+
+  it('desktop channels: start at login and the Local API info; close() stops events and later calls fail', async () => {
+    const t = await setUp();
+    expect(await t.bridge.desktop!.getStartAtLogin()).toBe(false);
+    await t.bridge.desktop!.setStartAtLogin(true);
+    expect(t.startAtLogin()).toBe(true);
+    expect(await t.bridge.localApi()).toEqual({ url: 'http://127.0.0.1:4770', token: 't'.repeat(43) });
+
+    t.bridge.close();
+    expect(t.pair.listeners.size).toBe(0);
+    await expect(t.bridge.call('jobs:list', {})).rejects.toMatchObject({ code: 'unavailable', message: 'the bridge is closed' });
+    await t.close();
+  });
+});
