@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Settings } from '../../contract/model.js';
-import { createEngine, type Engine } from '../engine/engine.js';
+import { createEngine, type Engine, type EngineOptions } from '../engine/engine.js';
 import { createLogger } from '../engine/logger.js';
 import { appVersion, defaultStaticDir } from '../engine/paths.js';
 import { sendTestWebhook, startWebhooks } from '../notify/webhooks.js';
@@ -21,6 +21,8 @@ export interface HostOptions {
   watch?: boolean;
   /** Settings over the stored ones for this run (tests). */
   settings?: Partial<Settings>;
+  /** Tests only: see EngineOptions.storePages. */
+  storePages?: EngineOptions['storePages'];
 }
 
 export interface Host {
@@ -57,6 +59,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       ...(options.jobsFile ? { jobsFile: options.jobsFile } : {}),
       ...(options.settings ? { settings: options.settings } : {}),
       ...(options.watch !== undefined ? { watch: options.watch } : {}),
+      ...(options.storePages ? { storePages: options.storePages } : {}),
       logger,
     });
     undo.push(() => engine.close());
