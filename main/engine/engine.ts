@@ -283,13 +283,10 @@ export class JobtrayEngine {
     this.assertOpen();
     const run = this.getRun(runId);
     if (isTerminal(run.state)) throw new JobtrayError('conflict', `run ${runId} already ended (${run.state}); nothing to cancel`);
-    this.audit({ actor, action: 'run:cancel', job_id: run.job_id, run_id: runId });
     const attempt = this.active.get(runId);
-    if (attempt) {
-      attempt.stop('cancel', actor);
-      return this.getRun(runId);
-    }
-    const updated = this.runs.cancelWaiting(runId, actor);
+    attempt?.stop('cancel', actor);
+    const updated = attempt ? this.getRun(runId) : this.runs.cancelWaiting(runId, actor);
+    this.audit({ actor, action: 'run:cancel', job_id: run.job_id, run_id: runId });
     this.scheduler.arm();
     return updated;
   }

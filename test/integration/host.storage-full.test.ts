@@ -184,6 +184,7 @@ describe('host on a full disk', () => {
     const body = (await refused.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('storage_full');
     expect(body.error.message).toContain(during.storage?.path);
+    expect(await (await api('GET', '/metrics')).text()).toMatch(/^jobtray_storage_problem 1$/m);
 
     // Scheduled fires are held, and the chatty job's lines dropped and counted.
     await within(engine.events.waitFor('health:change', (h) => (h.storage?.held_fires ?? 0) >= 2), 15_000, 'two held fires of the every-1s job');
