@@ -11,9 +11,11 @@
  * - The worker is acknowledged late, never early: only its lines that left the
  *   buffer count, so it never has more than its window in flight.
  * - A batch that cannot be written (a storage problem, see storage-guard.ts)
- *   leaves the buffer anyway and is counted, never kept: the run goes on and
- *   memory stays bounded. The next write that works first stores one line
- *   saying how many were dropped and why.
+ *   leaves the buffer anyway: the run goes on and memory stays bounded. Its
+ *   lines are counted as dropped, except the engine's own (`system`: a stop, a
+ *   failed artifact), of which up to KEPT_SYSTEM_LINES are kept. The next
+ *   write that works first stores one line saying how many were dropped and
+ *   why, then the kept ones.
  */
 import type { LogLineInput, Settings } from '../../contract/model.js';
 import { coerceError } from '../../contract/errors.js';
@@ -34,6 +36,8 @@ export const LOG_FLUSH_LINES = 1_000;
  * that prints faster than the store writes waits instead of filling memory.
  */
 export const LOG_WINDOW_LINES = 8 * LOG_FLUSH_LINES;
+/** The engine's own lines kept while lines cannot be written; later ones are dropped and counted too. */
+export const KEPT_SYSTEM_LINES = 100;
 
 /** What a log buffer needs from the engine. */
 export interface RunLogContext {
@@ -60,9 +64,10 @@ export class RunLogBuffer {
   private acknowledged = 0;
   /** Null until the worker exists: what it posts before then is acknowledged when it is attached. */
   private worker: LogAcknowledger | null = null;
-  /** Lines that could not be written since the last write that worked, and why. */
+  /** Lines that could not be written since the last write that worked, and why; the engine's own are kept. */
   private dropped = 0;
   private dropReason = '';
+  private kept: LogLineInput[] = [];
   /** One callback for every timer this buffer arms (no closure per batch). */
   private readonly writeBatchLater = (): void => this.writeBatch();
 
@@ -113,7 +118,7 @@ export class RunLogBuffer {
    */
   settle(): void {
     this.cancelWrite();
-    while ((this.pending.length > 0 || this.dropped > 0) && this.ctx.store.isOpen()) this.write(true);
+    while ((this.pending.length > 0 || this.dropped > 0 || this.kept.length > 0) && this.ctx.store.isOpen()) this.write(true);
   }
 
   private scheduleWrite(): void {
@@ -147,12 +152,14 @@ export class RunLogBuffer {
     if (lines === this.pending) this.pending = [];
     try {
       if (!strict && !this.ctx.storage.writable) {
-        this.drop(lines.length, this.problemText());
+        this.drop(lines, this.problemText());
         return;
       }
-      const batch = this.dropped > 0 ? [this.droppedLine(), ...lines] : lines;
+      const gap = this.dropped > 0 ? [this.droppedLine()] : [];
+      const batch = gap.length + this.kept.length > 0 ? [...gap, ...this.kept, ...lines] : lines;
       const stored = this.ctx.store.appendLogs(this.runId, batch, this.ctx.settings().log_cap_per_run);
       this.dropped = 0;
+      this.kept = [];
       if (stored.length > 0) this.ctx.events.emit('run:log', { run_id: this.runId, job_id: this.jobId, lines: stored });
     } catch (error) {
       if (strict) {
@@ -160,17 +167,22 @@ export class RunLogBuffer {
         throw error;
       }
       const storage = this.ctx.storage.noteFailure(error, `writing log lines of run ${this.runId}`);
-      this.drop(lines.length, storage ? this.problemText() : coerceError(error).message);
+      this.drop(lines, storage ? this.problemText() : coerceError(error).message);
     } finally {
       this.acknowledge();
     }
   }
 
-  private drop(lines: number, reason: string): void {
-    if (lines === 0) return;
-    this.dropped += lines;
+  private drop(lines: readonly LogLineInput[], reason: string): void {
+    let dropped = 0;
+    for (const line of lines) {
+      if (line.stream === 'system' && this.kept.length < KEPT_SYSTEM_LINES) this.kept.push(line);
+      else dropped += 1;
+    }
+    if (dropped === 0) return;
+    this.dropped += dropped;
     this.dropReason = reason;
-    this.ctx.storage.countDropped(lines);
+    this.ctx.storage.countDropped(dropped);
   }
 
   /** What the storage problem is called: "disk full". */

@@ -8,7 +8,7 @@ import type { HealthSnapshot, JobAlert, RunRecord, StorageProblem } from '../../
 import type { Store } from '../../main/engine/store/index.js';
 import { readDiscovery } from '../../main/host/discovery.js';
 import { startHost, type Host } from '../../main/host/host.js';
-import { eventually, isAlive, makeDataDir, writeFiles } from '../helpers/engine.js';
+import { eventually, isAlive, makeDataDir, within, writeFiles } from '../helpers/engine.js';
 import { track } from '../helpers/open-handles.js';
 
 /**
@@ -86,13 +86,6 @@ function pageLimitDisk(): FullDisk {
     free: () => void store().setPageLimit(null),
     cleanup: () => fs.rmSync(dataDir, { recursive: true, force: true }),
   };
-}
-
-/** Rejects with `what` when `promise` takes longer than `ms`: no wait in this test is unbounded. */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)));
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function jobs(stopFile: string, sleepPidFile: string): string {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LogLine, LogLineInput } from '../../contract/model.js';
-import { LOG_FLUSH_LINES, LOG_FLUSH_MS, RunLogBuffer, type RunLogContext } from '../../main/engine/run-log-buffer.js';
+import { KEPT_SYSTEM_LINES, LOG_FLUSH_LINES, LOG_FLUSH_MS, RunLogBuffer, type RunLogContext } from '../../main/engine/run-log-buffer.js';
 import { classifyStorageError } from '../../main/engine/storage-errors.js';
 
 const RUN_ID = 7;
@@ -246,6 +246,24 @@ describe('RunLogBuffer: flow control (log window)', () => {
     t.buffer.add({ ts: 0, stream: 'system', level: 'info', message: 'back' });
     vi.advanceTimersByTime(LOG_FLUSH_MS);
     expect(t.written()).toEqual(['1,500 log lines dropped: disk full', 'back']);
+  });
+
+  it('keeps the engine\'s own lines (up to KEPT_SYSTEM_LINES) while lines cannot be written, and writes them after the count', () => {
+    const t = setup();
+    t.storage.writable = false;
+    t.storage.failures.push(diskFull());
+    t.buffer.addFromWorker(lines('w', 3));
+    t.buffer.add({ ts: 1, stream: 'system', level: 'error', message: 'artifact out.csv could not be stored' });
+    for (let i = 0; i < KEPT_SYSTEM_LINES + 2; i++) t.buffer.add({ ts: 2, stream: 'system', level: 'warn', message: `s${i}` });
+    vi.advanceTimersByTime(LOG_FLUSH_MS);
+    expect(t.store.writes).toHaveLength(0);
+    // 3 worker lines, and the engine's own past the ones kept.
+    expect(t.storage.dropped).toBe(3 + 3);
+    t.storage.writable = true;
+    t.buffer.settle();
+    const written = t.written();
+    expect(written.slice(0, 3)).toEqual(['6 log lines dropped: disk full', 'artifact out.csv could not be stored', 's0']);
+    expect(written).toHaveLength(1 + KEPT_SYSTEM_LINES);
   });
 
   it('settle writes the count of dropped lines even with nothing pending; a failure throws and keeps the lines for the next try', () => {
