@@ -59,8 +59,8 @@ export class JobRegistry {
   private configStatus: ConfigStatus;
   /** The config errors last alerted, so an unchanged broken file alerts once. */
   private alertedErrors = '';
-  /** Jobs whose state in memory waits to be stored (keepState). */
-  private readonly unsaved = new Set<string>();
+  /** Entries whose state in memory waits to be stored (keepState); a job removed and added again is a new entry. */
+  private readonly unsaved = new WeakSet<Pick<JobEntry, 'id' | 'state'>>();
 
   constructor(private readonly ctx: JobRegistryContext) {
     this.configStatus = { file: ctx.jobsFile, errors: [], loaded_at: 0, applied_at: null };
@@ -199,12 +199,12 @@ export class JobRegistry {
    */
   keepState(entry: Pick<JobEntry, 'id' | 'state'>, patch: Partial<Omit<JobStateRow, 'job_id'>>): void {
     entry.state = { ...entry.state, ...definedOnly(patch), updated_at: Date.now() };
-    if (this.unsaved.has(entry.id)) return;
-    this.unsaved.add(entry.id);
+    if (this.unsaved.has(entry)) return;
+    this.unsaved.add(entry);
     const store = () => {
       const { job_id, ...state } = entry.state;
       this.ctx.store.upsertJobState(job_id, state);
-      this.unsaved.delete(job_id);
+      this.unsaved.delete(entry);
     };
     this.ctx.storage.defer(`storing the state of job "${entry.id}"`, store);
   }
