@@ -176,11 +176,8 @@ export interface HealthSnapshot {
 }
 
 /**
- * Writing to the data directory failed for lack of space or an I/O error.
- * While it lasts, new runs are held (manual triggers answer `storage_full`,
- * scheduled fires are counted and recorded as skipped later), running runs
- * continue with the log lines that cannot be written counted, and a write is
- * retried every few seconds; the first one that works ends it.
+ * Writing to the data directory failed for lack of space or an I/O error; it
+ * lasts until a retried write works (docs/API.md "Storage problems").
  */
 export interface StorageProblem {
   /** The failure's code: `SQLITE_FULL`, `SQLITE_IOERR_*`, `ENOSPC`, `EDQUOT` or `EIO`. */
