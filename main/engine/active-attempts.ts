@@ -92,7 +92,8 @@ export class ActiveAttempts {
 
   /**
    * Stops every attempt because the engine shuts down (graceful, forced after
-   * the grace period); resolves once each one's run is stored as `interrupted`.
+   * the grace period); resolves once each one's run is stored as `interrupted`
+   * (or, while writing fails, waits to be: storage-guard.ts).
    */
   async stopAll(): Promise<void> {
     const all = [...this.attempts.values()];
