@@ -11,6 +11,8 @@ export const ERROR_CODES = [
   'forbidden',
   'payload_too_large',
   'unavailable',
+  /** A write failed for lack of space or an I/O error (Local API 507); the message names the path. */
+  'storage_full',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -48,3 +48,10 @@ export function describeOutcome(run: RunRecord): string {
   const why = run.error ?? (run.state === 'succeeded' ? null : run.reason);
   return `${who} ${runStateWord(run.state)}${took}${why ? `: ${why}` : ''}`;
 }
+
+/** A size for people: `512 B`, `3.4 KB`, `1.2 MB`, `7.5 GB` (1 KB = 1024 B). */
+export function byteSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KB`;
+  return bytes < 1024 ** 3 ? `${(bytes / 1024 ** 2).toFixed(1)} MB` : `${(bytes / 1024 ** 3).toFixed(1)} GB`;
+}

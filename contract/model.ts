@@ -165,11 +165,34 @@ export const JOB_HEALTH = ['disabled', 'ok', 'running', 'retrying', 'overdue', '
 export type JobHealth = (typeof JOB_HEALTH)[number];
 
 export interface HealthSnapshot {
+  /** The worst job health; `failing` whatever the jobs' while `storage` is set. */
   overall: JobHealth;
   jobs: Record<string, JobHealth>;
   counts: Record<JobHealth, number>;
   paused: boolean;
   config_error_count: number;
+  /** The storage problem the engine is in, null when writing works (docs/ARCHITECTURE.md "Storage"). */
+  storage: StorageProblem | null;
+}
+
+/**
+ * Writing to the data directory failed for lack of space or an I/O error; it
+ * lasts until a retried write works (docs/API.md "Storage problems").
+ */
+export interface StorageProblem {
+  /** The failure's code: `SQLITE_FULL`, `SQLITE_IOERR_*`, `ENOSPC`, `EDQUOT` or `EIO`. */
+  code: string;
+  /** The file or folder whose write failed. */
+  path: string;
+  /** Free space on that volume as last measured, null when it cannot be measured. */
+  free_bytes: number | null;
+  /** When the problem began (ms). */
+  since: number;
+  message: string;
+  /** Log lines of running runs that could not be written since `since`. */
+  dropped_log_lines: number;
+  /** Scheduled fires held since `since` (recorded as skipped runs once writing works). */
+  held_fires: number;
 }
 
 /** An operator's runtime change to a job; null fields follow the jobs file. */
@@ -434,18 +457,18 @@ export interface LogPage {
   next_after: number | null;
 }
 
-export const ALERT_KINDS = ['failure', 'recovery', 'timeout', 'config_error'] as const;
+export const ALERT_KINDS = ['failure', 'recovery', 'timeout', 'config_error', 'storage', 'storage_recovered'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 /**
  * Something an operator should hear about: desktop notifications and webhooks
  * are sent for these, and only these. Raised on transitions (a job starting to
- * fail, recovering, a run timing out, the jobs file turning invalid), never on
- * every failed attempt.
+ * fail, recovering, a run timing out, the jobs file turning invalid, writing
+ * to the data directory failing and working again), never on every failed attempt.
  */
 export interface JobAlert {
   kind: AlertKind;
-  /** null for config errors of the file as a whole. */
+  /** null for config errors of the file as a whole and for storage alerts. */
   job_id: string | null;
   run_id: number | null;
   title: string;

@@ -11,6 +11,8 @@ export const WEBHOOK_EVENTS = {
   recovery: 'job.recovered',
   timeout: 'run.timed_out',
   config_error: 'config.error',
+  storage: 'storage.problem',
+  storage_recovered: 'storage.recovered',
 } as const satisfies Record<AlertKind, string>;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[AlertKind];
 

@@ -89,6 +89,7 @@ export function createApiMetrics(engine: Engine): ApiMetrics {
     },
   });
   new Gauge({ name: 'jobtray_config_errors', help: 'Errors in the jobs file as last read.', registers: [registry], collect() { this.set(engine.configStatus().errors.length); } });
+  new Gauge({ name: 'jobtray_storage_problem', help: 'Writing to the data directory fails (disk full, I/O error): 1 while it lasts, else 0.', registers: [registry], collect() { this.set(engine.health().storage ? 1 : 0); } });
 
   const offFinished = engine.events.on('run:state', (run) => {
     if (!isTerminal(run.state)) return;

@@ -13,6 +13,7 @@ const STATUS_OF: Record<ErrorCode, number> = {
   forbidden: 403,
   payload_too_large: 413,
   unavailable: 503,
+  storage_full: 507,
   internal: 500,
 };
 

@@ -9,7 +9,7 @@ import type { JobAlert } from '../../contract/model.js';
  *   (a job flapping between failing and ok does not ring every minute);
  * - rate-limited: at most BURST_LIMIT notices per BURST_WINDOW_MS; the rest of
  *   a burst are held and shown as one summary when the window ends;
- * - failures, timeouts and config errors are `critical` on Linux (they stay on
+ * - failures, timeouts, config errors and storage problems are `critical` on Linux (they stay on
  *   screen until dismissed); Electron ignores urgency elsewhere;
  * - clicking one opens what it is about: the run, else the job, else the dashboard.
  * Pure: a state in, a state and the notices to show out; the caller owns the clock and the timer.
@@ -59,7 +59,7 @@ function alertKey(alert: JobAlert): string {
 
 function urgency(alert: JobAlert, platform: NodeJS.Platform): Notice['urgency'] {
   if (platform !== 'linux') return null;
-  return alert.kind === 'recovery' ? 'normal' : 'critical';
+  return alert.kind === 'recovery' || alert.kind === 'storage_recovered' ? 'normal' : 'critical';
 }
 
 export function noticeFor(alert: JobAlert, platform: NodeJS.Platform): Notice {

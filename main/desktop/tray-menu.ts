@@ -85,7 +85,8 @@ export function healthCounts(health: HealthSnapshot): string {
 /** The tooltip: the health word and the counts, within Windows' limit. */
 export function trayTooltip(health: HealthSnapshot): string {
   const configErrors = health.config_error_count > 0 ? `, ${health.config_error_count} config error${health.config_error_count === 1 ? '' : 's'}` : '';
-  const tip = `Jobtray: ${HEALTH_STATUS_LABELS[healthStatus(health)]} (${healthCounts(health)}${configErrors})`;
+  const storage = health.storage ? `, storage problem (${health.storage.code})` : '';
+  const tip = `Jobtray: ${HEALTH_STATUS_LABELS[healthStatus(health)]} (${healthCounts(health)}${configErrors}${storage})`;
   return tip.length <= TOOLTIP_MAX ? tip : `${tip.slice(0, TOOLTIP_MAX - 1)}…`;
 }
 
@@ -132,8 +133,13 @@ export function trayMenuTemplate(input: TrayMenuInput): TrayMenuItem[] {
   const { health } = input;
   const summary: TrayMenuItem = { type: 'normal', label: text(trayTooltip(health)), enabled: false, action: null };
   const failing = failingItems(input.jobs);
+  // A full disk holds every new run: it gets its own line, which opens the dashboard (its header says more).
+  const storage: TrayMenuItem[] = health.storage
+    ? [{ type: 'normal', label: text(`Storage problem: ${health.storage.code} writing ${health.storage.path}; new runs are held`), enabled: true, action: { kind: 'open-dashboard' } }]
+    : [];
   return [
     summary,
+    ...storage,
     ...failing,
     { type: 'separator' },
     { type: 'submenu', label: 'Run now', submenu: runNowItems(input.jobs) },

@@ -13,6 +13,7 @@
 import type { JobDefinition, RunRecord } from '../../contract/model.js';
 import { Attempt, type AttemptContext } from './attempt.js';
 import { effectiveDef, type JobRegistry } from './job-registry.js';
+import type { RunQueue } from './run-queue.js';
 
 /** What the attempts under way need from the engine. */
 export interface ActiveAttemptsContext extends AttemptContext {
@@ -56,8 +57,27 @@ export class ActiveAttempts {
     return busy;
   }
 
+  /**
+   * Starts queued runs while fewer than `limit` attempts are under way: by
+   * priority, then age; one run per job at a time. A run whose new state
+   * cannot be stored goes back to the queue, and the queue waits.
+   */
+  startQueued(queue: Pick<RunQueue, 'takeNext' | 'requeue'>, limit: number): void {
+    while (this.attempts.size < limit) {
+      const next = queue.takeNext(this.busyJobs());
+      if (!next) return;
+      try {
+        this.start(next);
+      } catch (error) {
+        queue.requeue(next);
+        if (this.ctx.storage.noteFailure(error, `starting run ${next.id}`)) return;
+        throw error;
+      }
+    }
+  }
+
   /** Starts an attempt of a queued run with its job's definition as of now, or skips the run when the job is gone. */
-  start(queuedRun: RunRecord): void {
+  private start(queuedRun: RunRecord): void {
     const { store } = this.ctx;
     const entry = this.ctx.jobs.get(queuedRun.job_id);
     const def = entry ? effectiveDef(entry) : null;
@@ -77,7 +97,8 @@ export class ActiveAttempts {
   /**
    * Stops every attempt because the engine shuts down (graceful, forced after
    * the grace period, or at once after force()); resolves once each one's run
-   * is stored as `interrupted`.
+   * is stored as `interrupted` (or, while writing fails, waits to be:
+   * storage-guard.ts).
    */
   async stopAll(): Promise<void> {
     const all = [...this.attempts.values()];

@@ -3,7 +3,9 @@
  * decides when one is due (once per broken file, per retry chain, per
  * settled-health transition) and emits it as `job:alert`.
  */
-import type { ConfigError, JobAlert, NotifyPolicy, RunRecord } from '../../contract/model.js';
+import { byteSize } from '../../contract/format.js';
+import type { ConfigError, JobAlert, NotifyPolicy, RunRecord, StorageProblem } from '../../contract/model.js';
+import { formatSpan } from '../../contract/relative-time.js';
 import { notificationFor, type HealthTransition } from './health.js';
 
 /** A config error alert lists this many messages; the rest are counted. */
@@ -48,4 +50,33 @@ export function healthAlert(transition: HealthTransition, notify: NotifyPolicy, 
   if (!note) return null;
   const detail = note.kind === 'failure' && lastFinished?.error ? ` Last error: ${lastFinished.error}` : '';
   return { kind: note.kind, job_id: transition.job_id, run_id: lastFinished?.id ?? null, title: note.title, body: `${note.body}${detail}`, at };
+}
+
+/** Writing to the data directory began failing (see storage-guard.ts). */
+export function storageAlert(problem: StorageProblem): JobAlert {
+  const free = problem.free_bytes === null ? '' : ` (${byteSize(problem.free_bytes)} free)`;
+  return {
+    kind: 'storage',
+    job_id: null,
+    run_id: null,
+    title: 'Jobtray cannot write its data',
+    body:
+      `${problem.message}${free}. New runs are held until writing works again; running runs go on, ` +
+      'and their log lines that cannot be written are counted. Free some space; Jobtray notices within seconds.',
+    at: problem.since,
+  };
+}
+
+/** Writing works again after `problem`: what the problem cost. */
+export function storageRecoveredAlert(problem: StorageProblem, at: number): JobAlert {
+  const held = problem.held_fires === 1 ? '1 scheduled run was' : `${problem.held_fires} scheduled runs were`;
+  const dropped = problem.dropped_log_lines === 1 ? '1 log line was' : `${problem.dropped_log_lines.toLocaleString('en-US')} log lines were`;
+  return {
+    kind: 'storage_recovered',
+    job_id: null,
+    run_id: null,
+    title: 'Jobtray can write its data again',
+    body: `Writing to ${problem.path} works again after ${formatSpan(at - problem.since)}. ${held} skipped and ${dropped} dropped meanwhile.`,
+    at,
+  };
 }

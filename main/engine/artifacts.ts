@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { artifactNameProblem, type ArtifactRecord } from '../../contract/model.js';
+import { classifyStorageError, storageFullError } from './storage-errors.js';
 
 const MEDIA_TYPES: Record<string, string> = {
   '.csv': 'text/csv',
@@ -33,7 +34,9 @@ export function artifactRelPath(runId: number, name: string): string {
 /**
  * Copies (from `source`) or writes (`data`) an artifact into the data
  * directory: written to a temp file first and renamed, so a crash never leaves
- * a half-written artifact under its final name.
+ * a half-written artifact under its final name. A write that fails removes
+ * its temp file; one that fails for lack of space or I/O throws the
+ * `storage_full` error naming the artifact (storage-errors.ts).
  */
 export async function storeArtifact(
   dataDir: string,
@@ -45,12 +48,19 @@ export async function storeArtifact(
   if (problem) throw new Error(`invalid artifact name ${JSON.stringify(name)}: ${problem}`);
   const rel = artifactRelPath(runId, name);
   const target = path.join(dataDir, rel);
-  await fs.mkdir(path.dirname(target), { recursive: true });
   const temp = `${target}.tmp-${process.pid}`;
-  if ('path' in from) await fs.copyFile(from.path, temp);
-  else await fs.writeFile(temp, from.data);
-  const content = await fs.readFile(temp);
-  await fs.rename(temp, target);
+  let content: Buffer;
+  try {
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    if ('path' in from) await fs.copyFile(from.path, temp);
+    else await fs.writeFile(temp, from.data);
+    content = await fs.readFile(temp);
+    await fs.rename(temp, target);
+  } catch (error) {
+    await fs.rm(temp, { force: true });
+    const failure = classifyStorageError(error);
+    throw failure ? storageFullError({ ...failure, path: target }, error) : error;
+  }
   return {
     run_id: runId,
     name,

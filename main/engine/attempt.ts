@@ -6,28 +6,34 @@
  * Invariants:
  * - Whatever the outcome, nothing of the job's process tree outlives its run.
  * - The run's final state is stored after its artifacts and every log line,
- *   then handed to the engine (AttemptContext.attemptEnded).
- * - `settled` resolves in every case, so shutdown can wait for it.
+ *   then handed to the engine (AttemptContext.attemptEnded). While writing
+ *   fails (storage-guard.ts) that waits until it works again: the run is never
+ *   left `running`, and stays among the attempts under way until then.
+ * - `settled` resolves in every case once the attempt's processes ended (its
+ *   final state stored or waiting to be), so shutdown can wait for it.
  */
 import path from 'node:path';
 import type { JobDefinition, LogLineInput, RunRecord, Settings, StopReason } from '../../contract/model.js';
 import { coerceError } from '../../contract/errors.js';
 import { formatDuration } from '../../contract/durations.js';
 import { unpackLogLines, type WorkerRunSpec, type WorkerToEngine } from '../../contract/worker-protocol.js';
-import { storeArtifact } from './artifacts.js';
+import { removeArtifactFiles, storeArtifact } from './artifacts.js';
 import type { Logger } from './logger.js';
 import { settleAttempt, settlementPatch } from './outcome.js';
+import { classifyStorageError } from './storage-errors.js';
+import type { StorageGuard } from './storage-guard.js';
 import { paramEnv, renderArgv } from './params.js';
 import { mapNodeCommand, type NodeRuntime } from './node-command.js';
 import { killTree } from './process-tree.js';
 import { LOG_WINDOW_LINES, RunLogBuffer, type RunLogContext } from './run-log-buffer.js';
 import { RUN_KEY_ENV, killRunProcesses, runKey } from './run-processes.js';
 import type { AttemptExit, AttemptHandle, Runner } from './runner.js';
-import type { Store } from './store/index.js';
+import type { RunPatch, Store } from './store/index.js';
 
 /** What an attempt needs from the engine. */
 export interface AttemptContext extends RunLogContext {
   readonly store: Pick<Store, 'appendLogs' | 'isOpen' | 'updateRun' | 'insertArtifact'>;
+  readonly storage: Pick<StorageGuard, 'writable' | 'noteFailure' | 'countDropped' | 'problem' | 'defer'>;
   readonly runner: Pick<Runner, 'start'>;
   readonly logger: Logger;
   /** Where artifact files are stored. */
@@ -59,6 +65,10 @@ export class Attempt {
   private timeout: NodeJS.Timeout | null = null;
   private grace: NodeJS.Timeout | null = null;
   private readonly artifacts: Promise<void>[] = [];
+  /** Changes of the run (pid, progress) not stored while writing failed: stored with its final state. */
+  private unsaved: RunPatch = {};
+  /** The worker exited: a stop has nothing left to stop. */
+  private ended = false;
 
   /** `run` is stored as running already; call start(). */
   constructor(
@@ -112,6 +122,8 @@ export class Attempt {
    * of a stop under way.
    */
   stop(reason: StopReason, by: string, force = false): void {
+    // An attempt that already ended has nothing left to stop.
+    if (this.ended) return;
     if (!this.stopping) {
       this.stopping = { reason, by };
       if (this.timeout) clearTimeout(this.timeout);
@@ -132,12 +144,12 @@ export class Attempt {
         return;
       case 'spawned':
         this.pid = message.pid;
-        this.run = this.ctx.store.updateRun(this.run.id, { pid: message.pid });
+        this.save({ pid: message.pid });
         // A stop that raced the spawn reaches the new process group too.
         if (this.stopping) void killTree(message.pid, this.forced ? 'SIGKILL' : 'SIGTERM').catch(() => {});
         return;
       case 'progress':
-        this.run = this.ctx.store.updateRun(this.run.id, { progress: message.percent, step: message.step });
+        this.save({ progress: message.percent, step: message.step });
         this.ctx.events.emit('run:progress', { run_id: this.run.id, job_id: this.run.job_id, progress: message.percent, step: message.step });
         return;
       case 'log':
@@ -149,14 +161,37 @@ export class Attempt {
     }
   }
 
+  /** Stores a change of the running run; while writing fails it is kept and stored with the final state. */
+  private save(patch: RunPatch): void {
+    this.run = { ...this.run, ...patch };
+    if (this.ctx.storage.writable) {
+      try {
+        this.run = this.ctx.store.updateRun(this.run.id, { ...this.unsaved, ...patch });
+        this.unsaved = {};
+        return;
+      } catch (error) {
+        this.ctx.storage.noteFailure(error, `updating run ${this.run.id}`);
+      }
+    }
+    this.unsaved = { ...this.unsaved, ...patch };
+  }
+
+  /** An artifact that cannot be written (file or record) puts the engine in a storage problem like any other write. */
   private async saveArtifact(name: string, from: string | null, data: Uint8Array | string | null): Promise<void> {
     try {
       const source = from !== null ? { path: path.resolve(this.def.cwd, from) } : { data: data ?? '' };
       const record = await storeArtifact(this.ctx.dataDir, this.run.id, name, source);
       if (!this.ctx.store.isOpen()) return;
-      this.ctx.store.insertArtifact(record);
+      try {
+        this.ctx.store.insertArtifact(record);
+      } catch (error) {
+        // A file without its record is never listed: it goes.
+        await removeArtifactFiles(this.ctx.dataDir, [record.path]);
+        throw error;
+      }
       this.systemLog('info', `artifact ${name} stored (${record.size} bytes)`);
     } catch (error) {
+      if (classifyStorageError(error)) this.ctx.storage.noteFailure(error, `storing artifact ${name} of run ${this.run.id}`);
       this.systemLog('error', `artifact ${name} could not be stored: ${coerceError(error).message}`);
     }
   }
@@ -179,6 +214,7 @@ export class Attempt {
   }
 
   private async finish(exit: AttemptExit): Promise<void> {
+    this.ended = true;
     if (this.timeout) clearTimeout(this.timeout);
     if (this.grace) clearTimeout(this.grace);
     // Whatever the outcome, nothing of the job's process tree outlives its run.
@@ -190,9 +226,12 @@ export class Attempt {
       memoryMb: this.ctx.settings().worker_memory_mb,
     });
     if (settlement.error) this.systemLog('error', settlement.error);
-    this.logs.flush();
-    const run = this.ctx.store.updateRun(this.run.id, settlementPatch(settlement, this.run.started_at, Date.now()));
-    this.ctx.attemptEnded(run, this.def);
+    const patch = { ...this.unsaved, ...settlementPatch(settlement, this.run.started_at, Date.now()) };
+    const store = () => {
+      this.logs.settle();
+      return this.ctx.store.updateRun(this.run.id, patch);
+    };
+    this.ctx.storage.defer(`storing the final state of run ${this.run.id}`, store, (run) => this.ctx.attemptEnded(run, this.def));
   }
 
   private systemLog(level: LogLineInput['level'], message: string): void {

@@ -1,11 +1,13 @@
 /**
- * The engine: its public API (queries and operations), dispatch and the one
- * scheduler timer. The rest lives beside it, each part behind a narrow
- * context: the waiting runs, retries and chains (run-queue.ts), an attempt of
- * a run (attempt.ts) with its log buffer (run-log-buffer.ts), the jobs and
- * their overrides (job-registry.ts), their health and views (job-monitor.ts),
- * the jobs file kept in step (jobs-file-sync.ts, jobs-file-watcher.ts), the
- * firing of schedule slots (slots.ts) and the alert texts (alerts.ts).
+ * The engine: its public API (queries and operations) and dispatch. The rest
+ * lives beside it, each part behind a narrow context: the waiting runs,
+ * retries and chains (run-queue.ts), the attempts under way
+ * (active-attempts.ts), an attempt of a run (attempt.ts) with its log buffer
+ * (run-log-buffer.ts), the jobs and their overrides (job-registry.ts), their
+ * health and views (job-monitor.ts), the jobs file kept in step
+ * (jobs-file-sync.ts, jobs-file-watcher.ts), the one scheduler timer
+ * (scheduler-timer.ts) firing schedule slots (slots.ts), the alert texts
+ * (alerts.ts) and what happens while writing fails (storage-guard.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,7 +17,7 @@ import { DEFAULT_SETTINGS, isTerminal } from '../../contract/model.js';
 import { JobtrayError } from '../../contract/errors.js';
 import { ensureJobsFile } from './jobs-file/index.js';
 import { resolveParams } from './params.js';
-import { openStore, type Store } from './store/index.js';
+import { openStore, type NewAuditEntry, type Store } from './store/index.js';
 import { Runner } from './runner.js';
 import { EngineEvents } from './events.js';
 import { createLogger, type Logger } from './logger.js';
@@ -26,8 +28,9 @@ import { JobMonitor } from './job-monitor.js';
 import { JobsFileSync } from './jobs-file-sync.js';
 import { Retention } from './retention.js';
 import { RunQueue } from './run-queue.js';
-import { fireDueSlots } from './slots.js';
 import { currentNodeRuntime, type NodeRuntime } from './node-command.js';
+import { SchedulerTimer } from './scheduler-timer.js';
+import { StorageGuard } from './storage-guard.js';
 
 export { STATS_TTL_MS } from './job-monitor.js';
 
@@ -49,6 +52,8 @@ export interface EngineOptions {
   logger?: Logger;
   /** Console level of the default logger. */
   consoleLog?: 'debug' | 'info' | 'warn' | 'error' | false;
+  /** Tests only: reaches the store's page limit, to make writes fail as on a full disk (Store.setPageLimit). */
+  storePages?: (store: Pick<Store, 'setPageLimit' | 'pageCount'>) => void;
 }
 
 export interface TriggerOptions {
@@ -57,9 +62,6 @@ export interface TriggerOptions {
   /** A repeated key (within 24 h) returns the run it created instead of starting another. */
   idempotencyKey?: string;
 }
-
-/** The scheduler wakes at least this often, so wall-clock jumps and resumes from sleep are noticed. */
-const MAX_TIMER_MS = 60_000;
 
 export type Engine = JobtrayEngine;
 
@@ -89,6 +91,7 @@ export class JobtrayEngine {
   private readonly runs: RunQueue;
   private readonly jobsFileSync: JobsFileSync;
   private readonly retention: Retention;
+  private readonly storage: StorageGuard;
   private settingsOverride: Partial<Settings>;
   private settingsCache: Settings | null = null;
   private readonly active: ActiveAttempts;
@@ -96,8 +99,7 @@ export class JobtrayEngine {
   private closing = false;
   private closingDone: Promise<void> | null = null;
   private closed = false;
-  private timer: NodeJS.Timeout | null = null;
-  private timerDueAt: number | null = null;
+  private readonly scheduler: SchedulerTimer;
 
   constructor(private readonly options: EngineOptions) {
     this.dataDir = path.resolve(options.dataDir);
@@ -105,16 +107,24 @@ export class JobtrayEngine {
     fs.mkdirSync(this.dataDir, { recursive: true });
     this.logger = options.logger ?? createLogger({ dir: path.join(this.dataDir, 'logs'), console: options.consoleLog ?? false });
     this.events = new EngineEvents(this.logger);
-    this.store = openStore({ path: path.join(this.dataDir, 'jobtray.db'), ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}) });
+    const recovered = () => {
+      this.scheduler.turn();
+      this.dispatch();
+    };
+    const { events, logger, dataDir } = this;
+    this.storage = new StorageGuard({ events, logger, dataDir, probe: () => this.store.probeWrite(), recordHeldFires: (jobId, fires) => this.runs.recordHeldFires(jobId, fires), changed: () => this.monitor.refreshAll(), recovered });
+    const onWriteFailure = (error: JobtrayError) => void this.storage.noteFailure(error, 'a write');
+    this.store = openStore({ path: path.join(this.dataDir, 'jobtray.db'), onWriteFailure, ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}) });
+    options.storePages?.(this.store);
     this.runner = new Runner({ workerPath: options.workerPath ?? defaultWorkerPath() });
     this.settingsOverride = options.settings ?? {};
-    this.storeId = this.store.getMeta('store_id') ?? randomUUID();
-    this.store.setMeta('store_id', this.storeId);
-    this.jobs = new JobRegistry({ store: this.store, jobsFile: this.jobsFile });
+    const storedId = this.store.getMeta('store_id');
+    this.storeId = storedId ?? randomUUID();
+    const { store, storage, storeId, jobsFile, runner } = this;
+    const jobs = (this.jobs = new JobRegistry({ store, storage, jobsFile }));
     // What the parts share. The ones that need each other are reached through the engine once all exist.
-    const { store, events, logger, storeId, dataDir, jobsFile, jobs, runner } = this;
     const nodeRuntime = options.nodeRuntime ?? currentNodeRuntime();
-    const base = { store, events, logger, storeId, dataDir, jobsFile, jobs, runner, nodeRuntime, settings: () => this.getSettings(), isPaused: () => this.paused, isClosing: () => this.closing, dispatch: () => this.dispatch(), armTimer: () => this.armTimer() };
+    const base = { store, storage, nodeRuntime, events, logger, storeId, dataDir, jobsFile, jobs, runner, settings: () => this.getSettings(), isPaused: () => this.paused, isClosing: () => this.closing, dispatch: () => this.dispatch(), armTimer: () => this.scheduler.arm() };
     const runs = { pendingOf: (jobId: string) => this.runs.pendingOf(jobId), running: (jobId: string) => this.runs.running(jobId), retryPending: (jobId: string) => this.runs.retryPending(jobId) };
     this.monitor = new JobMonitor({ ...base, runs });
     const attemptEnded = (run: RunRecord, def: JobDefinition) => {
@@ -125,11 +135,13 @@ export class JobtrayEngine {
     this.runs = new RunQueue({ ...base, monitor: this.monitor, active: this.active });
     const applied = () => {
       this.monitor.refreshAll(true);
-      this.armTimer();
+      this.scheduler.arm();
       this.dispatch();
     };
     this.jobsFileSync = new JobsFileSync({ ...base, runs: this.runs, applied });
     this.retention = new Retention(base);
+    this.scheduler = new SchedulerTimer({ ...base, monitor: this.monitor, runs: this.runs });
+    if (!storedId) this.store.setMeta('store_id', this.storeId);
   }
 
   // ───────────────────────────── lifecycle ─────────────────────────────
@@ -145,7 +157,7 @@ export class JobtrayEngine {
     await this.jobsFileSync.start(this.options.watch !== false);
     this.logger.info(`engine started: ${this.jobs.size} jobs from ${this.jobsFile}`);
     this.retention.start();
-    this.onTimer();
+    this.scheduler.turn();
     this.dispatch();
   }
 
@@ -169,11 +181,13 @@ export class JobtrayEngine {
 
   private async shutdown(): Promise<void> {
     this.closing = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.scheduler.stop();
     this.retention.stop();
     await this.jobsFileSync.close();
     await this.active.stopAll();
     await this.runner.close();
+    // Run states that could not be written get one more try.
+    this.storage.close();
     this.events.clear();
     this.store.close();
     this.closed = true;
@@ -266,8 +280,9 @@ export class JobtrayEngine {
     if (previous) return previous;
     const { entry, def } = this.jobs.runnable(jobId);
     const params = resolveParams(def, opts.params);
+    this.storage.assertWritable();
     const run = this.runs.create(entry, def, { trigger: 'manual', actor, params, parent: null, idempotencyKey: key });
-    this.store.audit({ actor, action: 'run:trigger', job_id: jobId, run_id: run.id, details: { params } });
+    this.audit({ actor, action: 'run:trigger', job_id: jobId, run_id: run.id, details: { params } });
     return run;
   }
 
@@ -276,14 +291,11 @@ export class JobtrayEngine {
     this.assertOpen();
     const run = this.getRun(runId);
     if (isTerminal(run.state)) throw new JobtrayError('conflict', `run ${runId} already ended (${run.state}); nothing to cancel`);
-    this.store.audit({ actor, action: 'run:cancel', job_id: run.job_id, run_id: runId });
     const attempt = this.active.get(runId);
-    if (attempt) {
-      attempt.stop('cancel', actor);
-      return this.getRun(runId);
-    }
-    const updated = this.runs.cancelWaiting(runId, actor);
-    this.armTimer();
+    attempt?.stop('cancel', actor);
+    const updated = attempt ? this.getRun(runId) : this.runs.cancelWaiting(runId, actor);
+    this.audit({ actor, action: 'run:cancel', job_id: run.job_id, run_id: runId });
+    this.scheduler.arm();
     return updated;
   }
 
@@ -293,9 +305,10 @@ export class JobtrayEngine {
    */
   retryNow(runId: number, actor: Actor): RunRecord {
     this.assertOpen();
+    this.storage.assertWritable();
     const run = this.getRun(runId);
     if (run.state === 'retry_scheduled') {
-      this.store.audit({ actor, action: 'run:retry', job_id: run.job_id, run_id: runId });
+      this.audit({ actor, action: 'run:retry', job_id: run.job_id, run_id: runId });
       return this.runs.retryNow(runId);
     }
     if (!isTerminal(run.state) || run.state === 'succeeded' || run.state === 'skipped') {
@@ -303,7 +316,7 @@ export class JobtrayEngine {
     }
     const created = this.runs.insertRetry(run, this.jobs.runnable(run.job_id).def, { requested_by: actor, state: 'queued' });
     const details = { retry_of: run.id };
-    this.store.audit({ actor, action: 'run:retry', job_id: run.job_id, run_id: created.id, details });
+    this.audit({ actor, action: 'run:retry', job_id: run.job_id, run_id: created.id, details });
     return this.runs.enqueue(created);
   }
 
@@ -313,7 +326,7 @@ export class JobtrayEngine {
     const entry = this.jobs.entry(jobId);
     const { before, after } = this.jobs.setEnabledOverride(entry, enabled, Date.now());
     const action = enabled === null ? 'job:enabled:revert' : enabled ? 'job:enable' : 'job:disable';
-    this.store.audit({ actor, action, job_id: jobId, details: { before, after } });
+    this.audit({ actor, action, job_id: jobId, details: { before, after } });
     return this.jobChanged(entry);
   }
 
@@ -327,7 +340,7 @@ export class JobtrayEngine {
     const entry = this.jobs.entry(jobId);
     const { before, after } = this.jobs.setScheduleOverride(entry, input, Date.now());
     const action = after ? 'job:schedule:override' : 'job:schedule:revert';
-    this.store.audit({ actor, action, job_id: jobId, details: { before, after } });
+    this.audit({ actor, action, job_id: jobId, details: { before, after } });
     return this.jobChanged(entry);
   }
 
@@ -335,33 +348,34 @@ export class JobtrayEngine {
   pause(actor: Actor): void {
     this.assertOpen();
     if (this.paused) return;
-    this.paused = true;
     this.store.setMeta('paused', '1');
-    this.store.audit({ actor, action: 'engine:pause' });
+    this.paused = true;
+    this.audit({ actor, action: 'engine:pause' });
     this.events.emit('engine:paused', { paused: true });
     this.monitor.refreshAll();
-    this.armTimer();
+    this.scheduler.arm();
   }
 
   /** Resumes scheduling after pause(); slots that passed while paused are not caught up. */
   resume(actor: Actor): void {
     this.assertOpen();
     if (!this.paused) return;
-    this.paused = false;
+    this.storage.assertWritable();
     this.store.setMeta('paused', null);
-    this.store.audit({ actor, action: 'engine:resume' });
+    this.paused = false;
+    this.audit({ actor, action: 'engine:resume' });
     // Slots that passed while paused were skipped on purpose: schedules continue from now.
     this.jobs.restartSchedules(Date.now());
     this.events.emit('engine:paused', { paused: false });
     this.monitor.refreshAll();
-    this.armTimer();
+    this.scheduler.arm();
     this.dispatch();
   }
 
   /** Reads the jobs file again and applies it (what the watcher does on a change). */
   reload(actor: Actor): Promise<ConfigStatus> {
     this.assertOpen();
-    this.store.audit({ actor, action: 'config:reload' });
+    this.audit({ actor, action: 'config:reload' });
     return this.jobsFileSync.reload();
   }
 
@@ -371,9 +385,9 @@ export class JobtrayEngine {
     const before = this.getSettings();
     this.store.updateSettings(patch);
     this.settingsCache = null;
-    this.store.audit({ actor, action: 'settings:update', details: { before, patch } });
+    this.audit({ actor, action: 'settings:update', details: { before, patch } });
     this.monitor.refreshAll();
-    this.armTimer();
+    this.scheduler.arm();
     this.dispatch();
     return this.getSettings();
   }
@@ -386,63 +400,29 @@ export class JobtrayEngine {
   /** Call after the machine resumed from sleep (Electron's powerMonitor): missed slots are caught up now. */
   onResume(): void {
     if (this.closing) return;
-    this.onTimer();
+    this.scheduler.turn();
   }
 
   /** After an operator changed a job: its schedule, view and the timer follow. */
   private jobChanged(entry: JobEntry): JobView {
     this.jobs.refreshNextFire(entry, this.paused);
     this.monitor.refreshJob(entry);
-    this.armTimer();
+    this.scheduler.arm();
     return this.monitor.jobView(entry);
   }
 
   // ───────────────────────────── runs ─────────────────────────────
 
-  /** Starts queued runs while slots are free: by priority, then age; one run per job at a time. */
+  /** Starts queued runs while slots are free: by priority, then age; one run per job at a time. Not while writing fails. */
   private dispatch(): void {
-    if (this.closing || this.paused) return;
-    const limit = Math.max(1, this.getSettings().max_concurrent_runs);
-    while (this.active.size < limit) {
-      const next = this.runs.takeNext(this.active.busyJobs());
-      if (!next) return;
-      this.active.start(next);
-    }
+    if (this.closing || this.paused || !this.storage.writable) return;
+    this.active.startQueued(this.runs, Math.max(1, this.getSettings().max_concurrent_runs));
   }
 
-  // ───────────────────────────── scheduler ─────────────────────────────
-
-  /** Arms the one scheduler timer for the earliest thing due: a slot, a retry, an overdue deadline. */
-  private armTimer(): void {
-    if (this.closing) return;
-    const now = Date.now();
-    let due = now + MAX_TIMER_MS;
-    for (const entry of this.jobs.values()) {
-      if (entry.state.next_fire_at !== null) due = Math.min(due, entry.state.next_fire_at);
-      const overdue = this.monitor.overdueAt(entry);
-      if (overdue !== null && overdue > now) due = Math.min(due, overdue);
-    }
-    if (!this.paused) for (const run of this.runs.retries.values()) due = Math.min(due, run.due_at ?? now);
-    if (this.timer && this.timerDueAt === due) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timerDueAt = due;
-    this.timer = setTimeout(() => this.onTimer(), Math.max(0, due - now));
-  }
-
-  private onTimer(): void {
-    // Also called directly (start, resume): the armed timer must not outlive it.
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.timerDueAt = null;
-    if (this.closing) return;
-    const now = Date.now();
-    this.runs.retryRecovered();
-    if (!this.paused) {
-      this.runs.releaseDueRetries(now);
-      fireDueSlots({ store: this.store, jobs: this.jobs, runs: this.runs, logger: this.logger }, now);
-    }
-    this.monitor.refreshAll();
-    this.armTimer();
+  /** An operator's action goes to the audit trail; while writing fails it waits (storage-guard.ts). */
+  private audit(entry: NewAuditEntry): void {
+    const at = { ...entry, ts: Date.now() };
+    this.storage.defer(`auditing ${entry.action}`, () => this.store.audit(at));
   }
 
   private assertOpen(): void {

@@ -10,6 +10,7 @@ import {
   type JobHealth,
   type NotifyPolicy,
   type RunRecord,
+  type StorageProblem,
 } from '../../contract/model.js';
 
 export interface JobHealthInput {
@@ -65,22 +66,38 @@ function worst(a: JobHealth, b: JobHealth): JobHealth {
 /**
  * Overall health: the worst job health in JOB_HEALTH order. `disabled` is the best
  * value, so it is the overall only when every job is disabled. No jobs: `ok`. A
- * file-level config error (configErrorCount > 0) makes it at least `invalid`.
+ * file-level config error (configErrorCount > 0) makes it at least `invalid`; a
+ * storage problem makes it `failing`, the worst: nothing new runs until it ends.
  * `paused` is carried through for the tray; it does not change the health.
  */
-export function overallHealth(jobs: Record<string, JobHealth>, opts: { configErrorCount: number; paused: boolean }): HealthSnapshot {
+export function overallHealth(
+  jobs: Record<string, JobHealth>,
+  opts: { configErrorCount: number; paused: boolean; storage?: StorageProblem | null },
+): HealthSnapshot {
   const counts = Object.fromEntries(JOB_HEALTH.map((h) => [h, 0])) as Record<JobHealth, number>;
   const values = Object.values(jobs);
   for (const h of values) counts[h] += 1;
   let overall: JobHealth = values.length === 0 ? 'ok' : values.reduce(worst);
   if (opts.configErrorCount > 0) overall = worst(overall, 'invalid');
-  return { overall, jobs: { ...jobs }, counts, paused: opts.paused, config_error_count: opts.configErrorCount };
+  if (opts.storage) overall = 'failing';
+  return { overall, jobs: { ...jobs }, counts, paused: opts.paused, config_error_count: opts.configErrorCount, storage: opts.storage ?? null };
+}
+
+/**
+ * Whether a storage problem differs in what announces it: it began or ended,
+ * or more fires were held. Dropped log lines and free space change with every
+ * batch and are not announced on their own (HealthSnapshot queries show them).
+ */
+function storageChanged(a: StorageProblem | null, b: StorageProblem | null): boolean {
+  if (a === null || b === null) return a !== b;
+  return a.since !== b.since || a.code !== b.code || a.path !== b.path || a.held_fires !== b.held_fires;
 }
 
 /** Whether anything a listener shows differs (counts follow from `jobs`). */
 export function healthChanged(a: HealthSnapshot | null, b: HealthSnapshot): boolean {
   if (a === null) return true;
   if (a.overall !== b.overall || a.paused !== b.paused || a.config_error_count !== b.config_error_count) return true;
+  if (storageChanged(a.storage, b.storage)) return true;
   const aIds = Object.keys(a.jobs);
   if (aIds.length !== Object.keys(b.jobs).length) return true;
   return aIds.some((id) => a.jobs[id] !== b.jobs[id]);

@@ -11,6 +11,7 @@ import { healthAlert } from './alerts.js';
 import type { EngineEvents } from './events.js';
 import { healthChanged, jobHealth, nextSettledHealth, overallHealth } from './health.js';
 import { effectiveDef, type JobEntry, type JobRegistry } from './job-registry.js';
+import type { StorageGuard } from './storage-guard.js';
 import type { Store } from './store/index.js';
 
 /** The window of JobView.stats_24h. */
@@ -36,6 +37,8 @@ export interface JobMonitorContext {
   readonly runs: JobRuns;
   readonly store: Pick<Store, 'jobStats' | 'isOpen'>;
   readonly events: Pick<EngineEvents, 'emit'>;
+  /** The storage problem, part of the overall health. */
+  readonly storage: Pick<StorageGuard, 'problem'>;
   settings(): Pick<Settings, 'overdue_grace_ms'>;
   isPaused(): boolean;
 }
@@ -47,9 +50,10 @@ export class JobMonitor {
 
   constructor(private readonly ctx: JobMonitorContext) {}
 
-  /** The overall health as last announced. */
+  /** The overall health as last announced, with a storage problem's counts as of now. */
   health(): HealthSnapshot {
-    return this.lastHealth ?? this.computeHealth();
+    const last = this.lastHealth ?? this.computeHealth();
+    return last.storage ? { ...last, storage: this.ctx.storage.problem() ?? last.storage } : last;
   }
 
   /**
@@ -156,7 +160,7 @@ export class JobMonitor {
     const jobs: Record<string, JobHealth> = {};
     for (const entry of this.ctx.jobs.values()) jobs[entry.id] = entry.health;
     const fileErrors = this.ctx.jobs.status.errors.filter((e) => e.job_id === null).length;
-    return overallHealth(jobs, { configErrorCount: fileErrors, paused: this.ctx.isPaused() });
+    return overallHealth(jobs, { configErrorCount: fileErrors, paused: this.ctx.isPaused(), storage: this.ctx.storage.problem() });
   }
 
   private emitHealth(): void {

@@ -9,11 +9,16 @@
  *   there never was one.
  * - Overrides are stored, never written to the jobs file; an override equal
  *   to the file's value is no override.
+ * - What the scheduler changes of a job's state (slots handled, next fire)
+ *   changes in memory at once and is stored when writing works (keepState);
+ *   an operator's change is stored first or refused.
  */
 import type { ConfigError, ConfigStatus, JobDefinition, JobHealth, RunRecord } from '../../contract/model.js';
 import { JobtrayError } from '../../contract/errors.js';
 import { nextFireAfter } from '../../contract/schedule.js';
 import { parseSchedule, type LoadResult } from './jobs-file/index.js';
+import type { StorageGuard } from './storage-guard.js';
+import { definedOnly } from './store/inputs.js';
 import type { JobStateRow, Store } from './store/index.js';
 
 export interface JobEntry {
@@ -36,6 +41,7 @@ export interface JobEntry {
 
 export interface JobRegistryContext {
   readonly store: Pick<Store, 'getJobState' | 'upsertJobState' | 'listRuns' | 'latestFinishedRun'>;
+  readonly storage: Pick<StorageGuard, 'defer'>;
   /** Absolute path of the jobs file. */
   readonly jobsFile: string;
 }
@@ -53,6 +59,8 @@ export class JobRegistry {
   private configStatus: ConfigStatus;
   /** The config errors last alerted, so an unchanged broken file alerts once. */
   private alertedErrors = '';
+  /** Entries whose state in memory waits to be stored (keepState); a job removed and added again is a new entry. */
+  private readonly unsaved = new WeakSet<Pick<JobEntry, 'id' | 'state'>>();
 
   constructor(private readonly ctx: JobRegistryContext) {
     this.configStatus = { file: ctx.jobsFile, errors: [], loaded_at: 0, applied_at: null };
@@ -139,7 +147,7 @@ export class JobRegistry {
       patch.last_slot_at = now;
       entry.scheduledSince = now;
     }
-    entry.state = this.ctx.store.upsertJobState(entry.id, patch);
+    this.saveState(entry, patch);
     return { before, after: override };
   }
 
@@ -165,7 +173,7 @@ export class JobRegistry {
   /** The job's schedule continues from `now`: slots before it count as handled, not missed. */
   restartSchedule(entry: JobEntry, now: number, patch: Partial<JobStateRow> = {}): void {
     entry.scheduledSince = now;
-    entry.state = this.ctx.store.upsertJobState(entry.id, { ...patch, last_slot_at: now });
+    this.saveState(entry, { ...patch, last_slot_at: now });
   }
 
   /** Every job's schedule continues from `now` (the engine resumed), with its next fire time. */
@@ -182,13 +190,39 @@ export class JobRegistry {
     // In the past when slots were missed, and then due at once (see slots.ts).
     const since = entry.state.last_slot_at ?? entry.state.first_seen_at;
     const next = def && def.enabled && !paused ? nextFireAfter(def.schedule, since, since) : null;
-    if (next !== entry.state.next_fire_at) entry.state = this.ctx.store.upsertJobState(entry.id, { next_fire_at: next });
+    if (next !== entry.state.next_fire_at) this.keepState(entry, { next_fire_at: next });
+  }
+
+  /**
+   * Changes the job's state in memory now and stores it; while writing fails
+   * (storage-guard.ts) the state as it is then is stored once writing works.
+   */
+  keepState(entry: Pick<JobEntry, 'id' | 'state'>, patch: Partial<Omit<JobStateRow, 'job_id'>>): void {
+    entry.state = { ...entry.state, ...definedOnly(patch), updated_at: Date.now() };
+    if (this.unsaved.has(entry)) return;
+    this.unsaved.add(entry);
+    const store = () => {
+      const { job_id, ...state } = entry.state;
+      this.ctx.store.upsertJobState(job_id, state);
+      this.unsaved.delete(entry);
+    };
+    this.ctx.storage.defer(`storing the state of job "${entry.id}"`, store);
+  }
+
+  /** An operator's change: stored at once over the state in memory, or refused (throws). */
+  private saveState(entry: JobEntry, patch: Partial<Omit<JobStateRow, 'job_id'>>): void {
+    // updated_at is the store's to set.
+    const { job_id, updated_at: _updatedAt, ...current } = entry.state;
+    entry.state = this.ctx.store.upsertJobState(job_id, { ...current, ...patch });
   }
 
   private newEntry(id: string): JobEntry {
     const now = Date.now();
-    const state = this.ctx.store.getJobState(id) ?? this.ctx.store.upsertJobState(id, { first_seen_at: now, last_slot_at: now });
+    const stored = this.ctx.store.getJobState(id);
+    const state = stored ?? { job_id: id, enabled_override: null, schedule_override: null, last_fire_at: null, next_fire_at: null, last_slot_at: now, first_seen_at: now, updated_at: now };
     const lastRun = this.ctx.store.listRuns({ job_id: id, limit: 1 }).runs[0] ?? null;
-    return { id, fileDef: null, errors: [], state, scheduledSince: 0, lastRun, lastFinished: this.ctx.store.latestFinishedRun(id), health: 'ok', settled: undefined, view: '' };
+    const entry: JobEntry = { id, fileDef: null, errors: [], state, scheduledSince: 0, lastRun, lastFinished: this.ctx.store.latestFinishedRun(id), health: 'ok', settled: undefined, view: '' };
+    if (!stored) this.keepState(entry, {});
+    return entry;
   }
 }

@@ -44,7 +44,8 @@ export class JobsFileSync {
   async start(watch: boolean): Promise<void> {
     this.apply(await loadJobsFile(this.ctx.jobsFile));
     if (!watch) return;
-    this.watcher = new JobsFileWatcher({ file: this.ctx.jobsFile, logger: this.ctx.logger, onChange: () => void this.reload() });
+    const onChange = () => void this.reload().catch((error: unknown) => this.ctx.logger.error(`applying ${this.ctx.jobsFile} failed`, error));
+    this.watcher = new JobsFileWatcher({ file: this.ctx.jobsFile, logger: this.ctx.logger, onChange });
     await this.watcher.ready;
   }
 

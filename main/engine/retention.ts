@@ -5,6 +5,7 @@
 import type { Settings } from '../../contract/model.js';
 import { removeArtifactFiles } from './artifacts.js';
 import type { Logger } from './logger.js';
+import type { StorageGuard } from './storage-guard.js';
 import type { Store } from './store/index.js';
 
 const RETENTION_EVERY_MS = 3_600_000;
@@ -12,6 +13,8 @@ const RETENTION_EVERY_MS = 3_600_000;
 /** What retention needs from the engine. */
 export interface RetentionContext {
   readonly store: Pick<Store, 'applyRetention'>;
+  /** Where a pass that fails is reported (it runs in a timer: it must not throw). */
+  readonly storage: Pick<StorageGuard, 'noteFailure'>;
   readonly logger: Logger;
   /** Artifact paths are relative to it. */
   readonly dataDir: string;
@@ -26,8 +29,15 @@ export class Retention {
 
   /** Applies retention now and every hour until stop(); the timer never keeps the process alive. */
   start(): void {
-    this.apply();
-    this.timer = setInterval(() => this.apply(), RETENTION_EVERY_MS);
+    const pass = () => {
+      try {
+        this.apply();
+      } catch (error) {
+        this.ctx.storage.noteFailure(error, 'retention');
+      }
+    };
+    pass();
+    this.timer = setInterval(pass, RETENTION_EVERY_MS);
     this.timer.unref();
   }
 

@@ -10,9 +10,18 @@
  *   transaction; the event loop turns between batches.
  * - The worker is acknowledged late, never early: only its lines that left the
  *   buffer count, so it never has more than its window in flight.
+ * - A batch that cannot be written (a storage problem, see storage-guard.ts)
+ *   leaves the buffer anyway: the run goes on and memory stays bounded. Its
+ *   lines are counted as dropped, except the engine's own (`system`: a stop, a
+ *   failed artifact), of which up to KEPT_SYSTEM_LINES are kept. The next
+ *   write that works first stores one line saying how many were dropped and
+ *   why, then the kept ones.
  */
 import type { LogLineInput, Settings } from '../../contract/model.js';
+import { coerceError } from '../../contract/errors.js';
 import type { EngineEvents } from './events.js';
+import { storageFailureKind, storageFailureText } from './storage-errors.js';
+import type { StorageGuard } from './storage-guard.js';
 import type { Store } from './store/index.js';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
@@ -27,11 +36,15 @@ export const LOG_FLUSH_LINES = 1_000;
  * that prints faster than the store writes waits instead of filling memory.
  */
 export const LOG_WINDOW_LINES = 8 * LOG_FLUSH_LINES;
+/** The engine's own lines kept while lines cannot be written; later ones are dropped and counted too. */
+export const KEPT_SYSTEM_LINES = 100;
 
 /** What a log buffer needs from the engine. */
 export interface RunLogContext {
   readonly store: Pick<Store, 'appendLogs' | 'isOpen'>;
   readonly events: Pick<EngineEvents, 'emit'>;
+  /** Whether batches are tried now, and where a failed one is reported. */
+  readonly storage: Pick<StorageGuard, 'writable' | 'noteFailure' | 'countDropped' | 'problem'>;
   /** Read for every batch: the log cap may change while a run is going. */
   settings(): Pick<Settings, 'log_cap_per_run'>;
 }
@@ -51,6 +64,10 @@ export class RunLogBuffer {
   private acknowledged = 0;
   /** Null until the worker exists: what it posts before then is acknowledged when it is attached. */
   private worker: LogAcknowledger | null = null;
+  /** Lines that could not be written since the last write that worked, and why; the engine's own are kept. */
+  private dropped = 0;
+  private dropReason = '';
+  private kept: LogLineInput[] = [];
   /** One callback for every timer this buffer arms (no closure per batch). */
   private readonly writeBatchLater = (): void => this.writeBatch();
 
@@ -82,16 +99,26 @@ export class RunLogBuffer {
   /** Writes every pending line now (a log page must not be behind the events). */
   flush(): void {
     this.cancelWrite();
-    while (this.pending.length > 0 && this.ctx.store.isOpen()) this.write();
+    while (this.pending.length > 0 && this.ctx.store.isOpen()) this.write(false);
   }
 
   /** Writes the backlog of an ended attempt batch by batch, letting the event loop turn in between. */
   async drain(): Promise<void> {
     this.cancelWrite();
     while (this.pending.length > 0 && this.ctx.store.isOpen()) {
-      this.write();
+      this.write(false);
       await nextTurn();
     }
+  }
+
+  /**
+   * The last write of an ended attempt, before its final state: every pending
+   * line and the count of dropped ones, tried even while a storage problem
+   * lasts. Throws when it fails, keeping the lines, so it can be tried again.
+   */
+  settle(): void {
+    this.cancelWrite();
+    while ((this.pending.length > 0 || this.dropped > 0 || this.kept.length > 0) && this.ctx.store.isOpen()) this.write(true);
   }
 
   private scheduleWrite(): void {
@@ -109,21 +136,65 @@ export class RunLogBuffer {
   /** Writes one batch and schedules the rest: the event loop turns between batches. */
   private writeBatch(): void {
     this.cancelWrite();
-    this.write();
+    this.write(false);
     this.scheduleWrite();
   }
 
-  /** Writes the oldest LOG_FLUSH_LINES pending lines (or fewer) in one transaction and announces them. */
-  private write(): void {
-    if (this.pending.length === 0 || !this.ctx.store.isOpen()) return;
+  /**
+   * Writes the oldest LOG_FLUSH_LINES pending lines (or fewer) in one
+   * transaction, after the count of dropped ones, and announces them. Unless
+   * `strict`, a batch that cannot be written (or is not tried: a storage
+   * problem lasts) is dropped and counted; `strict` throws and keeps it.
+   */
+  private write(strict: boolean): void {
+    if (!this.ctx.store.isOpen()) return;
     const lines = this.pending.length <= LOG_FLUSH_LINES ? this.pending : this.pending.splice(0, LOG_FLUSH_LINES);
     if (lines === this.pending) this.pending = [];
     try {
-      const stored = this.ctx.store.appendLogs(this.runId, lines, this.ctx.settings().log_cap_per_run);
+      if (!strict && !this.ctx.storage.writable) {
+        this.drop(lines, this.problemText());
+        return;
+      }
+      const gap = this.dropped > 0 ? [this.droppedLine()] : [];
+      const batch = gap.length + this.kept.length > 0 ? [...gap, ...this.kept, ...lines] : lines;
+      const stored = this.ctx.store.appendLogs(this.runId, batch, this.ctx.settings().log_cap_per_run);
+      this.dropped = 0;
+      this.kept = [];
       if (stored.length > 0) this.ctx.events.emit('run:log', { run_id: this.runId, job_id: this.jobId, lines: stored });
+    } catch (error) {
+      if (strict) {
+        this.pending = [...lines, ...this.pending];
+        throw error;
+      }
+      const storage = this.ctx.storage.noteFailure(error, `writing log lines of run ${this.runId}`);
+      this.drop(lines, storage ? this.problemText() : coerceError(error).message);
     } finally {
       this.acknowledge();
     }
+  }
+
+  private drop(lines: readonly LogLineInput[], reason: string): void {
+    let dropped = 0;
+    for (const line of lines) {
+      if (line.stream === 'system' && this.kept.length < KEPT_SYSTEM_LINES) this.kept.push(line);
+      else dropped += 1;
+    }
+    if (dropped === 0) return;
+    this.dropped += dropped;
+    this.dropReason = reason;
+    this.ctx.storage.countDropped(dropped);
+  }
+
+  /** What the storage problem is called: "disk full". */
+  private problemText(): string {
+    const problem = this.ctx.storage.problem();
+    return storageFailureText((problem && storageFailureKind(problem.code)) ?? 'io');
+  }
+
+  /** "1,204 log lines dropped: disk full" */
+  private droppedLine(): LogLineInput {
+    const count = this.dropped === 1 ? '1 log line' : `${this.dropped.toLocaleString('en-US')} log lines`;
+    return { ts: Date.now(), stream: 'system', level: 'warn', message: `${count} dropped: ${this.dropReason}` };
   }
 
   /**

@@ -9,6 +9,8 @@
  *   runs, stats, view and health follow it.
  * - A retry is persisted before the attempt it follows is announced, so the
  *   job goes straight from running to retrying.
+ * - A run leaves the queue or the retries only once its new state is stored
+ *   (or, for a removed job's runs, waits to be: storage-guard.ts).
  */
 import type { Actor, JobDefinition, ParamValues, RunRecord, RunTrigger } from '../../contract/model.js';
 import { FAILED_STATES, PRIORITY_RANK } from '../../contract/model.js';
@@ -21,11 +23,13 @@ import { effectiveDef, type JobEntry, type JobRegistry } from './job-registry.js
 import type { Logger } from './logger.js';
 import { resolveParams } from './params.js';
 import { killRunProcesses, runKey } from './run-processes.js';
+import type { HeldFire, StorageGuard } from './storage-guard.js';
 import type { Store } from './store/index.js';
 
 /** What the run queue needs from the engine. */
 export interface RunQueueContext {
-  readonly store: Pick<Store, 'insertRun' | 'updateRun' | 'getRun' | 'runsInStates' | 'findRunByIdempotencyKey'>;
+  readonly store: Pick<Store, 'insertRun' | 'insertRuns' | 'updateRun' | 'getRun' | 'runsInStates' | 'findRunByIdempotencyKey'>;
+  readonly storage: Pick<StorageGuard, 'defer'>;
   readonly events: Pick<EngineEvents, 'emit'>;
   readonly logger: Logger;
   readonly jobs: Pick<JobRegistry, 'get'>;
@@ -126,19 +130,25 @@ export class RunQueue implements JobRuns {
     return next;
   }
 
+  /** A run takeNext gave out that could not start (its state could not be stored): it waits again. */
+  requeue(run: RunRecord): void {
+    this.queued.set(run.id, run);
+  }
+
   /** Cancels a run that is queued or waiting for its retry. */
   cancelWaiting(runId: number, actor: Actor): RunRecord {
+    const updated = this.ctx.store.updateRun(runId, { state: 'cancelled', error_code: 'cancelled', reason: `cancelled by ${actor}`, finished_at: Date.now(), duration_ms: null });
     this.queued.delete(runId);
     this.retries.delete(runId);
-    const updated = this.ctx.store.updateRun(runId, { state: 'cancelled', error_code: 'cancelled', reason: `cancelled by ${actor}`, finished_at: Date.now(), duration_ms: null });
     this.announce(updated);
     return updated;
   }
 
   /** A pending retry becomes due at once. */
   retryNow(runId: number): RunRecord {
+    const queued = this.ctx.store.updateRun(runId, { state: 'queued', due_at: null });
     this.retries.delete(runId);
-    return this.enqueue(this.ctx.store.updateRun(runId, { state: 'queued', due_at: null }));
+    return this.enqueue(queued);
   }
 
   /** Inserts the next attempt of `run`'s chain. An operator's retry of a chain's last attempt extends the chain by one. */
@@ -162,7 +172,8 @@ export class RunQueue implements JobRuns {
       for (const run of [...map.values()]) {
         if (run.job_id !== jobId) continue;
         map.delete(run.id);
-        this.announce(this.ctx.store.updateRun(run.id, { state: 'skipped', reason, finished_at: Date.now() }));
+        const patch = { state: 'skipped' as const, reason, finished_at: Date.now() };
+        this.ctx.storage.defer(`skipping run ${run.id}`, () => this.ctx.store.updateRun(run.id, patch), (skipped) => this.announce(skipped));
       }
     }
   }
@@ -173,7 +184,13 @@ export class RunQueue implements JobRuns {
    * running to retrying), or its chains start.
    */
   afterAttempt(run: RunRecord, def: JobDefinition): void {
-    const retry = shouldRetry(def, run).retry ? this.scheduleRetry(run, def) : null;
+    let retry: RunRecord | null = null;
+    try {
+      retry = shouldRetry(def, run).retry ? this.scheduleRetry(run, def) : null;
+    } catch (error) {
+      // Writing failed just now (storage-guard.ts has it): the chain ends with this attempt, said in the log.
+      this.ctx.logger.error(`run ${run.id}: its retry could not be scheduled: ${coerceError(error).message}`);
+    }
     // One timeout alert per retry chain, even when several attempts time out.
     if (run.state === 'timed_out' && def.notify.on_timeout && !this.timeoutAlerted.has(run.root_run_id)) {
       this.timeoutAlerted.add(run.root_run_id);
@@ -243,17 +260,37 @@ export class RunQueue implements JobRuns {
   releaseDueRetries(now: number): void {
     for (const run of [...this.retries.values()]) {
       if ((run.due_at ?? 0) > now) continue;
-      this.retries.delete(run.id);
       const entry = this.ctx.jobs.get(run.job_id);
       const def = entry ? effectiveDef(entry) : null;
-      if (!def) {
-        this.announce(this.ctx.store.updateRun(run.id, { state: 'skipped', reason: 'the job no longer exists in the jobs file', finished_at: now }));
-      } else if (!def.enabled) {
-        this.announce(this.ctx.store.updateRun(run.id, { state: 'skipped', reason: 'the job is disabled', finished_at: now }));
-      } else {
-        this.enqueue(this.ctx.store.updateRun(run.id, { state: 'queued' }));
-      }
+      const reason = !def ? 'the job no longer exists in the jobs file' : !def.enabled ? 'the job is disabled' : null;
+      const updated = this.ctx.store.updateRun(run.id, reason ? { state: 'skipped', reason, finished_at: now } : { state: 'queued' });
+      this.retries.delete(run.id);
+      if (reason) this.announce(updated);
+      else this.enqueue(updated);
     }
+  }
+
+  /** Records the scheduled fires of `jobId` held while writing failed as skipped runs, in one transaction, and announces them. */
+  recordHeldFires(jobId: string, fires: readonly HeldFire[]): void {
+    const entry = this.ctx.jobs.get(jobId);
+    const def = entry ? effectiveDef(entry) : null;
+    const runs = this.ctx.store.insertRuns(
+      fires.map((fire) => ({
+        job_id: jobId,
+        trigger: fire.trigger,
+        requested_by: 'engine' as const,
+        params: {},
+        state: 'skipped' as const,
+        attempt: 1,
+        max_attempts: 1 + (def?.retries.max ?? 0),
+        parent_run_id: null,
+        priority: def?.priority ?? 'normal',
+        reason: heldReason(fire),
+        created_at: fire.at,
+        finished_at: fire.until,
+      })),
+    );
+    for (const run of runs) this.announce(run);
   }
 
   pendingOf(jobId: string): RunRecord[] {
@@ -291,4 +328,11 @@ export class RunQueue implements JobRuns {
     this.retries.set(retry.id, retry);
     return retry;
   }
+}
+
+/** Why a held fire was skipped: "disk full: cannot write to … (SQLITE_FULL: …); the run was not started". */
+function heldReason(fire: HeldFire): string {
+  if (fire.count === 1) return `${fire.reason}; the run was not started`;
+  const span = `${new Date(fire.at).toISOString()} to ${new Date(fire.until).toISOString()}`;
+  return `${fire.reason}; ${fire.count} scheduled runs from ${span} were not started`;
 }

@@ -8,6 +8,8 @@
  *   created, so a failing create never fires the same slot again.
  * - However many slots passed (downtime, sleep), at most one run is created
  *   per job and timer turn.
+ * - While writing fails (storage-guard.ts) a due fire creates no run: it is
+ *   held, counted, and recorded as a skipped run once writing works.
  */
 import type { CatchUpMode, RunTrigger, Schedule } from '../../contract/model.js';
 import { coerceError } from '../../contract/errors.js';
@@ -16,7 +18,8 @@ import { effectiveDef, type JobEntry, type JobRegistry } from './job-registry.js
 import type { Logger } from './logger.js';
 import { resolveParams } from './params.js';
 import type { RunQueue } from './run-queue.js';
-import type { Store } from './store/index.js';
+import { classifyStorageError } from './storage-errors.js';
+import type { StorageGuard } from './storage-guard.js';
 
 /** A scheduled slot within this much of its time counts as on time; later ones were missed (downtime, sleep). */
 export const ON_TIME_TOLERANCE_MS = 30_000;
@@ -44,8 +47,8 @@ export function dueSlot(schedule: Schedule, catchUp: CatchUpMode, since: number,
 
 /** What firing slots needs from the engine. */
 export interface SlotFiringContext {
-  readonly store: Pick<Store, 'upsertJobState'>;
-  readonly jobs: Pick<JobRegistry, 'values' | 'refreshNextFire'>;
+  readonly storage: Pick<StorageGuard, 'writable' | 'noteFailure' | 'holdFire'>;
+  readonly jobs: Pick<JobRegistry, 'values' | 'refreshNextFire' | 'keepState'>;
   readonly runs: Pick<RunQueue, 'create'>;
   readonly logger: Logger;
 }
@@ -61,12 +64,16 @@ function fireDue(ctx: SlotFiringContext, entry: JobEntry, now: number): void {
   const due = dueSlot(def.schedule, def.catch_up, entry.state.last_slot_at ?? entry.state.first_seen_at, now);
   if (due) {
     const { slot, trigger } = due;
-    entry.state = ctx.store.upsertJobState(entry.id, { last_slot_at: slot, ...(trigger ? { last_fire_at: now } : {}) });
-    if (trigger) {
+    ctx.jobs.keepState(entry, { last_slot_at: slot, ...(trigger ? { last_fire_at: now } : {}) });
+    if (trigger && !ctx.storage.writable) {
+      ctx.storage.holdFire(entry.id, now, trigger);
+    } else if (trigger) {
       try {
         ctx.runs.create(entry, def, { trigger, actor: 'engine', params: resolveParams(def, {}), parent: null });
       } catch (error) {
-        ctx.logger.error(`job "${entry.id}": scheduled run not created: ${coerceError(error).message}`);
+        // The store already put the engine in its storage problem; the fire is held like the ones after it.
+        if (classifyStorageError(error) && ctx.storage.noteFailure(error, `job "${entry.id}": its scheduled run`)) ctx.storage.holdFire(entry.id, now, trigger);
+        else ctx.logger.error(`job "${entry.id}": scheduled run not created: ${coerceError(error).message}`);
       }
     } else {
       ctx.logger.info(`job "${entry.id}": missed slot ${new Date(slot).toISOString()} skipped (catch_up: skip)`);

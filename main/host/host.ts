@@ -26,6 +26,8 @@ export interface HostOptions {
   logger?: Logger;
   /** Where the engine finds its parts when they are not in the package (the packaged desktop app). */
   engine?: Pick<EngineOptions, 'workerPath' | 'resourcesDir' | 'nativeBinding' | 'nodeRuntime'>;
+  /** Tests only: see EngineOptions.storePages. */
+  storePages?: EngineOptions['storePages'];
 }
 
 export interface Host {
@@ -68,6 +70,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       ...(options.jobsFile ? { jobsFile: options.jobsFile } : {}),
       ...(options.settings ? { settings: options.settings } : {}),
       ...(options.watch !== undefined ? { watch: options.watch } : {}),
+      ...(options.storePages ? { storePages: options.storePages } : {}),
       logger,
     });
     undo.push(() => engine.close());

@@ -45,6 +45,7 @@ describe('Local API /metrics', () => {
     expect(sample(text, 'jobtray_job_health{job="good",health="ok"}')).toBe(1);
     expect(sample(text, 'jobtray_health_overall{health="failing"}')).toBe(1);
     expect(sample(text, 'jobtray_config_errors')).toBe(0);
+    expect(sample(text, 'jobtray_storage_problem')).toBe(0);
     expect(text).toMatch(/^process_cpu_seconds_total \d/m);
     expect(text).toMatch(/^process_resident_memory_bytes \d/m);
     expect(text).toMatch(/^nodejs_heap_size_used_bytes \d/m);

@@ -29,6 +29,8 @@ describe('notification policy', () => {
     expect(onAlert(INITIAL_NOTICE_STATE, alert(), ctx(T0, { platform: 'darwin' })).show[0]!.urgency).toBeNull();
     expect(onAlert(INITIAL_NOTICE_STATE, alert({ kind: 'recovery', title: 'sync recovered' }), ctx(T0)).show[0]!.urgency).toBe('normal');
     expect(onAlert(INITIAL_NOTICE_STATE, alert({ kind: 'timeout' }), ctx(T0)).show[0]!.urgency).toBe('critical');
+    expect(onAlert(INITIAL_NOTICE_STATE, alert({ kind: 'storage', job_id: null, run_id: null }), ctx(T0)).show[0]).toMatchObject({ urgency: 'critical', target: { kind: 'dashboard' } });
+    expect(onAlert(INITIAL_NOTICE_STATE, alert({ kind: 'storage_recovered', job_id: null, run_id: null }), ctx(T0)).show[0]!.urgency).toBe('normal');
     expect(onAlert(INITIAL_NOTICE_STATE, alert({ kind: 'config_error', job_id: null, run_id: null }), ctx(T0)).show[0]!.target).toEqual({ kind: 'dashboard' });
     expect(onAlert(INITIAL_NOTICE_STATE, alert({ run_id: null }), ctx(T0)).show[0]!.target).toEqual({ kind: 'job', jobId: 'sync' });
   });

@@ -1,10 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LogLine, LogLineInput } from '../../contract/model.js';
-import { LOG_FLUSH_LINES, LOG_FLUSH_MS, RunLogBuffer, type RunLogContext } from '../../main/engine/run-log-buffer.js';
+import { KEPT_SYSTEM_LINES, LOG_FLUSH_LINES, LOG_FLUSH_MS, RunLogBuffer, type RunLogContext } from '../../main/engine/run-log-buffer.js';
+import { classifyStorageError } from '../../main/engine/storage-errors.js';
 
 const RUN_ID = 7;
 
-/** A store that keeps what it is given in memory; `failWrites` makes the next writes throw. */
+/** What better-sqlite3 throws when the disk is full. */
+function diskFull(): Error {
+  return Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+}
+
+/** A store that keeps what it is given in memory; `failWrites` makes the next writes throw as on a full disk. */
 function fakeStore() {
   const store = {
     open: true,
@@ -16,7 +22,7 @@ function fakeStore() {
     appendLogs(runId: number, lines: readonly LogLineInput[], cap: number): LogLine[] {
       if (store.failWrites > 0) {
         store.failWrites -= 1;
-        throw new Error('disk I/O error');
+        throw diskFull();
       }
       store.writes.push({ runId, messages: lines.map((l) => l.message), cap });
       return lines.map((l) => ({ run_id: runId, seq: ++store.seq, ...l }));
@@ -25,12 +31,32 @@ function fakeStore() {
   return store;
 }
 
+/** The storage guard's side: whether writes are tried, the failures reported and the lines counted as dropped. */
+function fakeStorage() {
+  const storage = {
+    writable: true,
+    failures: [] as unknown[],
+    dropped: 0,
+    noteFailure(error: unknown): boolean {
+      storage.failures.push(error);
+      return classifyStorageError(error) !== null;
+    },
+    countDropped(lines: number) {
+      storage.dropped += lines;
+    },
+    problem: () => (storage.failures.length > 0 ? { code: 'SQLITE_FULL', path: '/data/jobtray.db', free_bytes: 0, since: 0, message: 'disk full', dropped_log_lines: 0, held_fires: 0 } : null),
+  };
+  return storage;
+}
+
 function setup() {
   const store = fakeStore();
+  const storage = fakeStorage();
   const announced: { name: string; run_id: number; job_id: string; seqs: number[] }[] = [];
   const acks: number[] = [];
   const ctx: RunLogContext = {
     store,
+    storage,
     events: {
       emit: (name, payload) => {
         const { run_id, job_id, lines } = payload as { run_id: number; job_id: string; lines: LogLine[] };
@@ -43,7 +69,7 @@ function setup() {
   const worker = { acknowledgeLogs: (lines: number) => void acks.push(lines) };
   const acknowledged = () => acks.reduce((sum, n) => sum + n, 0);
   const written = () => store.writes.flatMap((w) => w.messages);
-  return { store, announced, acks, acknowledged, written, buffer, worker };
+  return { store, storage, announced, acks, acknowledged, written, buffer, worker };
 }
 
 function lines(prefix: string, count: number): LogLineInput[] {
@@ -178,29 +204,83 @@ describe('RunLogBuffer: flow control (log window)', () => {
     expect(t.acks).toEqual([30, 5]);
   });
 
-  it('a write that throws still acknowledges (the worker is never stuck), drops that batch and keeps the rest pending', () => {
+  it('a batch that cannot be written is dropped, counted and reported, never thrown; the worker is still acknowledged', () => {
     const t = setup();
     t.buffer.attachWorker(t.worker);
     t.buffer.addFromWorker(lines('w', LOG_FLUSH_LINES + 3));
     t.store.failWrites = 1;
-    expect(() => t.buffer.flush()).toThrow('disk I/O error');
-    expect(t.store.writes).toHaveLength(0);
-    expect(t.announced).toHaveLength(0);
-    // The failed batch left the buffer: it counts as acknowledged.
-    expect(t.acks).toEqual([LOG_FLUSH_LINES]);
     t.buffer.flush();
-    expect(t.written()).toEqual(['w1000', 'w1001', 'w1002']);
+    expect(t.storage.failures.map((e) => (e as Error).message)).toEqual(['database or disk is full']);
+    expect(t.storage.dropped).toBe(LOG_FLUSH_LINES);
+    // The failed batch left the buffer: it counts as acknowledged.
     expect(t.acknowledged()).toBe(LOG_FLUSH_LINES + 3);
+    // The next write that works says first how many were dropped, and why.
+    expect(t.written()).toEqual(['1,000 log lines dropped: disk full', 'w1000', 'w1001', 'w1002']);
+    expect(t.announced.map((a) => a.seqs.length)).toEqual([4]);
   });
 
-  it('drain cancels a pending timed write and rejects when the store write throws', async () => {
+  it('drain cancels a pending timed write and resolves when the store write fails', async () => {
     const t = setup();
     t.buffer.addFromWorker(lines('w', 2));
     expect(vi.getTimerCount()).toBe(1);
     t.store.failWrites = 1;
-    await expect(t.buffer.drain()).rejects.toThrow('disk I/O error');
+    await t.buffer.drain();
     expect(vi.getTimerCount()).toBe(0);
     expect(t.store.writes).toHaveLength(0);
+    expect(t.storage.dropped).toBe(2);
+  });
+
+  it('while storage is not writable, batches are dropped without a try; memory holds none of them', () => {
+    const t = setup();
+    t.buffer.attachWorker(t.worker);
+    t.storage.writable = false;
+    t.storage.failures.push(diskFull());
+    for (let i = 0; i < 5; i++) {
+      t.buffer.addFromWorker(lines(`b${i}-`, 300));
+      vi.advanceTimersByTime(LOG_FLUSH_MS);
+    }
+    expect(t.store.writes).toHaveLength(0);
+    expect(t.storage.dropped).toBe(1_500);
+    expect(t.acknowledged()).toBe(1_500);
+    t.storage.writable = true;
+    t.buffer.add({ ts: 0, stream: 'system', level: 'info', message: 'back' });
+    vi.advanceTimersByTime(LOG_FLUSH_MS);
+    expect(t.written()).toEqual(['1,500 log lines dropped: disk full', 'back']);
+  });
+
+  it('keeps the engine\'s own lines (up to KEPT_SYSTEM_LINES) while lines cannot be written, and writes them after the count', () => {
+    const t = setup();
+    t.storage.writable = false;
+    t.storage.failures.push(diskFull());
+    t.buffer.addFromWorker(lines('w', 3));
+    t.buffer.add({ ts: 1, stream: 'system', level: 'error', message: 'artifact out.csv could not be stored' });
+    for (let i = 0; i < KEPT_SYSTEM_LINES + 2; i++) t.buffer.add({ ts: 2, stream: 'system', level: 'warn', message: `s${i}` });
+    vi.advanceTimersByTime(LOG_FLUSH_MS);
+    expect(t.store.writes).toHaveLength(0);
+    // 3 worker lines, and the engine's own past the ones kept.
+    expect(t.storage.dropped).toBe(3 + 3);
+    t.storage.writable = true;
+    t.buffer.settle();
+    const written = t.written();
+    expect(written.slice(0, 3)).toEqual(['6 log lines dropped: disk full', 'artifact out.csv could not be stored', 's0']);
+    expect(written).toHaveLength(1 + KEPT_SYSTEM_LINES);
+  });
+
+  it('settle writes the count of dropped lines even with nothing pending; a failure throws and keeps the lines for the next try', () => {
+    const t = setup();
+    t.store.failWrites = 1;
+    t.buffer.addFromWorker(lines('w', 1));
+    t.buffer.flush();
+    expect(t.storage.dropped).toBe(1);
+    t.buffer.add({ ts: 0, stream: 'system', level: 'error', message: 'exit code 1' });
+    t.store.failWrites = 1;
+    expect(() => t.buffer.settle()).toThrow('database or disk is full');
+    expect(t.storage.dropped).toBe(1);
+    t.buffer.settle();
+    expect(t.written()).toEqual(['1 log line dropped: disk full', 'exit code 1']);
+    // Nothing left: settling again writes nothing.
+    t.buffer.settle();
+    expect(t.store.writes).toHaveLength(1);
   });
 });
 

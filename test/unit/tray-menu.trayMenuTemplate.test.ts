@@ -7,7 +7,7 @@ function health(jobs: Record<string, JobHealth>, extra: Partial<HealthSnapshot> 
   const counts = Object.fromEntries(JOB_HEALTH.map((state) => [state, 0])) as Record<JobHealth, number>;
   for (const state of Object.values(jobs)) counts[state] += 1;
   const worst = Object.values(jobs).reduce<JobHealth>((w, s) => (JOB_HEALTH.indexOf(s) > JOB_HEALTH.indexOf(w) ? s : w), 'ok');
-  return { overall: worst, jobs, counts, paused: false, config_error_count: 0, ...extra };
+  return { overall: worst, jobs, counts, paused: false, config_error_count: 0, storage: null, ...extra };
 }
 
 function job(id: string, over: Partial<TrayJob> = {}): TrayJob {
@@ -45,6 +45,16 @@ describe('trayMenuTemplate', () => {
     expect(items[2]).toEqual({ type: 'normal', label: '✕ f1 is failing', enabled: true, action: { kind: 'open-run', runId: 101 } });
     expect(items[FAILING_LINES + 1]).toEqual({ type: 'normal', label: '… and 2 more failing', enabled: true, action: { kind: 'open-dashboard' } });
     expect(items[FAILING_LINES + 2]).toEqual({ type: 'separator' });
+  });
+
+  it('a storage problem: the summary and tooltip say so, and a line of its own opens the dashboard', () => {
+    const storage = { code: 'SQLITE_FULL', path: '/data/jobtray.db', free_bytes: 0, since: 1, message: 'disk full', dropped_log_lines: 3, held_fires: 2 };
+    const items = trayMenuTemplate({ health: health({ a: 'ok' }, { storage }), jobs: [job('a')], startAtLogin: false });
+    expect(trayTooltip(health({ a: 'ok' }, { storage }))).toContain('storage problem (SQLITE_FULL)');
+    const line = find(items, 'Storage problem: SQLITE_FULL writing /data/jobtray.db; new runs are held');
+    expect(line).toMatchObject({ enabled: true, action: { kind: 'open-dashboard' } });
+    expect(labels(items)[1]).toBe('Storage problem: SQLITE_FULL writing /data/jobtray.db; new runs are held');
+    expect(labels(trayMenuTemplate({ health: health({ a: 'ok' }), jobs: [job('a')], startAtLogin: false })).join('\n')).not.toContain('Storage problem');
   });
 
   it('paused: Resume all instead of Pause all; the summary says paused', () => {

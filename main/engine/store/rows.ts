@@ -1,4 +1,5 @@
 import type { AuditEntry, ParamValues, RunRecord, Schedule } from '../../../contract/model.js';
+import type { NewRun } from './inputs.js';
 
 /**
  * Rows as SQLite stores them (JSON as text, booleans as 0/1) and their mapping
@@ -95,6 +96,38 @@ export function runToWrite(run: Omit<RunRecord, 'id' | 'root_run_id'> & { root_r
     result: toJson(run.result),
     log_truncated: run.log_truncated ? 1 : 0,
   };
+}
+
+/** The row of a new run: what the caller gives, everything else empty (see Store.insertRun). */
+export function newRunToWrite(run: NewRun): RunWrite {
+  return runToWrite({
+    job_id: run.job_id,
+    trigger: run.trigger,
+    requested_by: run.requested_by,
+    params: run.params,
+    state: run.state,
+    attempt: run.attempt,
+    max_attempts: run.max_attempts,
+    root_run_id: run.root_run_id ?? null,
+    parent_run_id: run.parent_run_id,
+    priority: run.priority,
+    reason: run.reason ?? null,
+    created_at: run.created_at ?? Date.now(),
+    due_at: run.due_at ?? null,
+    started_at: run.started_at ?? null,
+    finished_at: run.finished_at ?? null,
+    duration_ms: null,
+    progress: null,
+    step: null,
+    exit_code: null,
+    signal: null,
+    error: null,
+    error_code: null,
+    result: null,
+    pid: null,
+    log_count: 0,
+    log_truncated: false,
+  });
 }
 
 export interface JobStateDbRow {

@@ -173,6 +173,8 @@ export function prepareStatements(db: Database.Database) {
       'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
     ),
     deleteMeta: db.prepare<[string]>('DELETE FROM meta WHERE key = ?'),
+    // Store.probeWrite: a blob of the given size (a TEXT column stores a blob as is).
+    putProbe: db.prepare<[number]>(`INSERT OR REPLACE INTO meta (key, value) VALUES ('storage_probe', zeroblob(?))`),
     // Runs past retention, oldest first. Only terminal runs are candidates, the
     // count limit ranks a job's terminal runs newest first, and each job's newest
     // finished (non-skipped) run is always kept: health judges the job by it.

@@ -36,8 +36,10 @@ import {
   RUN_PAGE,
 } from './inputs.js';
 import { migrate } from './migrations.js';
-import { auditFromRow, jobStateFromRow, jobStateToRow, runFromRow, runToWrite, toJson, type JobStateRow } from './rows.js';
-import { LOG_ROWS_PER_INSERT, prepareStatements, type RunListParams, type Statements } from './statements.js';
+import { auditFromRow, jobStateFromRow, jobStateToRow, newRunToWrite, runFromRow, runToWrite, toJson, type JobStateRow } from './rows.js';
+import { writeLogLines } from './log-lines.js';
+import { prepareStatements, type RunListParams, type Statements } from './statements.js';
+import { classifyStorageError, storageFullError } from '../storage-errors.js';
 
 /**
  * The run store: the only writer of Jobtray's data (DESIGN.md "Storage").
@@ -50,13 +52,18 @@ export interface StoreOptions {
   path: string;
   /** better-sqlite3's compiled addon to load (the Electron app ships an Electron-ABI build). */
   nativeBinding?: string;
+  /**
+   * Told of every write that failed for lack of space or an I/O error, after
+   * its transaction rolled back; the write then throws the same `storage_full`
+   * error (see storage-errors.ts).
+   */
+  onWriteFailure?: (error: JobtrayError) => void;
 }
+
+/** The probe write (probeWrite) needs this much new space: a few pages, as a log batch would. */
+const PROBE_BYTES = 64 * 1024;
 
 const DAY_MS = 86_400_000;
-
-function truncationMarker(cap: number): string {
-  return `log truncated: more than ${cap} lines; further lines are not stored`;
-}
 
 function openDatabase(options: StoreOptions): Database.Database {
   fs.mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
@@ -82,11 +89,16 @@ export class Store {
   readonly path: string;
   private readonly db: Database.Database;
   private readonly sql: Statements;
+  private readonly onWriteFailure: StoreOptions['onWriteFailure'];
+  /** SQLite's max_page_count as opened (see setPageLimit). */
+  private readonly defaultPageLimit: number;
 
   constructor(options: StoreOptions) {
     this.path = options.path;
     this.db = openDatabase(options);
     this.sql = prepareStatements(this.db);
+    this.onWriteFailure = options.onWriteFailure;
+    this.defaultPageLimit = this.db.pragma('max_page_count', { simple: true }) as number;
   }
 
   isOpen(): boolean {
@@ -95,8 +107,12 @@ export class Store {
 
   close(): void {
     if (!this.db.open) return;
-    // Keeps the planner's statistics current for the dashboard's queries (SQLite's advice for long-lived connections).
-    this.db.pragma('optimize');
+    try {
+      // Keeps the planner's statistics current for the dashboard's queries (SQLite's advice for long-lived connections).
+      this.db.pragma('optimize');
+    } catch {
+      // It writes: on a full disk it fails, and closing must not.
+    }
     this.db.close();
   }
 
@@ -104,39 +120,12 @@ export class Store {
 
   /** Records a run. root_run_id defaults to the run's own id, created_at to now. */
   insertRun(run: NewRun): RunRecord {
-    const write = runToWrite({
-      job_id: run.job_id,
-      trigger: run.trigger,
-      requested_by: run.requested_by,
-      params: run.params,
-      state: run.state,
-      attempt: run.attempt,
-      max_attempts: run.max_attempts,
-      root_run_id: run.root_run_id ?? null,
-      parent_run_id: run.parent_run_id,
-      priority: run.priority,
-      reason: run.reason ?? null,
-      created_at: run.created_at ?? Date.now(),
-      due_at: run.due_at ?? null,
-      started_at: run.started_at ?? null,
-      finished_at: run.finished_at ?? null,
-      duration_ms: null,
-      progress: null,
-      step: null,
-      exit_code: null,
-      signal: null,
-      error: null,
-      error_code: null,
-      result: null,
-      pid: null,
-      log_count: 0,
-      log_truncated: false,
-    });
-    return this.transaction(() => {
-      const id = Number(this.sql.insertRun.run({ ...write, idempotency_key: run.idempotency_key ?? null }).lastInsertRowid);
-      this.sql.setOwnRoot.run(id);
-      return this.requireRun(id);
-    });
+    return this.insertRuns([run])[0]!;
+  }
+
+  /** Records several runs in one transaction (all or none), in order; see insertRun. */
+  insertRuns(runs: readonly NewRun[]): RunRecord[] {
+    return this.transaction(() => runs.map((run) => this.insertOne(run)));
   }
 
   /** Changes the given fields of a run (undefined values are ignored). */
@@ -233,39 +222,7 @@ export class Store {
     if (!Number.isInteger(cap) || cap < 1) {
       throw new JobtrayError('invalid_input', `log cap for run ${runId} must be a positive integer, got ${JSON.stringify(cap)}`);
     }
-    return this.transaction(() => {
-      const state = this.sql.logState.get(runId);
-      if (!state) throw new JobtrayError('not_found', `run ${runId} not found: cannot store its log lines`);
-      let count = state.log_count;
-      let truncated = state.log_truncated === 1;
-      const stored: LogLine[] = [];
-      for (const line of lines) {
-        count += 1;
-        if (truncated) continue;
-        const overCap = count > cap;
-        stored.push(
-          overCap
-            ? { run_id: runId, seq: count, ts: line.ts, stream: 'system', level: 'warn', message: truncationMarker(cap) }
-            : { run_id: runId, seq: count, ts: line.ts, stream: line.stream, level: line.level, message: line.message },
-        );
-        truncated = overCap;
-      }
-      let i = 0;
-      for (; i + LOG_ROWS_PER_INSERT <= stored.length; i += LOG_ROWS_PER_INSERT) {
-        const params: (number | string)[] = [];
-        for (let j = i; j < i + LOG_ROWS_PER_INSERT; j++) {
-          const row = stored[j]!;
-          params.push(row.run_id, row.seq, row.ts, row.stream, row.level, row.message);
-        }
-        this.sql.insertLogMany.run(...params);
-      }
-      for (; i < stored.length; i++) {
-        const row = stored[i]!;
-        this.sql.insertLog.run(row.run_id, row.seq, row.ts, row.stream, row.level, row.message);
-      }
-      this.sql.setLogState.run(count, truncated ? 1 : 0, runId);
-      return stored;
-    });
+    return this.transaction(() => writeLogLines(this.sql, runId, lines, cap));
   }
 
   /** A page of a run's log lines in seq order; `level` keeps that level and above, `q` is a case-insensitive substring. */
@@ -345,14 +302,16 @@ export class Store {
   // --- audit ---------------------------------------------------------------
 
   audit(entry: NewAuditEntry): AuditEntry {
-    const row = this.sql.insertAudit.get({
+    const row = this.transaction(() =>
+      this.sql.insertAudit.get({
       ts: entry.ts ?? Date.now(),
       actor: entry.actor,
       action: entry.action,
       job_id: entry.job_id ?? null,
       run_id: entry.run_id ?? null,
-      details: toJson(entry.details),
-    });
+        details: toJson(entry.details),
+      }),
+    );
     if (!row) throw new JobtrayError('internal', `audit entry "${entry.action}" was not stored in ${this.path}`);
     return auditFromRow(row);
   }
@@ -386,8 +345,35 @@ export class Store {
 
   /** Stores a meta value; null removes the key. */
   setMeta(key: string, value: string | null): void {
-    if (value === null) this.sql.deleteMeta.run(key);
-    else this.sql.putMeta.run(key, value);
+    this.transaction(() => (value === null ? this.sql.deleteMeta.run(key) : this.sql.putMeta.run(key, value)));
+  }
+
+  // --- storage problems ----------------------------------------------------
+
+  /**
+   * A write that needs new space, as a log batch does (a row of PROBE_BYTES,
+   * added and removed in one committed transaction); throws the `storage_full`
+   * error while writing fails. The engine retries it to learn when writing works again.
+   */
+  probeWrite(): void {
+    this.transaction(() => {
+      this.sql.putProbe.run(PROBE_BYTES);
+      this.sql.deleteMeta.run('storage_probe');
+    });
+  }
+
+  /**
+   * Tests only: caps the database at `pages` pages (SQLite's max_page_count;
+   * never below its current size), so a write that needs more fails with
+   * SQLITE_FULL as on a full disk; null lifts the cap. Returns the cap now in force.
+   */
+  setPageLimit(pages: number | null): number {
+    return this.db.pragma(`max_page_count = ${Math.trunc(pages ?? this.defaultPageLimit)}`, { simple: true }) as number;
+  }
+
+  /** The database's size in pages. */
+  pageCount(): number {
+    return this.db.pragma('page_count', { simple: true }) as number;
   }
 
   // --- retention -----------------------------------------------------------
@@ -421,9 +407,30 @@ export class Store {
 
   // --- internals -----------------------------------------------------------
 
-  /** Runs `fn` in one transaction (a savepoint when nested); rolls back if it throws. */
+  private insertOne(run: NewRun): RunRecord {
+    const write = newRunToWrite(run);
+    const id = Number(this.sql.insertRun.run({ ...write, idempotency_key: run.idempotency_key ?? null }).lastInsertRowid);
+    this.sql.setOwnRoot.run(id);
+    return this.requireRun(id);
+  }
+
+
+  /**
+   * Runs `fn` in one transaction (a savepoint when nested); rolls back if it
+   * throws. A failure for lack of space or I/O becomes the `storage_full`
+   * error naming this file, and onWriteFailure hears of it once.
+   */
   private transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    try {
+      return this.db.transaction(fn)();
+    } catch (error) {
+      const failure = classifyStorageError(error);
+      // Already converted by a nested transaction.
+      if (!failure || error instanceof JobtrayError) throw error;
+      const converted = storageFullError({ ...failure, path: failure.path ?? this.path }, error);
+      this.onWriteFailure?.(converted);
+      throw converted;
+    }
   }
 
   private requireRun(id: number): RunRecord {

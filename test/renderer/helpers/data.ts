@@ -88,6 +88,7 @@ export function health(patch: Partial<HealthSnapshot> = {}): HealthSnapshot {
     counts: { disabled: 0, ok: 0, running: 0, retrying: 0, overdue: 0, invalid: 0, failing: 0 },
     paused: false,
     config_error_count: 0,
+    storage: null,
     ...patch,
   };
 }
