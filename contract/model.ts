@@ -204,6 +204,7 @@ export interface RunRecord {
   duration_ms: number | null;
   progress: number | null;
   step: string | null;
+  /** A command job's exit code (0 when it succeeded); null for script jobs and processes ended by a signal. */
   exit_code: number | null;
   signal: string | null;
   error: string | null;

@@ -39,7 +39,8 @@ export type WorkerToEngine =
   | { type: 'result'; outcome: WorkerOutcome };
 
 export type WorkerOutcome =
-  | { ok: true; result: unknown }
+  /** `exit_code`: a command job's process exit code (always 0 here); absent for script jobs, which have no process. */
+  | { ok: true; result: unknown; exit_code?: number }
   | {
       ok: false;
       /** exception | fatal | exit_code | spawn | aborted */

@@ -303,7 +303,7 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 }
 
 function exitOutcome(code: number | null, signal: NodeJS.Signals | null): WorkerOutcome {
-  if (code === 0) return { ok: true, result: null };
+  if (code === 0) return { ok: true, result: null, exit_code: 0 };
   if (code !== null) return failure('exit_code', new Error(`exited with code ${code}`), { stack: null, exit_code: code });
   return failure('exit_code', new Error(`killed by ${signal ?? 'an unknown signal'}`), { stack: null, signal });
 }

@@ -23,7 +23,7 @@ export interface SettleContext {
  */
 export function settleAttempt(exit: AttemptExit, ctx: SettleContext): AttemptSettlement {
   const outcome = exit.outcome;
-  const exitCode = outcome && !outcome.ok ? outcome.exit_code : null;
+  const exitCode = outcome?.exit_code ?? null;
   const signal = outcome && !outcome.ok ? outcome.signal : null;
   const base = { exit_code: exitCode, signal, result: null as unknown, reason: null as string | null };
 

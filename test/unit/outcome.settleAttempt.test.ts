@@ -22,6 +22,11 @@ describe('settleAttempt', () => {
     expect(settleAttempt({ ...ok, outcome: { ok: false, code: 'fatal', message: 'bad creds', stack: 's', exit_code: null, signal: null } }, ctx)).toMatchObject({ state: 'failed', error_code: 'fatal' });
   });
 
+  it('records exit code 0 for a command that succeeded, none for a script job', () => {
+    expect(settleAttempt({ ...ok, outcome: { ok: true, result: null, exit_code: 0 } }, ctx)).toMatchObject({ state: 'succeeded', exit_code: 0 });
+    expect(settleAttempt(ok, ctx)).toMatchObject({ state: 'succeeded', exit_code: null });
+  });
+
   it('an engine stop decides the state whatever the worker reported', () => {
     const timeout = { reason: 'timeout' as const, by: 'engine', timeoutText: '3m' };
     expect(settleAttempt(killed, { ...ctx, stop: timeout })).toMatchObject({ state: 'timed_out', error: 'timed out after 3m', error_code: 'timeout', signal: 'SIGKILL' });
