@@ -65,7 +65,7 @@ function byLine(a: ConfigError, b: ConfigError): number {
  * line L, column C:" followed by the offending text on the next lines; the line
  * is already in our prefix, so only the column stays, and no dangling colon.
  */
-export function yamlSyntaxMessage(error: YAMLError): string {
+function yamlSyntaxMessage(error: YAMLError): string {
   const first = error.message.split('\n')[0] ?? error.message;
   const why = first.replace(/ at line \d+, column \d+:?$/, '').replace(/:$/, '');
   const column = error.linePos?.[0].col;
