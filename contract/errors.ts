@@ -11,6 +11,8 @@ export const ERROR_CODES = [
   'forbidden',
   'payload_too_large',
   'unavailable',
+  /** The database file is damaged; the message names it and the ways on (restore a backup, or --move-damaged-db). */
+  'storage_corrupt',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

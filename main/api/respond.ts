@@ -13,6 +13,8 @@ const STATUS_OF: Record<ErrorCode, number> = {
   forbidden: 403,
   payload_too_large: 413,
   unavailable: 503,
+  // A server-side fault that retrying will not fix; the code and message say what and how to recover.
+  storage_corrupt: 500,
   internal: 500,
 };
 
@@ -70,6 +72,8 @@ function describeFailure(req: IncomingMessage, thrown: unknown, logger: Logger |
   }
   if (thrown instanceof JobtrayError && thrown.code !== 'internal') {
     const status = STATUS_OF[thrown.code];
+    // An expected failure of the server itself (a damaged database) is worth a line in the log too.
+    if (status >= 500) logger?.error(`local API: ${req.method ?? '?'} ${describePath(req)}: ${thrown.message}`);
     const headers: Record<string, string> = status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {};
     return { status, body: { error: { code: thrown.code, message: thrown.message } }, headers };
   }

@@ -30,6 +30,7 @@ import {
   pageLimit,
   RUN_PAGE,
 } from './inputs.js';
+import { guardCorruption } from './damage.js';
 import { migrate } from './migrations.js';
 import { auditFromRow, jobStateFromRow, jobStateToRow, runFromRow, runToWrite, toJson, type JobStateRow } from './rows.js';
 import { LOG_ROWS_PER_INSERT, prepareStatements, type RunListParams, type Statements } from './statements.js';
@@ -97,12 +98,15 @@ function openDatabase(options: StoreOptions): Database.Database {
     options.nativeBinding === undefined ? {} : { nativeBinding: options.nativeBinding },
   );
   try {
-    db.pragma('journal_mode = WAL');
-    // NORMAL is durable in WAL mode except for the last transactions before a power loss.
-    db.pragma('synchronous = NORMAL');
-    db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
-    migrate(db, options.path);
+    // A file that is not a database (or a damaged one) fails here, at its first read.
+    guardCorruption(options.path, 'Jobtray cannot open its database', () => {
+      db.pragma('journal_mode = WAL');
+      // NORMAL is durable in WAL mode except for the last transactions before a power loss.
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      db.pragma('busy_timeout = 5000');
+      migrate(db, options.path);
+    });
     return db;
   } catch (error) {
     db.close();
@@ -182,7 +186,7 @@ export class Store {
   }
 
   getRun(id: number): RunRecord | null {
-    const row = this.sql.getRun.get(id);
+    const row = this.read(`run ${id} cannot be read`, () => this.sql.getRun.get(id));
     return row ? runFromRow(row) : null;
   }
 
@@ -206,7 +210,7 @@ export class Store {
       // One extra row tells whether another page exists.
       limit: limit + 1,
     };
-    const rows = this.runListQuery(params).all(params);
+    const rows = this.read('the run list cannot be read', () => this.runListQuery(params).all(params));
     const page = rows.slice(0, limit).map(runFromRow);
     const last = page.at(-1);
     return { runs: page, next_cursor: rows.length > limit && last ? encodeCursor(last.id) : null };
@@ -288,14 +292,16 @@ export class Store {
   getLogs(runId: number, query: LogQuery): LogPage {
     if (this.sql.runExists.get(runId) === undefined) throw new JobtrayError('not_found', `run ${runId} not found: no log to read`);
     const limit = pageLimit(query.limit, LOG_PAGE, `log of run ${runId}`);
-    const rows = this.sql.getLogs.all({
+    const params = {
       run_id: runId,
       after: query.after ?? 0,
       levels: JSON.stringify(levelsFrom(query.level)),
       // LIKE folds ASCII case only; good enough for searching log text.
       q: containsPattern(query.q),
       limit: limit + 1,
-    });
+    };
+    // Damage is confined to the pages it hit: other runs' logs stay readable.
+    const rows = this.read(`the log of run ${runId} cannot be read`, () => this.sql.getLogs.all(params));
     const lines = rows.slice(0, limit);
     const last = lines.at(-1);
     return { lines, next_after: rows.length > limit && last ? last.seq : null };
@@ -439,7 +445,12 @@ export class Store {
 
   /** Runs `fn` in one transaction (a savepoint when nested); rolls back if it throws. */
   private transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.read('a write to the database failed', () => this.db.transaction(fn)());
+  }
+
+  /** Runs a read; damage it hits becomes a `storage_corrupt` error saying `what` could not be done and the ways on. */
+  private read<T>(what: string, fn: () => T): T {
+    return guardCorruption(this.path, what, fn);
   }
 
   private requireRun(id: number): RunRecord {
