@@ -14,6 +14,7 @@ import { logPages, printRunLogs, waitForRunChain } from './follow.js';
 import { describeOutcome, durationText, progressText, shortTime } from '../../contract/format.js';
 import { table, type CliIo } from './format.js';
 import { ProgressView } from './progress.js';
+import { hostOptionsFrom, withServeOptions, type ServeArgs } from '../host/serve-options.js';
 
 interface CommonOptions extends ConnectionOptions {
   json?: boolean;
@@ -357,14 +358,11 @@ async function download(client: ApiClient, artifact: ArtifactRecord, target: str
 
 // ───────────────────────────── serve ─────────────────────────────
 
-async function serveCommand(io: CliIo, options: { dataDir?: string; jobs?: string; port?: string }): Promise<number> {
+async function serveCommand(io: CliIo, options: ServeArgs): Promise<number> {
   // Loaded only here: every other command is a small HTTP client and starts fast.
   const { runHostUntilSignal } = await import('../host/host.js');
-  const { defaultDataDir } = await import('../host/data-dir.js');
   await runHostUntilSignal({
-    dataDir: options.dataDir ? path.resolve(options.dataDir) : defaultDataDir(io.env),
-    ...(options.jobs ? { jobsFile: path.resolve(options.jobs) } : {}),
-    ...(options.port === undefined ? {} : { port: parseWhole('--port', options.port, 0, 65_535) }),
+    ...hostOptionsFrom(options, io.env),
     consoleLog: 'warn',
     print: (line) => io.stdout.write(`${line}\n`),
   });
@@ -418,13 +416,9 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       setExit(await act(makeCtx(io, options), ...positional, options));
     });
 
-  program
-    .command('serve')
-    .description('run Jobtray headless in the foreground: engine, Local API and dashboard (Ctrl+C stops it)')
-    .option('--data-dir <dir>', 'data directory (default: JOBTRAY_DATA_DIR or the OS data dir)')
-    .option('--jobs <file>', 'jobs file (default: jobs.yaml in the data directory)')
-    .option('--port <n>', 'Local API port on 127.0.0.1 (0 = any free port; default: the api_port setting)')
-    .action(async (options: { dataDir?: string; jobs?: string; port?: string }) => setExit(await serveCommand(io, options)));
+  withServeOptions(program.command('serve').description('run Jobtray headless in the foreground: engine, Local API and dashboard (Ctrl+C stops it)')).action(
+    async (options: ServeArgs) => setExit(await serveCommand(io, options)),
+  );
 
   http('jobs', 'list jobs with health, schedule, next and last run', (ctx) => jobsCommand(ctx));
   http('status', 'overall health, paused or not, config errors and running runs', (ctx) => statusCommand(ctx));

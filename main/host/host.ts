@@ -2,7 +2,8 @@ import path from 'node:path';
 import type { Settings } from '../../contract/model.js';
 import { createEngine, type Engine } from '../engine/engine.js';
 import { createLogger } from '../engine/logger.js';
-import { appVersion, defaultStaticDir } from '../engine/paths.js';
+import { appVersion, databasePath, defaultStaticDir } from '../engine/paths.js';
+import { databaseDamage, moveDatabaseAside, type MovedFile } from '../engine/store/index.js';
 import { startWebhooks } from '../notify/webhooks.js';
 import { startApiServer } from '../api/server.js';
 import { acquireLock } from './lock.js';
@@ -21,7 +22,12 @@ export interface HostOptions {
   watch?: boolean;
   /** Settings over the stored ones for this run (tests). */
   settings?: Partial<Settings>;
+  /** A damaged database is renamed aside (never deleted) and the host starts with an empty one (`--move-damaged-db`). */
+  moveDamagedDb?: boolean;
 }
+
+/** What `moveDamagedDb` found: why the database was damaged and where its files went; null when it was fine. */
+export type MovedDatabase = { damage: string; moved: MovedFile[] } | null;
 
 export interface Host {
   engine: Engine;
@@ -32,6 +38,8 @@ export interface Host {
   /** A built dashboard is served at `/`. */
   hasDashboard: boolean;
   dataDir: string;
+  /** Set when `moveDamagedDb` moved a damaged database aside. */
+  movedDatabase: MovedDatabase;
   close(): Promise<void>;
 }
 
@@ -51,6 +59,8 @@ export async function startHost(options: HostOptions): Promise<Host> {
     for (const step of undo.reverse()) await step();
   };
   try {
+    // Under the lock: no other Jobtray has the file open while it is checked and moved.
+    const movedDatabase = options.moveDamagedDb ? moveDamagedDatabase(dataDir) : null;
     const logger = createLogger({ dir: path.join(dataDir, 'logs'), console: options.consoleLog ?? false });
     const engine = await createEngine({
       dataDir,
@@ -77,12 +87,20 @@ export async function startHost(options: HostOptions): Promise<Host> {
       loginUrl: `${server.url}/#token=${encodeURIComponent(token)}`,
       hasDashboard: staticDir !== null,
       dataDir,
+      movedDatabase,
       close: () => (closing ??= unwind()),
     };
   } catch (error) {
     await unwind();
     throw error;
   }
+}
+
+/** `--move-damaged-db`: the data dir's database, renamed aside when it is damaged. */
+function moveDamagedDatabase(dataDir: string): MovedDatabase {
+  const file = databasePath(dataDir);
+  const damage = databaseDamage(file);
+  return damage === null ? null : { damage, moved: moveDatabaseAside(file) };
 }
 
 /**
@@ -107,6 +125,12 @@ export async function runHostUntilSignal(options: HostOptions & { print: (line: 
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  if (host.movedDatabase) {
+    const moves = host.movedDatabase.moved.map((m) => `${m.from} -> ${m.to}`).join(', ');
+    options.print(`The database was damaged (${host.movedDatabase.damage}); moved it aside (${moves}) and started with an empty one.`);
+  } else if (options.moveDamagedDb) {
+    options.print(`--move-damaged-db: the database ${databasePath(host.dataDir)} is not damaged; nothing was moved.`);
+  }
   options.print(`Jobtray is running (data: ${host.dataDir}).`);
   options.print(`Local API: ${host.url}`);
   options.print(host.hasDashboard ? `Dashboard: ${host.loginUrl}` : `Dashboard: not built; use the CLI (npx jobtray status) or the API (token in ${path.join(host.dataDir, 'api-token')}).`);

@@ -87,7 +87,12 @@ export interface SpawnedCli {
 
 /** `node bin/jobtray.js <args>` as a real child process, registered with the leak check. */
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): SpawnedCli {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnNode(BIN, args, env);
+}
+
+/** `node <script> <args>` as a real child process (e.g. dist/main/start.js, what `npm start` runs), registered with the leak check. */
+export function spawnNode(script: string, args: string[], env: NodeJS.ProcessEnv = {}): SpawnedCli {
+  const child = spawn(process.execPath, [script, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   const waiters = new Set<() => void>();

@@ -45,18 +45,23 @@ export function guardCorruption<T>(file: string, what: string, fn: () => T): T {
   }
 }
 
-/** Why the database at `file` is unusable (it does not open, or `PRAGMA quick_check` finds damage); null when it is fine or absent. */
+/**
+ * Why the database at `file` is unusable (it does not open, or `PRAGMA
+ * quick_check` finds damage); null when it is fine, absent, or cannot be
+ * checked for another reason (the open that follows reports that one).
+ * Read-only: a read-write connection to a damaged file deletes its -wal and
+ * -shm when it closes, and those belong to what is moved aside intact.
+ */
 export function databaseDamage(file: string, nativeBinding?: string): string | null {
   if (!fs.existsSync(file)) return null;
   let db: Database.Database | null = null;
   try {
-    db = new Database(file, nativeBinding === undefined ? { fileMustExist: true } : { fileMustExist: true, nativeBinding });
+    db = new Database(file, { readonly: true, fileMustExist: true, ...(nativeBinding === undefined ? {} : { nativeBinding }) });
     const problems = db.pragma('quick_check', { simple: false }) as { quick_check: string }[];
     const found = problems.map((row) => row.quick_check).filter((text) => text !== 'ok');
     return found.length === 0 ? null : found.slice(0, 3).join('; ');
   } catch (error) {
-    if (isCorruption(error)) return coerceError(error).message;
-    throw error;
+    return isCorruption(error) ? coerceError(error).message : null;
   } finally {
     db?.close();
   }
