@@ -59,6 +59,26 @@ export type EngineToWorker =
   | { type: 'start'; run: WorkerRunSpec };
 
 /**
+ * What a system error code means when starting a process or a worker failed
+ * for lack of resources, or null for any other code. Shared by the worker (a
+ * command that cannot be spawned) and the engine (a worker that cannot start),
+ * so both say it the same way; either way the run fails and is retried per its
+ * job's retry policy.
+ */
+export function resourceExhaustion(code: string | undefined): string | null {
+  switch (code) {
+    case 'EMFILE':
+      return 'too many open files: Jobtray reached its limit of open file descriptors (ulimit -n); too many connections to its Local API can cause this';
+    case 'ENFILE':
+      return 'too many open files on this machine: the system-wide limit of open files is reached';
+    case 'EAGAIN':
+      return 'the system refused to start another process for now (the process limit, ulimit -u, or memory is exhausted)';
+    default:
+      return null;
+  }
+}
+
+/**
  * Log lines packed for postMessage: one string and four typed arrays instead
  * of an object per line. Structured clone of many small objects dominated the
  * cost of a chatty job's log on the engine's thread (benchmark B3).

@@ -63,6 +63,8 @@ export function sendError(req: IncomingMessage, res: ServerResponse, thrown: unk
     res.destroy();
     return;
   }
+  // A client that is not allowed in does not keep its connection: it would hold a slot of the connection cap.
+  if (status === 401 || status === 403) res.shouldKeepAlive = false;
   sendJson(res, status, body, headers);
 }
 

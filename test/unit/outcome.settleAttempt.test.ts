@@ -42,6 +42,16 @@ describe('settleAttempt', () => {
     expect(settleAttempt({ outcome: null, exitCode: 0, error: null }, ctx)).toMatchObject({ state: 'failed', error_code: 'worker_exit', exit_code: 0 });
   });
 
+  it('a worker that could not run for lack of file descriptors is a spawn failure saying so (retried like any failure)', () => {
+    const emfile = Object.assign(new Error('EMFILE: too many open files, uv_pipe_open'), { code: 'EMFILE' });
+    expect(settleAttempt({ outcome: null, exitCode: 1, error: emfile }, ctx)).toMatchObject({
+      state: 'failed',
+      error_code: 'spawn',
+      error: "the job's worker could not run: too many open files: Jobtray reached its limit of open file descriptors (ulimit -n); too many connections to its Local API can cause this [EMFILE]",
+    });
+    expect(settleAttempt({ outcome: null, exitCode: 1, error: new Error('Worker failed: ENFILE') }, ctx)).toMatchObject({ error_code: 'spawn', error: expect.stringContaining('system-wide limit') });
+  });
+
   it('builds the patch with finish time and duration', () => {
     expect(settlementPatch(settleAttempt(ok, ctx), 1_000, 4_500)).toMatchObject({ state: 'succeeded', finished_at: 4_500, duration_ms: 3_500 });
     expect(settlementPatch(settleAttempt(ok, ctx), null, 4_500).duration_ms).toBeNull();
