@@ -9,11 +9,13 @@ import type { ArtifactRecord, JobHealth, JobView, RunRecord } from '../../contra
 import { JOB_HEALTH, artifactNameProblem, isTerminal } from '../../contract/model.js';
 import { describeSchedule } from '../../contract/schedule.js';
 import { ApiClient, resolveConnection, type ConnectionOptions } from './client.js';
+import { collect, parseParamArgs } from './arguments.js';
 import { EXIT, UsageError } from './errors.js';
 import { logPages, printRunLogs, waitForRunChain } from './follow.js';
 import { describeOutcome, durationText, progressText, shortTime } from '../../contract/format.js';
 import { table, type CliIo } from './format.js';
 import { ProgressView } from './progress.js';
+import { addServiceCommands } from './service.js';
 import { hostOptionsFrom, withServeOptions, type ServeArgs } from '../host/serve-options.js';
 
 interface CommonOptions extends ConnectionOptions {
@@ -47,24 +49,6 @@ function makeCtx(io: CliIo, options: CommonOptions): Ctx {
       if (json) io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
     },
   };
-}
-
-/** `--param k=v` given several times. */
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-/** `["days=3", "mode=full"]` → `{days: "3", mode: "full"}`; values stay strings, the engine coerces them to the param's type. */
-export function parseParamArgs(args: string[]): Record<string, string> {
-  const params: Record<string, string> = {};
-  for (const arg of args) {
-    const eq = arg.indexOf('=');
-    const key = eq === -1 ? '' : arg.slice(0, eq).trim();
-    if (key === '') throw new UsageError(`--param ${JSON.stringify(arg)} is not name=value (e.g. --param days_back=3)`);
-    if (key in params) throw new UsageError(`--param ${key} is given twice`);
-    params[key] = arg.slice(eq + 1);
-  }
-  return params;
 }
 
 function parseRunId(raw: string): number {
@@ -419,6 +403,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   withServeOptions(program.command('serve').description('run Jobtray headless in the foreground: engine, Local API and dashboard (Ctrl+C stops it)')).action(
     async (options: ServeArgs) => setExit(await serveCommand(io, options)),
   );
+  addServiceCommands(program, io, setExit);
 
   http('jobs', 'list jobs with health, schedule, next and last run', (ctx) => jobsCommand(ctx));
   http('status', 'overall health, paused or not, config errors and running runs', (ctx) => statusCommand(ctx));
