@@ -3,6 +3,7 @@ import type { EngineEventMap, EngineEventName } from './events.js';
 import type {
   ArtifactRecord,
   AuditEntry,
+  BackupInfo,
   ConfigStatus,
   HealthSnapshot,
   JobView,
@@ -49,6 +50,7 @@ export const SettingsSchema = z.strictObject({
     default_timeout_ms: z.number().int().min(1).max(30 * 86_400_000).nullable(),
     webhook_url: z.url({ protocol: /^https?$/ }).max(2_000).nullable(),
     api_port: z.number().int().min(0).max(65_535),
+    backup_enabled: z.boolean(),
   });
 export const SettingsPatchSchema = SettingsSchema.partial();
 
@@ -149,6 +151,8 @@ export const OPERATIONS = {
     path: '/api/audit',
     input: z.strictObject({ job: JobIdSchema.optional(), limit: Limit(1_000) }),
   },
+  /** An online backup of the database: into the data dir's `backups/` (rotated), or to `to`, an absolute path on Jobtray's machine that must not exist yet. */
+  'store:backup': { method: 'POST', path: '/api/backups', input: z.strictObject({ to: z.string().min(1).max(4_096).optional() }) },
 } as const;
 
 export type OperationName = keyof typeof OPERATIONS;
@@ -178,6 +182,7 @@ export interface OperationResults {
   'settings:get': Settings;
   'settings:update': Settings;
   'audit:list': { entries: AuditEntry[] };
+  'store:backup': BackupInfo;
 }
 
 /**

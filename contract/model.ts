@@ -294,6 +294,16 @@ export interface ArtifactRecord {
   created_at: number;
 }
 
+/** An online copy of the database (operation `store:backup`, and the daily automatic one). */
+export interface BackupInfo {
+  /** Absolute path of the backup file, on the machine running Jobtray. */
+  file: string;
+  bytes: number;
+  created_at: number;
+  /** Older automatic backups deleted to keep the last ones (absolute paths). */
+  pruned: string[];
+}
+
 export interface AuditEntry {
   id: number;
   ts: number;
@@ -363,6 +373,8 @@ export interface Settings {
   webhook_url: string | null;
   /** Port of the Local API on 127.0.0.1 (0 = any free port). */
   api_port: number;
+  /** A daily online backup of the database into `<data dir>/backups/`, keeping the last 7. */
+  backup_enabled: boolean;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -376,6 +388,7 @@ export const DEFAULT_SETTINGS: Settings = {
   default_timeout_ms: null,
   webhook_url: null,
   api_port: 4770,
+  backup_enabled: true,
 };
 
 export interface RunFilter {

@@ -287,6 +287,15 @@ async function reloadCommand(ctx: Ctx): Promise<number> {
   return EXIT.failed;
 }
 
+async function backupCommand(ctx: Ctx, options: { to?: string }): Promise<number> {
+  // A relative --to is relative to where the CLI runs; the host (on this machine) needs it absolute.
+  const info = await ctx.client.call('store:backup', options.to === undefined ? {} : { to: path.resolve(options.to) });
+  ctx.emitJson(info);
+  ctx.say(`Backed up the database to ${info.file} (${info.bytes} bytes).`);
+  if (info.pruned.length > 0) ctx.say(`Removed ${info.pruned.length} older backup(s): ${info.pruned.join(', ')}`);
+  return EXIT.ok;
+}
+
 // ───────────────────────────── artifacts ─────────────────────────────
 
 async function artifactsCommand(ctx: Ctx, rawRun: string, options: { save?: string }): Promise<number> {
@@ -431,6 +440,10 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   http('pause', 'pause all schedules (running runs finish)', (ctx) => pauseCommand(ctx, true));
   http('resume', 'resume schedules', (ctx) => pauseCommand(ctx, false));
   http('reload', 're-read the jobs file now', (ctx) => reloadCommand(ctx));
+  http('backup', "back up the database now, online (into the data dir's backups/, or --to FILE)", (ctx, options: { to?: string }) => backupCommand(ctx, options)).option(
+    '--to <file>',
+    'write the backup to FILE instead (it must not exist yet)',
+  );
   http('artifacts <run>', "list a run's artifacts, or download them with --save", (ctx, run: string, options: { save?: string }) => artifactsCommand(ctx, run, options)).option(
     '--save <dir>',
     'download every artifact into DIR (created if missing)',

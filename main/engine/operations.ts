@@ -1,6 +1,7 @@
 import type { OperationInput, OperationName, OperationResults } from '../../contract/api.js';
 import { parseOperationInput } from '../../contract/api.js';
 import type { Actor } from '../../contract/model.js';
+import { takeBackup } from './backups.js';
 import type { Engine } from './engine.js';
 
 export type OperationHandlers = {
@@ -41,6 +42,7 @@ export function createOperations(engine: Engine): OperationHandlers {
     'settings:get': () => engine.getSettings(),
     'settings:update': ({ settings }, actor) => engine.updateSettings(settings, actor),
     'audit:list': ({ job, limit }) => ({ entries: engine.listAudit({ ...(job ? { job_id: job } : {}), ...(limit ? { limit } : {}) }) }),
+    'store:backup': ({ to }) => takeBackup(engine, to ? { to } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Settings } from '../../contract/model.js';
+import { startBackups } from '../engine/backups.js';
 import { createEngine, type Engine } from '../engine/engine.js';
 import { createLogger } from '../engine/logger.js';
 import { appVersion, databasePath, defaultStaticDir } from '../engine/paths.js';
@@ -70,6 +71,9 @@ export async function startHost(options: HostOptions): Promise<Host> {
       logger,
     });
     undo.push(() => engine.close());
+    // Undone before the engine closes: a backup in progress needs the store open.
+    const backups = startBackups(engine, { logger });
+    undo.push(() => backups.close());
     const webhooks = startWebhooks({ engine, logger });
     undo.push(() => webhooks.close());
     const token = loadOrCreateToken(dataDir);

@@ -9,4 +9,4 @@ export {
   type StoreOptions,
 } from './store.js';
 export type { JobStateRow } from './rows.js';
-export { backupsDirOf, databaseDamage, isCorruption, moveDatabaseAside, type MovedFile } from './damage.js';
+export { backupsDirOf, databaseDamage, fileTimestamp, isCorruption, moveDatabaseAside, type MovedFile } from './damage.js';

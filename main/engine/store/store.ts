@@ -412,6 +412,29 @@ export class Store {
     else this.sql.putMeta.run(key, value);
   }
 
+  // --- backup --------------------------------------------------------------
+
+  /**
+   * An online copy of the whole database at `destination` (absolute), with
+   * SQLite's backup API: consistent even while the engine keeps writing, and
+   * done in steps, so the event loop is never blocked for long. It is written
+   * to `<destination>.partial` and renamed once complete: a file at
+   * `destination` is always a whole backup. Never overwrites a file.
+   */
+  async backup(destination: string): Promise<{ file: string; bytes: number }> {
+    if (fs.existsSync(destination)) throw new JobtrayError('conflict', `cannot back up the database to ${destination}: the file exists; choose another name or remove it`);
+    fs.mkdirSync(path.dirname(destination), { recursive: true });
+    const partial = `${destination}.partial`;
+    try {
+      await this.db.backup(partial);
+      fs.renameSync(partial, destination);
+    } catch (error) {
+      fs.rmSync(partial, { force: true });
+      throw error;
+    }
+    return { file: destination, bytes: fs.statSync(destination).size };
+  }
+
   // --- retention -----------------------------------------------------------
 
   /**
