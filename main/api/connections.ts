@@ -58,9 +58,10 @@ export interface ConnectionGuard {
 
 /**
  * Applies the cap, the keep-alive timeout and the silent-connection reaper to
- * `server`. Node's headersTimeout only starts with a request's first byte, so
- * a connection that never sends one is closed here, by a timer that the
- * connection's first request head cancels.
+ * `server`. Node's headersTimeout does not reliably cover a connection that
+ * never sends a byte (seen with Node 20: such a connection stayed open well
+ * past it), so one is also closed here, by a timer that the connection's first
+ * request head cancels.
  */
 export function guardConnections(server: http.Server, limits: ConnectionLimits, logger: Logger | undefined): ConnectionGuard {
   server.maxConnections = limits.maxConnections;
@@ -72,7 +73,8 @@ export function guardConnections(server: http.Server, limits: ConnectionLimits, 
 
   server.on('connection', (socket: Socket) => {
     open++;
-    const timer = setTimeout(() => socket.destroy(), limits.headersTimeoutMs);
+    // Only a connection that sent nothing: a partial request head is Node's headersTimeout's (408).
+    const timer = setTimeout(() => socket.bytesRead === 0 && socket.destroy(), limits.headersTimeoutMs);
     timer.unref();
     silent.set(socket, timer);
     socket.once('close', () => {

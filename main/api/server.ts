@@ -1,5 +1,5 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { ACTOR_HEADER, type OperationResults } from '../../contract/api.js';
 import type { Actor } from '../../contract/model.js';
 import { JobtrayError } from '../../contract/errors.js';
@@ -105,7 +105,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   // Malformed HTTP (bad request line, headers too large) and a request too slow to arrive (headersTimeout,
   // requestTimeout) never reach 'request'; answer them and move on.
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-    const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    // A connection that never sent a byte gets no answer, whichever timer noticed it first (this or guardConnections').
+    if (timedOut && (socket as Socket).bytesRead === 0) return void socket.destroy();
+    const status = timedOut ? '408 Request Timeout' : '400 Bad Request';
     if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     else socket.destroy();
   });
