@@ -3,6 +3,7 @@ import type { EngineEventMap, EngineEventName } from './events.js';
 import type {
   ArtifactRecord,
   AuditEntry,
+  BackupInfo,
   ConfigStatus,
   HealthSnapshot,
   JobView,
@@ -56,6 +57,7 @@ export const SettingsSchema = z.strictObject({
     webhook_url: z.url({ protocol: /^https?$/ }).max(2_000).nullable(),
     notifications_muted: z.boolean(),
     api_port: z.number().int().min(0).max(65_535),
+    backup_enabled: z.boolean(),
   });
 export const SettingsPatchSchema = SettingsSchema.partial();
 
@@ -140,6 +142,8 @@ const OPERATION_INPUTS = {
   'settings:update': z.strictObject({ settings: SettingsPatchSchema }),
   'settings:test-webhook': z.strictObject({ url: z.url({ protocol: /^https?$/ }).max(2_000).optional() }),
   'audit:list': z.strictObject({ job: JobIdSchema.optional(), limit: Limit(1_000) }),
+  /** An online backup of the database: into the data dir's `backups/` (rotated), or to `to`, an absolute path on Jobtray's machine that must not exist yet. */
+  'store:backup': z.strictObject({ to: z.string().min(1).max(4_096).optional() }),
 } as const satisfies Record<OperationName, z.ZodType>;
 
 /** The operations table: route and input schema of each operation, one entry per name in OPERATION_ROUTES. */
@@ -180,6 +184,7 @@ export interface OperationResults {
   'settings:update': Settings;
   'settings:test-webhook': WebhookTestResult;
   'audit:list': { entries: AuditEntry[] };
+  'store:backup': BackupInfo;
 }
 
 /**

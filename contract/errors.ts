@@ -13,6 +13,8 @@ export const ERROR_CODES = [
   'unavailable',
   /** A write failed for lack of space or an I/O error (Local API 507); the message names the path. */
   'storage_full',
+  /** The database file is damaged; the message names it and the ways on (restore a backup, or --move-damaged-db). */
+  'storage_corrupt',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -227,6 +227,7 @@ export interface RunRecord {
   duration_ms: number | null;
   progress: number | null;
   step: string | null;
+  /** A command job's exit code (0 when it succeeded); null for script jobs and processes ended by a signal. */
   exit_code: number | null;
   signal: string | null;
   error: string | null;
@@ -316,6 +317,16 @@ export interface ArtifactRecord {
   created_at: number;
 }
 
+/** An online copy of the database (operation `store:backup`, and the daily automatic one). */
+export interface BackupInfo {
+  /** Absolute path of the backup file, on the machine running Jobtray. */
+  file: string;
+  bytes: number;
+  created_at: number;
+  /** Older automatic backups deleted to keep the last ones (absolute paths). */
+  pruned: string[];
+}
+
 export interface AuditEntry {
   id: number;
   ts: number;
@@ -387,6 +398,8 @@ export interface Settings {
   notifications_muted: boolean;
   /** Port of the Local API on 127.0.0.1 (0 = any free port). */
   api_port: number;
+  /** A daily online backup of the database into `<data dir>/backups/`, keeping the last 7. */
+  backup_enabled: boolean;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -401,6 +414,7 @@ export const DEFAULT_SETTINGS: Settings = {
   webhook_url: null,
   notifications_muted: false,
   api_port: 4770,
+  backup_enabled: true,
 };
 
 /** One run in a sparkline: a run that ended with an outcome (terminal, not skipped). */

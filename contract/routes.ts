@@ -38,6 +38,7 @@ export const OPERATION_ROUTES = {
   /** POSTs a test notification to `url` (default: the webhook_url setting) once, and says how it went. */
   'settings:test-webhook': { method: 'POST', path: '/api/settings/test-webhook' },
   'audit:list': { method: 'GET', path: '/api/audit' },
+  'store:backup': { method: 'POST', path: '/api/backups' },
 } as const satisfies Record<string, { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; path: string }>;
 
 /** Operations are named `domain:verb`. */

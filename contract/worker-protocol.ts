@@ -39,7 +39,8 @@ export type WorkerToEngine =
   | { type: 'result'; outcome: WorkerOutcome };
 
 export type WorkerOutcome =
-  | { ok: true; result: unknown }
+  /** `exit_code`: a command job's process exit code (always 0 here); absent for script jobs, which have no process. */
+  | { ok: true; result: unknown; exit_code?: number }
   | {
       ok: false;
       /** exception | fatal | exit_code | spawn | aborted */
@@ -56,6 +57,26 @@ export type EngineToWorker =
   | { type: 'logs_written'; lines: number }
   /** To a pre-started (warm) worker: the attempt it runs. Cold workers get it as `workerData.run`. */
   | { type: 'start'; run: WorkerRunSpec };
+
+/**
+ * What a system error code means when starting a process or a worker failed
+ * for lack of resources, or null for any other code. Shared by the worker (a
+ * command that cannot be spawned) and the engine (a worker that cannot start),
+ * so both say it the same way; either way the run fails and is retried per its
+ * job's retry policy.
+ */
+export function resourceExhaustion(code: string | undefined): string | null {
+  switch (code) {
+    case 'EMFILE':
+      return 'too many open files: Jobtray reached its limit of open file descriptors (ulimit -n); too many connections to its Local API can cause this';
+    case 'ENFILE':
+      return 'too many open files on this machine: the system-wide limit of open files is reached';
+    case 'EAGAIN':
+      return 'the system refused to start another process for now (the process limit, ulimit -u, or memory is exhausted)';
+    default:
+      return null;
+  }
+}
 
 /**
  * Log lines packed for postMessage: one string and four typed arrays instead

@@ -7,7 +7,7 @@ import { format, inspect } from 'node:util';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { coerceError, JobtrayError } from '../contract/errors.js';
 import { JOB_KINDS, type LogLevel, type LogLineInput, type LogStream } from '../contract/model.js';
-import { packLogLines, packedTransferList, type EngineToWorker, type WorkerOutcome, type WorkerRunSpec, type WorkerToEngine } from '../contract/worker-protocol.js';
+import { packLogLines, packedTransferList, resourceExhaustion, type EngineToWorker, type WorkerOutcome, type WorkerRunSpec, type WorkerToEngine } from '../contract/worker-protocol.js';
 import { LineSplitter, parseCommandLine } from './command-lines.js';
 import {
   artifactNameProblem,
@@ -276,7 +276,7 @@ function spawnFailure(command: string, cwd: string, error: NodeJS.ErrnoException
       ? `command not found (check the command name and PATH in the job's env)`
       : error.code === 'EACCES'
         ? 'permission denied (is the file executable?)'
-        : error.message;
+        : (resourceExhaustion(error.code) ?? error.message);
   return failure('spawn', new Error(`Cannot start "${command}" in ${cwd}: ${why} [${error.code ?? 'unknown'}]`));
 }
 
@@ -303,7 +303,7 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 }
 
 function exitOutcome(code: number | null, signal: NodeJS.Signals | null): WorkerOutcome {
-  if (code === 0) return { ok: true, result: null };
+  if (code === 0) return { ok: true, result: null, exit_code: 0 };
   if (code !== null) return failure('exit_code', new Error(`exited with code ${code}`), { stack: null, exit_code: code });
   return failure('exit_code', new Error(`killed by ${signal ?? 'an unknown signal'}`), { stack: null, signal });
 }

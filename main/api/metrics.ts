@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { JOB_HEALTH, isTerminal, type RunRecord, type RunState } from '../../contract/model.js';
 import type { Engine } from '../engine/engine.js';
+import type { ConnectionGuard } from './connections.js';
 
 /** The Prometheus endpoint of the Local API. */
 import { METRICS_PATH } from '../../contract/api.js';
@@ -57,8 +58,18 @@ function sharedProcessMetrics(): Registry {
  * Counters and the histogram count what this server saw finish; gauges are read
  * from the engine at scrape time.
  */
-export function createApiMetrics(engine: Engine): ApiMetrics {
+export function createApiMetrics(engine: Engine, connections: ConnectionGuard): ApiMetrics {
   const registry = new Registry();
+  new Gauge({ name: 'jobtray_api_connections', help: 'Open connections to the Local API.', registers: [registry], collect() { this.set(connections.open); } });
+  new Counter({
+    name: 'jobtray_api_connections_refused_total',
+    help: 'Connections closed at once because the connection cap was reached.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(connections.refused);
+    },
+  });
 
   const runsTotal = new Counter({ name: 'jobtray_runs_total', help: 'Finished runs by job and outcome (terminal state).', labelNames: ['job', 'outcome'], registers: [registry] });
   const duration = new Histogram({ name: 'jobtray_run_duration_seconds', help: 'Duration of finished runs.', labelNames: ['job'], buckets: DURATION_BUCKETS, registers: [registry] });

@@ -14,6 +14,8 @@ const STATUS_OF: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unavailable: 503,
   storage_full: 507,
+  // A server-side fault that retrying will not fix; the code and message say what and how to recover.
+  storage_corrupt: 500,
   internal: 500,
 };
 
@@ -62,6 +64,8 @@ export function sendError(req: IncomingMessage, res: ServerResponse, thrown: unk
     res.destroy();
     return;
   }
+  // A client that is not allowed in does not keep its connection: it would hold a slot of the connection cap.
+  if (status === 401 || status === 403) res.shouldKeepAlive = false;
   sendJson(res, status, body, headers);
 }
 
@@ -71,6 +75,8 @@ function describeFailure(req: IncomingMessage, thrown: unknown, logger: Logger |
   }
   if (thrown instanceof JobtrayError && thrown.code !== 'internal') {
     const status = STATUS_OF[thrown.code];
+    // An expected failure of the server itself (a damaged database) is worth a line in the log too.
+    if (status >= 500) logger?.error(`local API: ${req.method ?? '?'} ${describePath(req)}: ${thrown.message}`);
     const headers: Record<string, string> = status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {};
     // A form shows each param's problem next to its field (contract/params.ts InvalidParamsDetails).
     const details = thrown.code === 'invalid_params' && thrown.details !== undefined ? { details: thrown.details } : {};

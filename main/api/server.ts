@@ -1,5 +1,5 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { ACTOR_HEADER, type OperationResults } from '../../contract/api.js';
 import type { Actor } from '../../contract/model.js';
 import { JobtrayError } from '../../contract/errors.js';
@@ -7,6 +7,7 @@ import type { Engine } from '../engine/engine.js';
 import type { Logger } from '../engine/logger.js';
 import { createOperations, invokeOperation, type OperationHandlers, type OperationServices } from '../engine/operations.js';
 import { sendArtifact } from './artifact.js';
+import { DEFAULT_CONNECTION_LIMITS, guardConnections, serverTimeoutOptions, type ConnectionGuard, type ConnectionLimits } from './connections.js';
 import { assertBearerToken, assertLoopbackHost, isLoopbackAddress } from './auth.js';
 import { DEFAULT_MAX_BODY_BYTES } from './body.js';
 import { METRICS_PATH, createApiMetrics, type ApiMetrics } from './metrics.js';
@@ -37,6 +38,10 @@ export interface ApiServerOptions {
   ssePingMs?: number;
   /** An SSE client with more unsent bytes than this is dropped (default 8 MB). */
   sseMaxBufferedBytes?: number;
+  /** Event streams open at once; one more is refused with 503 (default 128, well below `maxConnections`). */
+  sseMaxClients?: number;
+  /** Connection cap and timeouts (default DEFAULT_CONNECTION_LIMITS). */
+  limits?: Partial<ConnectionLimits>;
 }
 
 export interface ApiServer {
@@ -44,6 +49,8 @@ export interface ApiServer {
   readonly port: number;
   /** Connected SSE clients (tests check that disconnects are cleaned up). */
   readonly streamClients: number;
+  /** Open and refused connections (see connections.ts). */
+  readonly connections: ConnectionGuard;
   /** The listening socket's address, as the OS reports it. */
   address(): AddressInfo;
   /** True once close() finished. */
@@ -80,14 +87,16 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   if (!isLoopbackAddress(host)) {
     throw new JobtrayError('invalid_input', `the Local API listens on loopback addresses only (127.0.0.1, ::1, localhost); refusing host ${JSON.stringify(host)}`);
   }
+  const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...options.limits };
   // A request without Host reaches assertLoopbackHost (403 with a JSON body) instead of Node's bare 400.
-  const server = http.createServer({ requireHostHeader: false });
+  const server = http.createServer({ requireHostHeader: false, ...serverTimeoutOptions(limits) });
+  const connections = guardConnections(server, limits, options.logger);
   const port = await listen(server, options.port, host);
   // Engine subscriptions start once the port is ours, so a failed listen leaves nothing behind.
   // (No request can arrive before the handler below is attached: that needs a later turn of the event loop.)
   let ctx: Context;
   try {
-    ctx = makeContext(options, host, port);
+    ctx = makeContext(options, host, port, connections);
   } catch (error) {
     server.close();
     throw error;
@@ -95,9 +104,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     handle(ctx, req, res).catch((error: unknown) => sendError(req, res, error, ctx.logger));
   });
-  // Malformed HTTP (bad request line, headers too large) never reaches 'request'; answer it and move on.
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  // Malformed HTTP (bad request line, headers too large) and a request too slow to arrive (headersTimeout,
+  // requestTimeout) never reach 'request'; answer them and move on.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    const timedOut = error.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    // A connection that never sent a byte gets no answer, whichever timer noticed it first (this or guardConnections').
+    if (timedOut && (socket as Socket).bytesRead === 0) return void socket.destroy();
+    const status = timedOut ? '408 Request Timeout' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     else socket.destroy();
   });
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -111,6 +125,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     get streamClients() {
       return ctx.hub.clientCount;
     },
+    connections,
     address: () => server.address() as AddressInfo,
     get isClosed() {
       return closed;
@@ -122,7 +137,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   };
 }
 
-function makeContext(options: ApiServerOptions, host: string, port: number): Context {
+function makeContext(options: ApiServerOptions, host: string, port: number, connections: ConnectionGuard): Context {
   return {
     token: options.token,
     host,
@@ -133,9 +148,10 @@ function makeContext(options: ApiServerOptions, host: string, port: number): Con
       ...(options.sseBufferSize !== undefined ? { bufferSize: options.sseBufferSize } : {}),
       ...(options.ssePingMs !== undefined ? { pingMs: options.ssePingMs } : {}),
       ...(options.sseMaxBufferedBytes !== undefined ? { maxBufferedBytes: options.sseMaxBufferedBytes } : {}),
+      ...(options.sseMaxClients !== undefined ? { maxClients: options.sseMaxClients } : {}),
       ...(options.logger ? { logger: options.logger } : {}),
     }),
-    metrics: createApiMetrics(options.engine),
+    metrics: createApiMetrics(options.engine, connections),
     dashboard: StaticFiles.open(options.staticDir),
     logger: options.logger,
   };

@@ -18,6 +18,8 @@ export interface EventHubOptions {
   pingMs?: number;
   /** A client whose unsent data exceeds this is dropped; it can resume with `Last-Event-ID` (default 8 MB). */
   maxBufferedBytes?: number;
+  /** Streams open at once; one more is refused with `unavailable` (503) (default DEFAULT_MAX_STREAM_CLIENTS). */
+  maxClients?: number;
   logger?: Logger;
 }
 
@@ -35,6 +37,12 @@ interface Client {
 }
 
 const RETRY_MS = 2_000;
+/**
+ * Each stream holds a connection for as long as it is open; this cap keeps
+ * streams from taking every one of the server's connections (each dashboard
+ * tab, `jobtray logs --follow` and `jobtray events` holds one).
+ */
+export const DEFAULT_MAX_STREAM_CLIENTS = 128;
 
 const StreamQuerySchema = z.strictObject({
   events: z.string().max(1_000).optional(),
@@ -76,6 +84,13 @@ export class EventHub {
    */
   attach(req: IncomingMessage, res: ServerResponse, query: Record<string, string>): void {
     const { names, resumeFrom } = parseStreamRequest(req, query);
+    const max = this.options.maxClients ?? DEFAULT_MAX_STREAM_CLIENTS;
+    if (this.clients.size >= max) {
+      throw new JobtrayError(
+        'unavailable',
+        `too many event streams: ${max} are open, the limit of this Jobtray; close one (each dashboard tab, "jobtray logs --follow" and "jobtray events" holds one) and retry`,
+      );
+    }
     res.writeHead(200, {
       ...API_HEADERS,
       'Content-Type': 'text/event-stream; charset=utf-8',

@@ -9,11 +9,14 @@ import type { ArtifactRecord, JobHealth, JobView, RunRecord } from '../../contra
 import { JOB_HEALTH, artifactNameProblem, isTerminal } from '../../contract/model.js';
 import { describeSchedule } from '../../contract/schedule.js';
 import { ApiClient, resolveConnection, type ConnectionOptions } from './client.js';
+import { collect, parseParamArgs } from './arguments.js';
 import { EXIT, UsageError } from './errors.js';
 import { logPages, printRunLogs, waitForRunChain } from './follow.js';
 import { describeOutcome, durationText, progressText, shortTime } from '../../contract/format.js';
 import { table, type CliIo } from './format.js';
 import { ProgressView } from './progress.js';
+import { addServiceCommands } from './service.js';
+import { hostOptionsFrom, withServeOptions, type ServeArgs } from '../host/serve-options.js';
 
 interface CommonOptions extends ConnectionOptions {
   json?: boolean;
@@ -46,24 +49,6 @@ function makeCtx(io: CliIo, options: CommonOptions): Ctx {
       if (json) io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
     },
   };
-}
-
-/** `--param k=v` given several times. */
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-/** `["days=3", "mode=full"]` → `{days: "3", mode: "full"}`; values stay strings, the engine coerces them to the param's type. */
-export function parseParamArgs(args: string[]): Record<string, string> {
-  const params: Record<string, string> = {};
-  for (const arg of args) {
-    const eq = arg.indexOf('=');
-    const key = eq === -1 ? '' : arg.slice(0, eq).trim();
-    if (key === '') throw new UsageError(`--param ${JSON.stringify(arg)} is not name=value (e.g. --param days_back=3)`);
-    if (key in params) throw new UsageError(`--param ${key} is given twice`);
-    params[key] = arg.slice(eq + 1);
-  }
-  return params;
 }
 
 function parseRunId(raw: string): number {
@@ -302,6 +287,15 @@ async function reloadCommand(ctx: Ctx): Promise<number> {
   return EXIT.failed;
 }
 
+async function backupCommand(ctx: Ctx, options: { to?: string }): Promise<number> {
+  // A relative --to is relative to where the CLI runs; the host (on this machine) needs it absolute.
+  const info = await ctx.client.call('store:backup', options.to === undefined ? {} : { to: path.resolve(options.to) });
+  ctx.emitJson(info);
+  ctx.say(`Backed up the database to ${info.file} (${info.bytes} bytes).`);
+  if (info.pruned.length > 0) ctx.say(`Removed ${info.pruned.length} older backup(s): ${info.pruned.join(', ')}`);
+  return EXIT.ok;
+}
+
 // ───────────────────────────── artifacts ─────────────────────────────
 
 async function artifactsCommand(ctx: Ctx, rawRun: string, options: { save?: string }): Promise<number> {
@@ -357,14 +351,11 @@ async function download(client: ApiClient, artifact: ArtifactRecord, target: str
 
 // ───────────────────────────── serve ─────────────────────────────
 
-async function serveCommand(io: CliIo, options: { dataDir?: string; jobs?: string; port?: string }): Promise<number> {
+async function serveCommand(io: CliIo, options: ServeArgs): Promise<number> {
   // Loaded only here: every other command is a small HTTP client and starts fast.
   const { runHostUntilSignal } = await import('../host/host.js');
-  const { defaultDataDir } = await import('../host/data-dir.js');
   await runHostUntilSignal({
-    dataDir: options.dataDir ? path.resolve(options.dataDir) : defaultDataDir(io.env),
-    ...(options.jobs ? { jobsFile: path.resolve(options.jobs) } : {}),
-    ...(options.port === undefined ? {} : { port: parseWhole('--port', options.port, 0, 65_535) }),
+    ...hostOptionsFrom(options, io.env),
     consoleLog: 'warn',
     print: (line) => io.stdout.write(`${line}\n`),
   });
@@ -418,13 +409,10 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       setExit(await act(makeCtx(io, options), ...positional, options));
     });
 
-  program
-    .command('serve')
-    .description('run Jobtray headless in the foreground: engine, Local API and dashboard (Ctrl+C stops it)')
-    .option('--data-dir <dir>', 'data directory (default: JOBTRAY_DATA_DIR or the OS data dir)')
-    .option('--jobs <file>', 'jobs file (default: jobs.yaml in the data directory)')
-    .option('--port <n>', 'Local API port on 127.0.0.1 (0 = any free port; default: the api_port setting)')
-    .action(async (options: { dataDir?: string; jobs?: string; port?: string }) => setExit(await serveCommand(io, options)));
+  withServeOptions(program.command('serve').description('run Jobtray headless in the foreground: engine, Local API and dashboard (Ctrl+C stops it)')).action(
+    async (options: ServeArgs) => setExit(await serveCommand(io, options)),
+  );
+  addServiceCommands(program, io, setExit);
 
   http('jobs', 'list jobs with health, schedule, next and last run', (ctx) => jobsCommand(ctx));
   http('status', 'overall health, paused or not, config errors and running runs', (ctx) => statusCommand(ctx));
@@ -452,6 +440,10 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   http('pause', 'pause all schedules (running runs finish)', (ctx) => pauseCommand(ctx, true));
   http('resume', 'resume schedules', (ctx) => pauseCommand(ctx, false));
   http('reload', 're-read the jobs file now', (ctx) => reloadCommand(ctx));
+  http('backup', "back up the database now, online (into the data dir's backups/, or --to FILE)", (ctx, options: { to?: string }) => backupCommand(ctx, options)).option(
+    '--to <file>',
+    'write the backup to FILE instead (it must not exist yet)',
+  );
   http('artifacts <run>', "list a run's artifacts, or download them with --save", (ctx, run: string, options: { save?: string }) => artifactsCommand(ctx, run, options)).option(
     '--save <dir>',
     'download every artifact into DIR (created if missing)',

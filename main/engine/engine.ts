@@ -256,6 +256,11 @@ export class JobtrayEngine {
     return { record, file: path.join(this.dataDir, record.path) };
   }
 
+  /** An online copy of the database at `file` (Store.backup; backups.ts schedules and rotates them). */
+  backupDatabase(file: string): Promise<{ file: string; bytes: number }> {
+    return this.store.backup(file);
+  }
+
   listAudit(opts: { job_id?: string; limit?: number } = {}): AuditEntry[] {
     return this.store.listAudit(opts);
   }

@@ -2,6 +2,7 @@ import type { OperationInput, OperationName, OperationResults } from '../../cont
 import { parseOperationInput } from '../../contract/api.js';
 import { JobtrayError } from '../../contract/errors.js';
 import type { Actor, HealthSnapshot, WebhookTestResult } from '../../contract/model.js';
+import { takeBackup } from './backups.js';
 import type { Engine } from './engine.js';
 import { previewSchedule } from './schedule-preview.js';
 
@@ -69,6 +70,7 @@ export function createOperations(engine: Engine, services: OperationServices = {
       return services.testWebhook(target, engine.health());
     },
     'audit:list': ({ job, limit }) => ({ entries: engine.listAudit({ ...(job ? { job_id: job } : {}), ...(limit ? { limit } : {}) }) }),
+    'store:backup': ({ to }) => takeBackup(engine, to ? { to } : {}),
   };
 }
 

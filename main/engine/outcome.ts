@@ -1,5 +1,6 @@
 import type { RunErrorCode, RunRecord, RunState, StopReason } from '../../contract/model.js';
 import type { AttemptExit } from './runner.js';
+import { resourceExhaustion } from '../../contract/worker-protocol.js';
 
 export interface AttemptSettlement {
   state: Extract<RunState, 'succeeded' | 'failed' | 'timed_out' | 'cancelled' | 'interrupted'>;
@@ -23,7 +24,7 @@ export interface SettleContext {
  */
 export function settleAttempt(exit: AttemptExit, ctx: SettleContext): AttemptSettlement {
   const outcome = exit.outcome;
-  const exitCode = outcome && !outcome.ok ? outcome.exit_code : null;
+  const exitCode = outcome?.exit_code ?? null;
   const signal = outcome && !outcome.ok ? outcome.signal : null;
   const base = { exit_code: exitCode, signal, result: null as unknown, reason: null as string | null };
 
@@ -49,6 +50,10 @@ export function settleAttempt(exit: AttemptExit, ctx: SettleContext): AttemptSet
       error: `the job exceeded its worker memory limit (${ctx.memoryMb} MB) and was stopped`,
       error_code: 'out_of_memory',
     };
+  }
+  const exhausted = resourceExhaustion(workerError?.code ?? /\b(EMFILE|ENFILE|EAGAIN)\b/.exec(workerError?.message ?? '')?.[1]);
+  if (workerError && exhausted) {
+    return { ...base, state: 'failed', error: `the job's worker could not run: ${exhausted} [${workerError.code ?? workerError.message}]`, error_code: 'spawn' };
   }
   if (workerError) {
     return { ...base, state: 'failed', error: `the job's worker crashed: ${workerError.message}`, error_code: 'worker_exit' };

@@ -23,6 +23,11 @@ export function defaultWorkerPath(): string {
   return path.join(packageRoot(), 'dist', 'workers', 'run-job.js');
 }
 
+/** The run store's SQLite file in a data directory. */
+export function databasePath(dataDir: string): string {
+  return path.join(path.resolve(dataDir), 'jobtray.db');
+}
+
 /** Template jobs file and demo jobs copied into a new data directory. */
 export function defaultResourcesDir(): string {
   return path.join(packageRoot(), 'resources');

@@ -1,8 +1,10 @@
 import path from 'node:path';
 import type { Settings } from '../../contract/model.js';
+import { startBackups } from '../engine/backups.js';
 import { createEngine, type Engine, type EngineOptions } from '../engine/engine.js';
 import { createLogger, type Logger } from '../engine/logger.js';
-import { appVersion, defaultStaticDir } from '../engine/paths.js';
+import { appVersion, databasePath, defaultStaticDir } from '../engine/paths.js';
+import { databaseDamage, moveDatabaseAside, type MovedFile } from '../engine/store/index.js';
 import { sendTestWebhook, startWebhooks } from '../notify/webhooks.js';
 import { startApiServer } from '../api/server.js';
 import { acquireLock } from './lock.js';
@@ -28,7 +30,12 @@ export interface HostOptions {
   engine?: Pick<EngineOptions, 'workerPath' | 'resourcesDir' | 'nativeBinding' | 'nodeRuntime'>;
   /** Tests only: see EngineOptions.storePages. */
   storePages?: EngineOptions['storePages'];
+  /** A damaged database is renamed aside (never deleted) and the host starts with an empty one (`--move-damaged-db`). */
+  moveDamagedDb?: boolean;
 }
+
+/** What `moveDamagedDb` found: why the database was damaged and where its files went; null when it was fine. */
+export type MovedDatabase = { damage: string; moved: MovedFile[] } | null;
 
 export interface Host {
   engine: Engine;
@@ -39,6 +46,8 @@ export interface Host {
   /** A built dashboard is served at `/`. */
   hasDashboard: boolean;
   dataDir: string;
+  /** Set when `moveDamagedDb` moved a damaged database aside. */
+  movedDatabase: MovedDatabase;
   /**
    * Stops the API, notifications and the engine (its runs through the normal
    * kill path), then removes the discovery file and the lock. `force` kills
@@ -63,6 +72,8 @@ export async function startHost(options: HostOptions): Promise<Host> {
     for (const step of undo.reverse()) await step();
   };
   try {
+    // Under the lock: no other Jobtray has the file open while it is checked and moved.
+    const movedDatabase = options.moveDamagedDb ? moveDamagedDatabase(dataDir) : null;
     const logger = options.logger ?? createLogger({ dir: path.join(dataDir, 'logs'), console: options.consoleLog ?? false });
     const engine = await createEngine({
       ...options.engine,
@@ -74,6 +85,9 @@ export async function startHost(options: HostOptions): Promise<Host> {
       logger,
     });
     undo.push(() => engine.close());
+    // Undone before the engine closes: a backup in progress needs the store open.
+    const backups = startBackups(engine, { logger });
+    undo.push(() => backups.close());
     const webhooks = startWebhooks({ engine, logger });
     undo.push(() => webhooks.close());
     const token = loadOrCreateToken(dataDir);
@@ -91,6 +105,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       loginUrl: `${server.url}/#token=${encodeURIComponent(token)}`,
       hasDashboard: staticDir !== null,
       dataDir,
+      movedDatabase,
       close: (closeOptions = {}) => {
         // The engine is forced at once, wherever the unwinding is; its own step then awaits the same close.
         if (closeOptions.force) engine.close({ force: true }).catch(() => {});
@@ -101,6 +116,13 @@ export async function startHost(options: HostOptions): Promise<Host> {
     await unwind();
     throw error;
   }
+}
+
+/** `--move-damaged-db`: the data dir's database, renamed aside when it is damaged. */
+function moveDamagedDatabase(dataDir: string): MovedDatabase {
+  const file = databasePath(dataDir);
+  const damage = databaseDamage(file);
+  return damage === null ? null : { damage, moved: moveDatabaseAside(file) };
 }
 
 /**
@@ -119,6 +141,12 @@ export async function runHostUntilSignal(options: HostOptions & { print: (line: 
   try {
     const host = await starting;
     if (stop.stage === 'running') {
+      if (host.movedDatabase) {
+        const moves = host.movedDatabase.moved.map((m) => `${m.from} -> ${m.to}`).join(', ');
+        options.print(`The database was damaged (${host.movedDatabase.damage}); moved it aside (${moves}) and started with an empty one.`);
+      } else if (options.moveDamagedDb) {
+        options.print(`--move-damaged-db: the database ${databasePath(host.dataDir)} is not damaged; nothing was moved.`);
+      }
       options.print(`Jobtray is running (data: ${host.dataDir}).`);
       options.print(`Local API: ${host.url}`);
       options.print(host.hasDashboard ? `Dashboard: ${host.loginUrl}` : `Dashboard: not built; use the CLI (npx jobtray status) or the API (token in ${path.join(host.dataDir, 'api-token')}).`);

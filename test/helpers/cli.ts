@@ -87,6 +87,11 @@ export interface SpawnedCli {
 
 /** `node bin/jobtray.js <args>` (or another script of the build) as a real child process, registered with the leak check. */
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}, script: string = BIN): SpawnedCli {
+  return spawnNode(script, args, env);
+}
+
+/** `node <script> <args>` as a real child process (e.g. dist/main/start.js, what `npm start` runs), registered with the leak check. */
+export function spawnNode(script: string, args: string[], env: NodeJS.ProcessEnv = {}): SpawnedCli {
   const child = spawn(process.execPath, [script, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';

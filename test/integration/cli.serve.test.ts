@@ -66,6 +66,6 @@ describe('jobtray serve', () => {
   it('a bad --port is a usage error', async () => {
     const out = await runCli(['serve', '--data-dir', makeDataDir(), '--port', '99999']);
     expect(out.code).toBe(2);
-    expect(out.stderr).toContain('--port "99999" must be a whole number from 0 to 65535');
+    expect(out.stderr).toContain("option '--port <n>' argument '99999' is invalid. the port must be a whole number from 0 to 65535");
   });
 });

@@ -84,7 +84,7 @@ describe('engine runs', () => {
     engine.events.on('run:progress', (p) => progress.push(p.progress ?? -1));
     const run = engine.trigger('steps', { actor: 'ui' });
     const done = await waitForRun(engine, run.id);
-    expect(done).toMatchObject({ state: 'succeeded', progress: 100, step: 'step 5', exit_code: null });
+    expect(done).toMatchObject({ state: 'succeeded', progress: 100, step: 'step 5', exit_code: 0 });
     const logs = engine.getRunLogs(run.id).lines;
     expect(logs.map((l) => l.seq)).toEqual(logs.map((_, i) => i + 1));
     const stdout = logs.filter((l) => l.stream === 'stdout').map((l) => l.message);

@@ -25,7 +25,7 @@ describe('run-job worker: command jobs', () => {
     });
     const run = await runWorker(spec);
 
-    expect(run.result).toEqual({ ok: true, result: null });
+    expect(run.result).toEqual({ ok: true, result: null, exit_code: 0 });
     expect(run.exitCode).toBe(0);
     expect(run.messages[0]).toMatchObject({ type: 'started' });
     expect(run.messages[1]).toMatchObject({ type: 'spawned', pid: expect.any(Number) });
@@ -79,7 +79,7 @@ describe('run-job worker: command jobs', () => {
 
   it('delivers 10,000 lines in order', async () => {
     const run = await runWorker(commandSpec(python('for i in range(10000): print(f"line {i}")'), { cwd: tmp }));
-    expect(run.result).toEqual({ ok: true, result: null });
+    expect(run.result).toEqual({ ok: true, result: null, exit_code: 0 });
     const messages = logLines(run.messages).map((l) => l.message);
     expect(messages).toEqual(Array.from({ length: 10_000 }, (_, i) => `line ${i}`));
     expect(run.messages.every((m) => m.type !== 'log' || unpackLogLines(m.packed).length <= 500)).toBe(true);
@@ -125,7 +125,7 @@ describe('run-job worker: command jobs', () => {
     // The orphaned sleep is in the command's process group: end it as the engine would.
     if (spawned?.type === 'spawned') await killTree(spawned.pid, 'SIGKILL');
 
-    expect(run.result).toEqual({ ok: true, result: null });
+    expect(run.result).toEqual({ ok: true, result: null, exit_code: 0 });
     const lines = logLines(run.messages);
     expect(lines[0]).toEqual({ stream: 'stdout', level: 'info', message: 'parent done' });
     expect(lines[1]).toMatchObject({ stream: 'system', level: 'warn' });

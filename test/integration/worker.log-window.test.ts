@@ -45,7 +45,7 @@ describe('run-job worker: log flow control (log_window)', () => {
 
     acknowledging = true;
     worker.postMessage({ type: 'logs_written', lines: received.length } satisfies EngineToWorker);
-    expect(await result).toEqual({ ok: true, result: null });
+    expect(await result).toEqual({ ok: true, result: null, exit_code: 0 });
     expect(received).toEqual(Array.from({ length: LINES }, (_, i) => `line ${i}`));
     expect(await exited).toBe(0);
   });

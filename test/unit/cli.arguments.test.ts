@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { artifactTarget, parseParamArgs, scheduleFromOptions } from '../../main/cli/commands.js';
+import { parseParamArgs } from '../../main/cli/arguments.js';
+import { artifactTarget, scheduleFromOptions } from '../../main/cli/commands.js';
 import { UsageError } from '../../main/cli/errors.js';
 import type { ArtifactRecord } from '../../contract/model.js';
 

@@ -29,7 +29,7 @@ const CASES: Record<string, Case> = {
   'yaml-syntax.yaml': {
     fatal: true,
     errors: [
-      e(4, null, null, 'YAML syntax error', 'Flow sequence'),
+      e(4, null, null, 'yaml-syntax.yaml:4: YAML syntax error at column 3: Flow sequence in block collection must be sufficiently indented and end with a ]'),
       e(4, null, null, 'YAML syntax error'),
       e(4, null, null, 'YAML syntax error'),
     ],
@@ -157,6 +157,8 @@ describe('invalid jobs files', () => {
       if (got.job_id !== null) expect(got.message).toContain(`job "${got.job_id}"`);
       if (got.field !== null) expect(got.message).toContain(`field "${got.field}"`);
       for (const part of want.says) expect(got.message).toContain(part);
+      // One line that ends with what is wrong: no dangling ":" where the parser's context used to follow.
+      expect(got.message).not.toMatch(/[:\n]\s*$/);
     });
 
     // An entry with a readable id and an error is listed, unless its id belongs to a valid (first) entry.

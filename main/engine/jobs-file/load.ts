@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parseDocument, type YAMLError } from 'yaml';
 import { coerceError } from '../../../contract/errors.js';
 import type { ConfigError, JobDefinition, Schedule } from '../../../contract/model.js';
 import { showValue } from '../params.js';
@@ -60,6 +60,18 @@ function byLine(a: ConfigError, b: ConfigError): number {
   return (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER);
 }
 
+/**
+ * One line for a YAML syntax error. The parser's pretty message is "<why> at
+ * line L, column C:" followed by the offending text on the next lines; the line
+ * is already in our prefix, so only the column stays, and no dangling colon.
+ */
+function yamlSyntaxMessage(error: YAMLError): string {
+  const first = error.message.split('\n')[0] ?? error.message;
+  const why = first.replace(/ at line \d+, column \d+:?$/, '').replace(/:$/, '');
+  const column = error.linePos?.[0].col;
+  return `YAML syntax error${column === undefined ? '' : ` at column ${column}`}: ${why}`;
+}
+
 /** Parses and validates the text of a jobs file. `file` is its absolute path: for relative paths and messages. */
 export function parseJobsText(text: string, file: string): LoadResult {
   const counter = new LineCounter();
@@ -69,7 +81,7 @@ export function parseJobsText(text: string, file: string): LoadResult {
   if (doc.errors.length > 0) {
     return fatalResult(
       file,
-      doc.errors.map((e) => makeError(file, e.linePos?.[0].line ?? null, noSubject, `YAML syntax error: ${e.message.split('\n')[0] ?? e.message}`)),
+      doc.errors.map((e) => makeError(file, e.linePos?.[0].line ?? null, noSubject, yamlSyntaxMessage(e))),
     );
   }
   let root: unknown;

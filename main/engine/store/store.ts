@@ -35,6 +35,7 @@ import {
   pageLimit,
   RUN_PAGE,
 } from './inputs.js';
+import { guardCorruption } from './damage.js';
 import { migrate } from './migrations.js';
 import { auditFromRow, jobStateFromRow, jobStateToRow, newRunToWrite, runFromRow, runToWrite, toJson, type JobStateRow } from './rows.js';
 import { writeLogLines } from './log-lines.js';
@@ -72,12 +73,15 @@ function openDatabase(options: StoreOptions): Database.Database {
     options.nativeBinding === undefined ? {} : { nativeBinding: options.nativeBinding },
   );
   try {
-    db.pragma('journal_mode = WAL');
-    // NORMAL is durable in WAL mode except for the last transactions before a power loss.
-    db.pragma('synchronous = NORMAL');
-    db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
-    migrate(db, options.path);
+    // A file that is not a database (or a damaged one) fails here, at its first read.
+    guardCorruption(options.path, 'Jobtray cannot open its database', () => {
+      db.pragma('journal_mode = WAL');
+      // NORMAL is durable in WAL mode except for the last transactions before a power loss.
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      db.pragma('busy_timeout = 5000');
+      migrate(db, options.path);
+    });
     return db;
   } catch (error) {
     db.close();
@@ -139,7 +143,7 @@ export class Store {
   }
 
   getRun(id: number): RunRecord | null {
-    const row = this.sql.getRun.get(id);
+    const row = this.read(`run ${id} cannot be read`, () => this.sql.getRun.get(id));
     return row ? runFromRow(row) : null;
   }
 
@@ -163,7 +167,7 @@ export class Store {
       // One extra row tells whether another page exists.
       limit: limit + 1,
     };
-    const rows = this.runListQuery(params).all(params);
+    const rows = this.read('the run list cannot be read', () => this.runListQuery(params).all(params));
     const page = rows.slice(0, limit).map(runFromRow);
     const last = page.at(-1);
     return { runs: page, next_cursor: rows.length > limit && last ? encodeCursor(last.id) : null };
@@ -229,14 +233,16 @@ export class Store {
   getLogs(runId: number, query: LogQuery): LogPage {
     if (this.sql.runExists.get(runId) === undefined) throw new JobtrayError('not_found', `run ${runId} not found: no log to read`);
     const limit = pageLimit(query.limit, LOG_PAGE, `log of run ${runId}`);
-    const rows = this.sql.getLogs.all({
+    const params = {
       run_id: runId,
       after: query.after ?? 0,
       levels: JSON.stringify(levelsFrom(query.level)),
       // LIKE folds ASCII case only; good enough for searching log text.
       q: containsPattern(query.q),
       limit: limit + 1,
-    });
+    };
+    // Damage is confined to the pages it hit: other runs' logs stay readable.
+    const rows = this.read(`the log of run ${runId} cannot be read`, () => this.sql.getLogs.all(params));
     const lines = rows.slice(0, limit);
     const last = lines.at(-1);
     return { lines, next_after: rows.length > limit && last ? last.seq : null };
@@ -376,6 +382,29 @@ export class Store {
     return this.db.pragma('page_count', { simple: true }) as number;
   }
 
+  // --- backup --------------------------------------------------------------
+
+  /**
+   * An online copy of the whole database at `destination` (absolute), with
+   * SQLite's backup API: consistent even while the engine keeps writing, and
+   * done in steps, so the event loop is never blocked for long. It is written
+   * to `<destination>.partial` and renamed once complete: a file at
+   * `destination` is always a whole backup. Never overwrites a file.
+   */
+  async backup(destination: string): Promise<{ file: string; bytes: number }> {
+    if (fs.existsSync(destination)) throw new JobtrayError('conflict', `cannot back up the database to ${destination}: the file exists; choose another name or remove it`);
+    fs.mkdirSync(path.dirname(destination), { recursive: true });
+    const partial = `${destination}.partial`;
+    try {
+      await this.db.backup(partial);
+      fs.renameSync(partial, destination);
+    } catch (error) {
+      fs.rmSync(partial, { force: true });
+      throw error;
+    }
+    return { file: destination, bytes: fs.statSync(destination).size };
+  }
+
   // --- retention -----------------------------------------------------------
 
   /**
@@ -422,15 +451,20 @@ export class Store {
    */
   private transaction<T>(fn: () => T): T {
     try {
-      return this.db.transaction(fn)();
+      return this.read('a write to the database failed', () => this.db.transaction(fn)());
     } catch (error) {
       const failure = classifyStorageError(error);
-      // Already converted by a nested transaction.
+      // Already converted by a nested transaction (or a storage_corrupt error: not a space problem).
       if (!failure || error instanceof JobtrayError) throw error;
       const converted = storageFullError({ ...failure, path: failure.path ?? this.path }, error);
       this.onWriteFailure?.(converted);
       throw converted;
     }
+  }
+
+  /** Runs a read; damage it hits becomes a `storage_corrupt` error saying `what` could not be done and the ways on. */
+  private read<T>(what: string, fn: () => T): T {
+    return guardCorruption(this.path, what, fn);
   }
 
   private requireRun(id: number): RunRecord {
