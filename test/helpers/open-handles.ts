@@ -31,3 +31,20 @@ export async function closeLeftovers(): Promise<string[]> {
   tracked.clear();
   return leaked;
 }
+
+const kept = new Set<number>();
+
+/**
+ * A child process a suite keeps for all its tests (the e2e suites' browser):
+ * the per-test check leaves it and its descendants alone. The suite stops it
+ * in afterAll and then checks that nothing is left (liveDescendants). Returns
+ * the release, called once the process is stopped.
+ */
+export function keepAcrossTests(pid: number): () => void {
+  kept.add(pid);
+  return () => kept.delete(pid);
+}
+
+export function keptAcrossTests(): ReadonlySet<number> {
+  return kept;
+}

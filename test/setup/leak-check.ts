@@ -1,41 +1,14 @@
-import fs from 'node:fs';
 import { afterEach, expect } from 'vitest';
-import { closeLeftovers } from '../helpers/open-handles.js';
-
-/** Live (non-zombie) descendants of this process, read from /proc (a `ps` child would count itself). */
-function liveDescendants(root: number): number[] {
-  if (process.platform !== 'linux') return [];
-  const children = new Map<number, number[]>();
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (rest[0] === 'Z') continue;
-    const ppid = Number(rest[1]);
-    children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
-  }
-  const found: number[] = [];
-  const stack = [root];
-  while (stack.length > 0) {
-    for (const child of children.get(stack.pop()!) ?? []) {
-      found.push(child);
-      stack.push(child);
-    }
-  }
-  return found;
-}
+import { closeLeftovers, keptAcrossTests } from '../helpers/open-handles.js';
+import { liveDescendants } from '../helpers/processes.js';
 
 // A test that leaves an engine, store, server or worker open, or a child
 // process running, fails (and its leftovers are cleaned up so the next test
-// starts clean).
+// starts clean). A process a suite keeps for all its tests (the e2e suites'
+// browser) is its suite's to stop, in afterAll.
 afterEach(async () => {
   const leaked = await closeLeftovers();
-  const children = liveDescendants(process.pid);
+  const children = liveDescendants(process.pid, keptAcrossTests());
   for (const pid of children) {
     try {
       process.kill(pid, 'SIGKILL');

@@ -1,0 +1,216 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { startHost, type Host } from '../../main/host/host.js';
+import { startTestBrowser, type TestBrowser } from '../helpers/browser.js';
+import { TEST_SETTINGS, makeDataDir, writeFiles } from '../helpers/engine.js';
+import { E2E_FILES, E2E_JOBS } from './e2e-jobs.js';
+
+/**
+ * What every e2e suite stands on: a real headless host (engine, Local API and
+ * the built dashboard, in this process) running the suite's jobs file, and
+ * Debian's Chromium with one page on the dashboard.
+ *
+ * The suites run once per bridge mode (`describe.each(BRIDGE_MODES)`).
+ * `connectPage` is the one place that knows how a page reaches the engine:
+ * - `http`: the page opens the login URL the host prints
+ *   (`http://127.0.0.1:PORT/#token=…`) and talks HTTP + SSE to the Local API.
+ * - `ipc` (to come with main/electron's registerIpc): the same built page,
+ *   opened at the host's URL without a token, with an init script that sets
+ *   `window.jobtray` to contract's makeBridge over Playwright's exposeBinding;
+ *   the binding calls registerIpc's handlers with this host's engine
+ *   (`E2eHost.current().engine`, which changes across a restart) and a
+ *   webContentsSend that forwards events into the page. Add 'ipc' to
+ *   BRIDGE_MODES and a case below; scenarios about the printed URL and the
+ *   host's restart are HTTP's own (`mode === 'http'` in the suites).
+ */
+export const BRIDGE_MODES = ['http'] as const;
+export type BridgeMode = (typeof BRIDGE_MODES)[number];
+
+/** Bound of every wait on the page; generous, for two loaded cores. */
+export const WAIT_MS = 20_000;
+
+export interface E2eHost {
+  dataDir: string;
+  jobsFile: string;
+  /** The running host; throws while it is stopped. */
+  current(): Host;
+  /** GET or POST the Local API with the host's token (to check what the page shows against the engine). */
+  api<T>(apiPath: string, init?: { method?: string; body?: unknown }): Promise<T>;
+  /** Stops the host (the page's event stream drops). */
+  stop(): Promise<void>;
+  /** Starts it again on the same port and data dir. */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startE2eHost(): Promise<E2eHost> {
+  const dataDir = makeDataDir();
+  writeFiles(dataDir, { ...E2E_FILES, 'jobs.yaml': E2E_JOBS });
+  const jobsFile = path.join(dataDir, 'jobs.yaml');
+  const start = (port: number) => startHost({ dataDir, jobsFile, port, consoleLog: false, watch: true, settings: TEST_SETTINGS });
+  let host: Host | null = await start(0);
+  const port = Number(new URL(host.url).port);
+  const { token } = JSON.parse(fs.readFileSync(path.join(dataDir, 'api.json'), 'utf8')) as { token: string };
+  const current = () => {
+    if (!host) throw new Error('the host is stopped');
+    return host;
+  };
+  return {
+    dataDir,
+    jobsFile,
+    current,
+    async api<T>(apiPath: string, init: { method?: string; body?: unknown } = {}) {
+      const response = await fetch(`${current().url}${apiPath}`, {
+        method: init.method ?? 'GET',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+      });
+      if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${apiPath}: HTTP ${response.status} ${await response.text()}`);
+      return (await response.json()) as T;
+    },
+    async stop() {
+      await current().close();
+      host = null;
+    },
+    async restart() {
+      if (host) throw new Error('the host is already running');
+      host = await start(port);
+    },
+    async close() {
+      await host?.close();
+      host = null;
+    },
+  };
+}
+
+/** Prepares `page` to reach `host` through `mode`; returns the address that opens the dashboard. */
+export async function connectPage(mode: BridgeMode, _page: Page, host: E2eHost): Promise<string> {
+  switch (mode) {
+    case 'http':
+      return host.current().loginUrl;
+  }
+}
+
+export interface Dashboard {
+  mode: BridgeMode;
+  host: E2eHost;
+  browser: TestBrowser;
+  page: Page;
+  /** Opens the dashboard as a user would and waits until its data is live; then `route` (e.g. `/jobs/chatty`). */
+  open(route?: string): Promise<void>;
+  /** Goes to a route of the open dashboard (no page load) and waits until `ready` shows. */
+  go(route: string, ready: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startDashboard(mode: BridgeMode, options: { colorScheme?: 'light' | 'dark' } = {}): Promise<Dashboard> {
+  const host = await startE2eHost();
+  let browser: TestBrowser;
+  try {
+    browser = await startTestBrowser(options);
+  } catch (error) {
+    await host.close();
+    throw error;
+  }
+  const { page } = browser;
+  page.setDefaultTimeout(WAIT_MS);
+  const go = async (route: string, ready: string) => {
+    await page.evaluate((hash) => {
+      window.location.hash = hash;
+    }, `#${route}`);
+    await shows(page.locator(ready), `${ready} on ${route}`);
+  };
+  return {
+    mode,
+    host,
+    browser,
+    page,
+    async open(route) {
+      await page.goto(await connectPage(mode, page, host));
+      await shows(page.locator('main[data-live=true]'), 'the dashboard with live data');
+      if (route) await go(route, 'main[data-live=true]');
+    },
+    go,
+    async close() {
+      try {
+        await browser.close();
+      } finally {
+        await host.close();
+      }
+    },
+  };
+}
+
+/** Waits until `locator` is visible; a timeout names what was awaited. */
+export async function shows(locator: Locator, what: string, timeoutMs = WAIT_MS): Promise<Locator> {
+  try {
+    await locator.first().waitFor({ state: 'visible', timeout: timeoutMs });
+  } catch (error) {
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (${String(locator)})`, { cause: error });
+  }
+  return locator.first();
+}
+
+/** Waits until `locator` is gone (or hidden). */
+export async function vanishes(locator: Locator, what: string, timeoutMs = WAIT_MS): Promise<void> {
+  try {
+    await locator.first().waitFor({ state: 'hidden', timeout: timeoutMs });
+  } catch (error) {
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} to go away (${String(locator)})`, { cause: error });
+  }
+}
+
+/** Polls `probe` until `accept` holds; a timeout names what was awaited and the last value seen. */
+export async function until<T>(what: string, probe: () => T | Promise<T>, accept: (value: T) => boolean, timeoutMs = WAIT_MS): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (accept(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** The card of one job in the grid. */
+export const card = (page: Page, jobId: string) => page.locator(`[data-testid=job-card][data-job-id="${jobId}"]`);
+
+declare global {
+  interface Window {
+    /** The e2e suites' own state in the page: recorded texts, and a mark that proves no reload happened. */
+    __e2e?: { records: Record<string, string[]>; mark?: string };
+  }
+}
+
+/**
+ * Records every distinct text the elements matching `selector` show from now
+ * on (a MutationObserver in the page), so a state that lasts a moment is seen
+ * however late a poll would come. Returns the reader.
+ */
+export async function recordTexts(page: Page, selector: string): Promise<() => Promise<string[]>> {
+  const key = await page.evaluate((sel) => {
+    const e2e = (window.__e2e ??= { records: {} });
+    const seen: string[] = [];
+    const k = `${sel}#${Object.keys(e2e.records).length}`;
+    e2e.records[k] = seen;
+    const look = () => {
+      for (const el of document.querySelectorAll(sel)) {
+        const text = (el.textContent ?? '').replace(/\s+/g, ' ').trim();
+        if (text && !seen.includes(text)) seen.push(text);
+      }
+    };
+    new MutationObserver(look).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    look();
+    return k;
+  }, selector);
+  return () => page.evaluate((k) => window.__e2e?.records[k] ?? [], key);
+}
+
+/** Marks the page's document; `stillSameDocument` is true until the page reloads or navigates away. */
+export async function markDocument(page: Page): Promise<() => Promise<boolean>> {
+  const mark = `mark-${Math.random()}`;
+  await page.evaluate((m) => {
+    (window.__e2e ??= { records: {} }).mark = m;
+  }, mark);
+  return () => page.evaluate((m) => window.__e2e?.mark === m, mark);
+}
