@@ -27,7 +27,8 @@ function folders(names, message) {
   return { regex: `^(?:\\.\\./)+(?:main/)?(?:${names.join('|')})(?:/|$)`, caseSensitive: true, message };
 }
 
-const ELECTRON_ONLY_IN_MAIN_ELECTRON = 'Only main/electron/ imports electron; everything else runs in plain Node or the browser (DESIGN.md "Layout").';
+const ELECTRON_ONLY_IN_MAIN_ELECTRON =
+  'Only main/electron/ imports electron; everything else runs in plain Node or the browser (docs/ARCHITECTURE.md "Layers").';
 const NO_ELECTRON = {
   paths: [{ name: 'electron', message: ELECTRON_ONLY_IN_MAIN_ELECTRON }],
   patterns: [{ group: ['electron/*'], message: ELECTRON_ONLY_IN_MAIN_ELECTRON }],
@@ -52,9 +53,19 @@ function layer(...restrictions) {
   };
 }
 
-const BROWSER_SAFE = 'runs in the browser too: no Node builtins (DESIGN.md "Layout")';
+const BROWSER_SAFE = 'runs in the browser too: no Node builtins (docs/ARCHITECTURE.md "Layers")';
 /** Node globals a browser lacks; browser-safe folders may not touch them. */
-const NODE_GLOBALS = ['process', 'Buffer', 'global', 'require', 'module', '__dirname', '__filename', 'setImmediate', 'clearImmediate'].map((name) => ({
+const NODE_GLOBALS = [
+  'process',
+  'Buffer',
+  'global',
+  'require',
+  'module',
+  '__dirname',
+  '__filename',
+  'setImmediate',
+  'clearImmediate',
+].map((name) => ({
   name,
   message: `a Node global; this folder ${BROWSER_SAFE}.`,
 }));
@@ -76,7 +87,14 @@ export default tseslint.config(
     files: ['contract/**'],
     rules: {
       ...layer(
-        { patterns: [folders(['main', 'workers', 'renderer', 'bench', 'test', 'bin', 'scripts', 'resources'], 'contract/ imports only contract/ (and zod, croner, ms): the CLI, the engine and the browser dashboard all import it.')] },
+        {
+          patterns: [
+            folders(
+              ['main', 'workers', 'renderer', 'bench', 'test', 'bin', 'scripts', 'resources'],
+              'contract/ imports only contract/ (and zod, croner, ms): the CLI, the engine and the browser dashboard all import it.',
+            ),
+          ],
+        },
         noNodeBuiltins(`contract/ ${BROWSER_SAFE}.`),
       ),
       'no-restricted-globals': ['error', ...NODE_GLOBALS],
@@ -84,40 +102,106 @@ export default tseslint.config(
   },
   {
     files: ['main/shared/**'],
-    rules: layer({ patterns: [folders(['engine', 'api', 'host', 'cli', 'notify', 'electron', 'workers', 'renderer'], 'main/shared/ imports only contract/: every part of main/ may import it.')] }),
+    rules: layer({
+      patterns: [
+        folders(
+          ['engine', 'api', 'host', 'cli', 'notify', 'electron', 'workers', 'renderer'],
+          'main/shared/ imports only contract/: every part of main/ may import it.',
+        ),
+      ],
+    }),
   },
   {
     files: ['main/engine/**'],
-    rules: layer({ patterns: [folders(['api', 'host', 'cli', 'notify', 'electron', 'workers', 'renderer'], 'The engine imports only contract/ and main/shared/: the API, host, CLI, notifications and Electron are built on it, not the other way round.')] }),
+    rules: layer({
+      patterns: [
+        folders(
+          ['api', 'host', 'cli', 'notify', 'electron', 'workers', 'renderer'],
+          'The engine imports only contract/ and main/shared/: the API, host, CLI, notifications and Electron are built on it, not the other way round.',
+        ),
+      ],
+    }),
   },
   {
     files: ['workers/**'],
-    rules: layer({ patterns: [folders(['main', 'renderer'], 'The worker imports only contract/: it runs in its own thread and speaks the worker protocol.')] }),
+    rules: layer({
+      patterns: [
+        folders(
+          ['main', 'renderer'],
+          'The worker imports only contract/: it runs in its own thread and speaks the worker protocol.',
+        ),
+      ],
+    }),
   },
   {
     files: ['main/api/**'],
-    rules: layer({ patterns: [folders(['host', 'cli', 'notify', 'electron', 'workers', 'renderer'], 'The Local API imports only main/engine/, contract/ and main/shared/.')] }),
+    rules: layer({
+      patterns: [
+        folders(
+          ['host', 'cli', 'notify', 'electron', 'workers', 'renderer'],
+          'The Local API imports only main/engine/, contract/ and main/shared/.',
+        ),
+      ],
+    }),
   },
   {
     files: ['main/notify/**'],
-    rules: layer({ patterns: [folders(['api', 'host', 'cli', 'electron', 'workers', 'renderer'], 'Notifications import only main/engine/, contract/ and main/shared/: they consume engine events.')] }),
+    rules: layer({
+      patterns: [
+        folders(
+          ['api', 'host', 'cli', 'electron', 'workers', 'renderer'],
+          'Notifications import only main/engine/, contract/ and main/shared/: they consume engine events.',
+        ),
+      ],
+    }),
   },
   {
     files: ['main/desktop/**'],
-    rules: layer({ patterns: [folders(['api', 'host', 'cli', 'notify', 'electron', 'workers', 'renderer'], "main/desktop/ holds the desktop app's decisions as plain functions: it imports main/engine/, contract/ and main/shared/, never Electron, so plain Node tests reach all of it.")] }),
+    rules: layer({
+      patterns: [
+        folders(
+          ['api', 'host', 'cli', 'notify', 'electron', 'workers', 'renderer'],
+          "main/desktop/ holds the desktop app's decisions as plain functions: it imports main/engine/, contract/ and main/shared/, never Electron, so plain Node tests reach all of it.",
+        ),
+      ],
+    }),
   },
   {
     files: ['main/host/**'],
-    rules: layer({ patterns: [folders(['cli', 'electron', 'workers', 'renderer'], 'The headless host composes the engine, API and notifications; it never imports the CLI, Electron, the worker or the renderer.')] }),
+    rules: layer({
+      patterns: [
+        folders(
+          ['cli', 'electron', 'workers', 'renderer'],
+          'The headless host composes the engine, API and notifications; it never imports the CLI, Electron, the worker or the renderer.',
+        ),
+      ],
+    }),
   },
   {
     files: ['main/cli/**'],
-    rules: layer({ patterns: [folders(['engine', 'api', 'notify', 'electron', 'workers', 'renderer'], 'The CLI imports only contract/, main/host/ and main/shared/: it talks to the engine over the Local API.')] }),
+    rules: layer({
+      patterns: [
+        folders(
+          ['engine', 'api', 'notify', 'electron', 'workers', 'renderer'],
+          'The CLI imports only contract/, main/host/ and main/shared/: it talks to the engine over the Local API.',
+        ),
+      ],
+    }),
   },
   {
     files: ['main/electron/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [folders(['cli', 'workers', 'renderer'], 'Electron loads the renderer as a page and the worker through Bree; it never imports them, nor the CLI.')] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            folders(
+              ['cli', 'workers', 'renderer'],
+              'Electron loads the renderer as a page and the worker through Bree; it never imports them, nor the CLI.',
+            ),
+          ],
+        },
+      ],
     },
   },
   {
@@ -126,14 +210,22 @@ export default tseslint.config(
     ignores: ['renderer/vite.config.ts'],
     rules: {
       ...layer(
-        { patterns: [folders(['main', 'workers', 'bench', 'test', 'bin', 'scripts', 'resources'], 'The renderer imports only contract/: it reaches the engine through the bridge (IPC or the Local API).')] },
+        {
+          patterns: [
+            folders(
+              ['main', 'workers', 'bench', 'test', 'bin', 'scripts', 'resources'],
+              'The renderer imports only contract/: it reaches the engine through the bridge (IPC or the Local API).',
+            ),
+          ],
+        },
         noNodeBuiltins(`renderer/ ${BROWSER_SAFE}.`),
         {
           patterns: [
             {
               group: ['**/contract/api.js'],
               allowTypeImports: true,
-              message: 'Import types only from contract/api.ts (its values bring zod into the bundle); routes and constants are in contract/routes.ts.',
+              message:
+                'Import types only from contract/api.ts (its values bring zod into the bundle); routes and constants are in contract/routes.ts.',
             },
           ],
         },
@@ -148,17 +240,44 @@ export default tseslint.config(
   ...pluginVue.configs['flat/recommended'],
   {
     files: ['renderer/**/*.vue'],
-    languageOptions: { parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.vue'], sourceType: 'module' } },
+    languageOptions: {
+      parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.vue'], sourceType: 'module' },
+    },
   },
   {
     files: ['renderer/src/**', 'test/renderer/**'],
     languageOptions: {
       globals: {
-        window: 'readonly', document: 'readonly', navigator: 'readonly', location: 'readonly', localStorage: 'readonly', sessionStorage: 'readonly',
-        performance: 'readonly', requestAnimationFrame: 'readonly', getComputedStyle: 'readonly', ResizeObserver: 'readonly', FileReader: 'readonly',
-        Blob: 'readonly', HTMLElement: 'readonly', HTMLDivElement: 'readonly', HTMLDialogElement: 'readonly', HTMLInputElement: 'readonly', HTMLSelectElement: 'readonly',
-        Event: 'readonly', TextDecoderStream: 'readonly', AbortController: 'readonly', fetch: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly',
-        setInterval: 'readonly', clearInterval: 'readonly', Response: 'readonly', RequestInit: 'readonly', Storage: 'readonly', Location: 'readonly', History: 'readonly',
+        window: 'readonly',
+        document: 'readonly',
+        navigator: 'readonly',
+        location: 'readonly',
+        localStorage: 'readonly',
+        sessionStorage: 'readonly',
+        performance: 'readonly',
+        requestAnimationFrame: 'readonly',
+        getComputedStyle: 'readonly',
+        ResizeObserver: 'readonly',
+        FileReader: 'readonly',
+        Blob: 'readonly',
+        HTMLElement: 'readonly',
+        HTMLDivElement: 'readonly',
+        HTMLDialogElement: 'readonly',
+        HTMLInputElement: 'readonly',
+        HTMLSelectElement: 'readonly',
+        Event: 'readonly',
+        TextDecoderStream: 'readonly',
+        AbortController: 'readonly',
+        fetch: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        Response: 'readonly',
+        RequestInit: 'readonly',
+        Storage: 'readonly',
+        Location: 'readonly',
+        History: 'readonly',
       },
     },
     rules: {

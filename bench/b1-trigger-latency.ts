@@ -28,17 +28,32 @@ export const b1: Bench = async () => {
   const dir = tempDir('b1');
   writeFiles(dir, {
     'job.mjs': 'export default async () => performance.timeOrigin + performance.now();',
-    'first-line.mjs': "import { parentPort } from 'node:worker_threads';\nparentPort.postMessage(performance.timeOrigin + performance.now());\n",
+    'first-line.mjs':
+      "import { parentPort } from 'node:worker_threads';\nparentPort.postMessage(performance.timeOrigin + performance.now());\n",
     'jobs.yaml': 'jobs:\n  - { id: noop, script: job.mjs, overlap: queue }\n',
   });
   const firstLine = path.join(dir, 'first-line.mjs');
-  const engine = await createEngine({ dataDir: path.join(dir, 'data'), jobsFile: path.join(dir, 'jobs.yaml'), watch: false, logger: silentLogger });
-  const bree = new Bree({ root: false, logger: false, jobs: [{ name: 'first-line', path: firstLine }], workerMessageHandler: () => {}, errorHandler: () => {} });
+  const engine = await createEngine({
+    dataDir: path.join(dir, 'data'),
+    jobsFile: path.join(dir, 'jobs.yaml'),
+    watch: false,
+    logger: silentLogger,
+  });
+  const bree = new Bree({
+    root: false,
+    logger: false,
+    jobs: [{ name: 'first-line', path: firstLine }],
+    workerMessageHandler: () => {},
+    errorHandler: () => {},
+  });
 
   const bareSample = async () => {
     const t0 = nowMs();
     const worker = new Worker(firstLine);
-    const [started] = await Promise.all([new Promise<number>((r) => worker.once('message', r)), new Promise((r) => worker.once('exit', r))]);
+    const [started] = await Promise.all([
+      new Promise<number>((r) => worker.once('message', r)),
+      new Promise((r) => worker.once('exit', r)),
+    ]);
     return started - t0;
   };
   const breeSample = async () => {
@@ -46,13 +61,19 @@ export const b1: Bench = async () => {
     await bree.run('first-line');
     const worker = bree.workers.get('first-line');
     if (!worker) throw new Error('measurement broken: bree.run started no worker');
-    const [started] = await Promise.all([new Promise<number>((r) => worker.once('message', r)), new Promise((r) => worker.once('exit', r))]);
+    const [started] = await Promise.all([
+      new Promise<number>((r) => worker.once('message', r)),
+      new Promise((r) => worker.once('exit', r)),
+    ]);
     return started - t0;
   };
   const jobtraySample = async () => {
     const t0 = nowMs();
     const run = engine.trigger('noop', { actor: 'api' });
-    const done = run.state === 'succeeded' ? run : await engine.events.waitFor('run:state', (r) => r.id === run.id && ['succeeded', 'failed'].includes(r.state));
+    const done =
+      run.state === 'succeeded'
+        ? run
+        : await engine.events.waitFor('run:state', (r) => r.id === run.id && ['succeeded', 'failed'].includes(r.state));
     if (done.state !== 'succeeded') throw new Error(`measurement broken: run ${run.id} ${done.state}: ${done.error}`);
     return measured('code start', done.result as number) - t0;
   };
@@ -86,10 +107,42 @@ export const b1: Bench = async () => {
     id: 'B1',
     title: `trigger to job code start (${SAMPLES} runs each, interleaved, ${GAP_MS} ms apart)`,
     rows: [
-      { metric: 'median', jobtray: jobtrayMedian, baseline: bareMedian, baselineLabel: 'bare new Worker()', unit: 'ms', goal: '≤ 1.15× bare', pass: jobtrayMedian <= 1.15 * bareMedian },
-      { metric: 'p95', jobtray: quantile(jobtray, 0.95), baseline: quantile(bare, 0.95), baselineLabel: 'bare new Worker()', unit: 'ms', goal: '≤ 1.15× bare', pass: quantile(jobtray, 0.95) <= 1.15 * quantile(bare, 0.95) },
-      { metric: 'median vs Bree', jobtray: jobtrayMedian, baseline: median(plainBree), baselineLabel: 'plain bree.run', unit: 'ms', goal: 'report', pass: true },
-      { metric: 'median, back to back', jobtray: median(backToBack), baseline: bareMedian, baselineLabel: 'bare new Worker()', unit: 'ms', goal: 'report', pass: true },
+      {
+        metric: 'median',
+        jobtray: jobtrayMedian,
+        baseline: bareMedian,
+        baselineLabel: 'bare new Worker()',
+        unit: 'ms',
+        goal: '≤ 1.15× bare',
+        pass: jobtrayMedian <= 1.15 * bareMedian,
+      },
+      {
+        metric: 'p95',
+        jobtray: quantile(jobtray, 0.95),
+        baseline: quantile(bare, 0.95),
+        baselineLabel: 'bare new Worker()',
+        unit: 'ms',
+        goal: '≤ 1.15× bare',
+        pass: quantile(jobtray, 0.95) <= 1.15 * quantile(bare, 0.95),
+      },
+      {
+        metric: 'median vs Bree',
+        jobtray: jobtrayMedian,
+        baseline: median(plainBree),
+        baselineLabel: 'plain bree.run',
+        unit: 'ms',
+        goal: 'report',
+        pass: true,
+      },
+      {
+        metric: 'median, back to back',
+        jobtray: median(backToBack),
+        baseline: bareMedian,
+        baselineLabel: 'bare new Worker()',
+        unit: 'ms',
+        goal: 'report',
+        pass: true,
+      },
     ],
     notes: [
       'Jobtray includes recording the run (SQLite insert + update), Bree, the worker entry and importing the job module.',

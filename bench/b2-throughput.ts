@@ -27,7 +27,9 @@ const ROUNDS = 4;
  */
 export const b2: Bench = async () => {
   const dir = tempDir('b2');
-  const jobs = Array.from({ length: JOBS }, (_, i) => `  - { id: noop-${i}, script: noop.mjs, overlap: queue }`).join('\n');
+  const jobs = Array.from({ length: JOBS }, (_, i) => `  - { id: noop-${i}, script: noop.mjs, overlap: queue }`).join(
+    '\n',
+  );
   writeFiles(dir, {
     'noop.mjs': 'export default async () => null;',
     'noop-worker.mjs': '// a no-op worker: it ends when its module has run\n',
@@ -35,7 +37,13 @@ export const b2: Bench = async () => {
   });
 
   // Plain Bree, CONCURRENCY lanes.
-  const bree = new Bree({ root: false, logger: false, jobs: [], workerMessageHandler: () => {}, errorHandler: () => {} });
+  const bree = new Bree({
+    root: false,
+    logger: false,
+    jobs: [],
+    workerMessageHandler: () => {},
+    errorHandler: () => {},
+  });
   let named = 0;
   const breeBatch = async (count: number): Promise<number> => {
     let left = count;
@@ -55,7 +63,12 @@ export const b2: Bench = async () => {
     return nowMs() - start;
   };
 
-  const engine = await createEngine({ dataDir: path.join(dir, 'data'), jobsFile: path.join(dir, 'jobs.yaml'), watch: false, logger: silentLogger });
+  const engine = await createEngine({
+    dataDir: path.join(dir, 'data'),
+    jobsFile: path.join(dir, 'jobs.yaml'),
+    watch: false,
+    logger: silentLogger,
+  });
   let triggered = 0;
   const jobtrayBatch = async (count: number): Promise<number> => {
     let finished = 0;
@@ -85,7 +98,8 @@ export const b2: Bench = async () => {
   const breeRate = (perRound * ROUNDS) / (breeMs / 1000);
   const jobtrayRate = (perRound * ROUNDS) / (jobtrayMs / 1000);
   const persisted = engine.listRuns({ state: 'succeeded', limit: 500 }).runs;
-  if (persisted.length !== Math.min(500, perRound * ROUNDS) || persisted.some((r) => r.finished_at === null)) throw new Error('measurement broken: runs not persisted');
+  if (persisted.length !== Math.min(500, perRound * ROUNDS) || persisted.some((r) => r.finished_at === null))
+    throw new Error('measurement broken: runs not persisted');
   await engine.close();
   await bree.stop();
 
@@ -94,7 +108,19 @@ export const b2: Bench = async () => {
   return {
     id: 'B2',
     title: `${RUNS} no-op manual runs end to end (${JOBS} jobs, ${CONCURRENCY} at a time, ${ROUNDS} alternating rounds per side)`,
-    rows: [{ metric: 'runs per second', jobtray: jobtrayRate, baseline: breeRate, baselineLabel: 'plain Bree loop', unit: 'runs/s', goal: '≥ 0.8× Bree', pass: jobtrayRate >= 0.8 * breeRate }],
-    notes: ['Jobtray records every run in SQLite (insert, running, finished) and announces every transition; the Bree loop records nothing.'],
+    rows: [
+      {
+        metric: 'runs per second',
+        jobtray: jobtrayRate,
+        baseline: breeRate,
+        baselineLabel: 'plain Bree loop',
+        unit: 'runs/s',
+        goal: '≥ 0.8× Bree',
+        pass: jobtrayRate >= 0.8 * breeRate,
+      },
+    ],
+    notes: [
+      'Jobtray records every run in SQLite (insert, running, finished) and announces every transition; the Bree loop records nothing.',
+    ],
   };
 };

@@ -77,7 +77,10 @@ async function producerMs(dir: string): Promise<number> {
   const devNull = fs.openSync('/dev/null', 'w');
   try {
     const start = nowMs();
-    const child = spawn(process.execPath, ['print_lines.mjs', String(LINE_COUNT)], { cwd: dir, stdio: ['ignore', devNull, 'inherit'] });
+    const child = spawn(process.execPath, ['print_lines.mjs', String(LINE_COUNT)], {
+      cwd: dir,
+      stdio: ['ignore', devNull, 'inherit'],
+    });
     const code = await new Promise<number | null>((resolve, reject) => {
       child.once('error', reject);
       child.once('exit', resolve);
@@ -98,7 +101,9 @@ function checkStoredLog(engine: Engine, runId: number): void {
     for (const line of page.lines) {
       if (line.stream === 'system') continue;
       if (line.stream !== 'stdout' || line.message !== lineText(expected)) {
-        throw new Error(`measurement broken: run ${runId} log line seq ${line.seq} is ${line.stream} ${JSON.stringify(line.message)}, expected stdout ${JSON.stringify(lineText(expected))}`);
+        throw new Error(
+          `measurement broken: run ${runId} log line seq ${line.seq} is ${line.stream} ${JSON.stringify(line.message)}, expected stdout ${JSON.stringify(lineText(expected))}`,
+        );
       }
       expected += 1;
     }
@@ -106,7 +111,8 @@ function checkStoredLog(engine: Engine, runId: number): void {
     after = page.next_after;
   }
   const stored = expected - 1;
-  if (stored !== LINE_COUNT) throw new Error(`measurement broken: run ${runId} stored ${stored} job lines, expected ${LINE_COUNT}`);
+  if (stored !== LINE_COUNT)
+    throw new Error(`measurement broken: run ${runId} stored ${stored} job lines, expected ${LINE_COUNT}`);
 }
 
 interface JobtrayFigures {
@@ -122,7 +128,10 @@ interface JobtrayFigures {
 /** Resolves with the job's run once it ends; fails loudly after RUN_TIMEOUT_MS. */
 function runEnd(engine: Engine): Promise<RunRecord> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`measurement broken: the run of ${JOB_ID} did not finish within ${RUN_TIMEOUT_MS} ms`)), RUN_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`measurement broken: the run of ${JOB_ID} did not finish within ${RUN_TIMEOUT_MS} ms`)),
+      RUN_TIMEOUT_MS,
+    );
     engine.events.on('run:state', (run) => {
       if (run.job_id !== JOB_ID || !isTerminal(run.state)) return;
       clearTimeout(timer);
@@ -166,9 +175,11 @@ async function measureJobtray(dir: string): Promise<JobtrayFigures> {
     monitor.disable();
     offStart();
     offLog();
-    if (run.state !== 'succeeded') throw new Error(`measurement broken: run ${run.id} ended ${run.state}: ${run.error ?? 'no error'}`);
+    if (run.state !== 'succeeded')
+      throw new Error(`measurement broken: run ${run.id} ended ${run.state}: ${run.error ?? 'no error'}`);
     checkStoredLog(engine, run.id);
-    if (startedAt === null || lastLineAt === null || firstLineAt === null) throw new Error('measurement broken: no running event or no run:log event with the first or last line');
+    if (startedAt === null || lastLineAt === null || firstLineAt === null)
+      throw new Error('measurement broken: no running event or no run:log event with the first or last line');
     return { ms: lastLineAt - startedAt, streamMs: lastLineAt - firstLineAt, firstBatch, lag: lagOf(monitor) };
   } finally {
     monitor.disable();
@@ -185,7 +196,17 @@ async function measureJobtray(dir: string): Promise<JobtrayFigures> {
 async function measureRawInsert(dir: string): Promise<{ ms: number; lag: LagStats }> {
   const file = path.join(dir, 'raw.db');
   const store = openStore({ path: file });
-  const runId = store.insertRun({ job_id: JOB_ID, trigger: 'manual', requested_by: 'cli', params: {}, state: 'running', attempt: 1, max_attempts: 1, parent_run_id: null, priority: 'normal' }).id;
+  const runId = store.insertRun({
+    job_id: JOB_ID,
+    trigger: 'manual',
+    requested_by: 'cli',
+    params: {},
+    state: 'running',
+    attempt: 1,
+    max_attempts: 1,
+    parent_run_id: null,
+    priority: 'normal',
+  }).id;
   store.close();
   const db = new Database(file);
   const monitor = monitorEventLoopDelay({ resolution: 1 });
@@ -193,7 +214,9 @@ async function measureRawInsert(dir: string): Promise<{ ms: number; lag: LagStat
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    const insert = db.prepare('INSERT INTO run_logs (run_id, seq, ts, stream, level, message) VALUES (?, ?, ?, ?, ?, ?)');
+    const insert = db.prepare(
+      'INSERT INTO run_logs (run_id, seq, ts, stream, level, message) VALUES (?, ?, ?, ?, ?, ?)',
+    );
     const insertBatch = db.transaction((from: number, to: number) => {
       const ts = Date.now();
       for (let i = from; i <= to; i++) insert.run(runId, i, ts, 'stdout', 'info', lineText(i));
@@ -207,7 +230,10 @@ async function measureRawInsert(dir: string): Promise<{ ms: number; lag: LagStat
     const ms = nowMs() - start;
     monitor.disable();
     const stored = db.prepare('SELECT count(*) FROM run_logs WHERE run_id = ?').pluck().get(runId);
-    if (stored !== LINE_COUNT) throw new Error(`measurement broken: raw insert stored ${String(stored)} lines in ${file}, expected ${LINE_COUNT}`);
+    if (stored !== LINE_COUNT)
+      throw new Error(
+        `measurement broken: raw insert stored ${String(stored)} lines in ${file}, expected ${LINE_COUNT}`,
+      );
     return { ms, lag: lagOf(monitor) };
   } finally {
     monitor.disable();
@@ -224,18 +250,69 @@ export const b3: Bench = async () => {
     const producer = measured('producer ms', await producerMs(dir));
     const jobtray = await measureJobtray(dir);
     const raw = await measureRawInsert(dir);
-    const jobtrayRate = measured('Jobtray lines/s', ((LINE_COUNT - jobtray.firstBatch) / measured('Jobtray stream ms', jobtray.streamMs)) * 1000);
+    const jobtrayRate = measured(
+      'Jobtray lines/s',
+      ((LINE_COUNT - jobtray.firstBatch) / measured('Jobtray stream ms', jobtray.streamMs)) * 1000,
+    );
     const endToEndRate = measured('Jobtray end-to-end lines/s', perSecond(jobtray.ms));
     const rawRate = measured('raw insert lines/s', perSecond(raw.ms));
     const producerRate = measured('producer lines/s', perSecond(producer));
     const jobtrayP99 = measured('Jobtray event-loop p99', jobtray.lag.p99Ms);
     const rows: BenchRow[] = [
-      { metric: 'persisted lines/s, first to last line', jobtray: jobtrayRate, baseline: rawRate, baselineLabel: 'raw batched insert', unit: 'lines/s', goal: '≥ 0.5× raw', pass: ratio(jobtrayRate, rawRate) >= 0.5 },
-      { metric: 'main event-loop lag p99', jobtray: jobtrayP99, baseline: measured('raw insert event-loop p99', raw.lag.p99Ms), baselineLabel: 'raw insert', unit: 'ms', goal: '≤ 20 ms', pass: jobtrayP99 <= 20 },
-      { metric: 'main event-loop lag max', jobtray: measured('Jobtray event-loop max', jobtray.lag.maxMs), baseline: measured('raw insert event-loop max', raw.lag.maxMs), baselineLabel: 'raw insert', unit: 'ms', goal: '— (info)', pass: true },
-      { metric: 'persisted lines/s, run start to last line', jobtray: endToEndRate, baseline: rawRate, baselineLabel: 'raw batched insert', unit: 'lines/s', goal: '— (info)', pass: true },
-      { metric: 'run start → last line persisted', jobtray: measured('Jobtray ms', jobtray.ms), baseline: measured('producer ms', producer), baselineLabel: 'job alone → /dev/null', unit: 'ms', goal: '— (info)', pass: true },
-      { metric: 'producer lines/s (job alone → /dev/null)', jobtray: producerRate, baseline: null, baselineLabel: '', unit: 'lines/s', goal: '— (info)', pass: true },
+      {
+        metric: 'persisted lines/s, first to last line',
+        jobtray: jobtrayRate,
+        baseline: rawRate,
+        baselineLabel: 'raw batched insert',
+        unit: 'lines/s',
+        goal: '≥ 0.5× raw',
+        pass: ratio(jobtrayRate, rawRate) >= 0.5,
+      },
+      {
+        metric: 'main event-loop lag p99',
+        jobtray: jobtrayP99,
+        baseline: measured('raw insert event-loop p99', raw.lag.p99Ms),
+        baselineLabel: 'raw insert',
+        unit: 'ms',
+        goal: '≤ 20 ms',
+        pass: jobtrayP99 <= 20,
+      },
+      {
+        metric: 'main event-loop lag max',
+        jobtray: measured('Jobtray event-loop max', jobtray.lag.maxMs),
+        baseline: measured('raw insert event-loop max', raw.lag.maxMs),
+        baselineLabel: 'raw insert',
+        unit: 'ms',
+        goal: '— (info)',
+        pass: true,
+      },
+      {
+        metric: 'persisted lines/s, run start to last line',
+        jobtray: endToEndRate,
+        baseline: rawRate,
+        baselineLabel: 'raw batched insert',
+        unit: 'lines/s',
+        goal: '— (info)',
+        pass: true,
+      },
+      {
+        metric: 'run start → last line persisted',
+        jobtray: measured('Jobtray ms', jobtray.ms),
+        baseline: measured('producer ms', producer),
+        baselineLabel: 'job alone → /dev/null',
+        unit: 'ms',
+        goal: '— (info)',
+        pass: true,
+      },
+      {
+        metric: 'producer lines/s (job alone → /dev/null)',
+        jobtray: producerRate,
+        baseline: null,
+        baselineLabel: '',
+        unit: 'lines/s',
+        goal: '— (info)',
+        pass: true,
+      },
     ];
     return {
       id: 'B3',
@@ -243,7 +320,7 @@ export const b3: Bench = async () => {
       rows,
       notes: [
         `A node command job prints ${LINE_COUNT.toLocaleString('en')} lines of ~75 characters; every stored line is checked against the expected text, in order.`,
-        'Jobtray, first row: from the `run:log` event with the first job line to the one with the last (each emitted after its commit) — the log path\'s own rate. Second row: from the run\'s `running` event, so it also includes starting the worker thread and the node process (see B1).',
+        "Jobtray, first row: from the `run:log` event with the first job line to the one with the last (each emitted after its commit) — the log path's own rate. Second row: from the run's `running` event, so it also includes starting the worker thread and the node process (see B1).",
         `Baseline: the same lines through a raw better-sqlite3 prepared statement, ${BASELINE_BATCH.toLocaleString('en')} per transaction, same schema and pragmas, yielding to the event loop between transactions.`,
         'Event-loop lag: monitorEventLoopDelay({ resolution: 1 }) on the main thread during each.',
       ],

@@ -35,7 +35,8 @@ function intervalLateness(times: number[]): number[] {
     const gap = times[i]! - times[i - 1]!;
     if (gap < 1.5 * EVERY_MS) late.push(Math.max(0, gap - EVERY_MS));
   }
-  if (late.length < times.length / 2) throw new Error(`measurement broken: only ${late.length} of ${times.length} Bree fires were consecutive`);
+  if (late.length < times.length / 2)
+    throw new Error(`measurement broken: only ${late.length} of ${times.length} Bree fires were consecutive`);
   return late;
 }
 
@@ -53,7 +54,13 @@ export const b4: Bench = async () => {
   });
 
   // Plain Bree interval job.
-  const bree = new Bree({ root: false, logger: false, jobs: [{ name: 'tick', path: path.join(dir, 'noop-worker.mjs'), interval: EVERY_MS }], workerMessageHandler: () => {}, errorHandler: () => {} });
+  const bree = new Bree({
+    root: false,
+    logger: false,
+    jobs: [{ name: 'tick', path: path.join(dir, 'noop-worker.mjs'), interval: EVERY_MS }],
+    workerMessageHandler: () => {},
+    errorHandler: () => {},
+  });
   const breeTimes: number[] = [];
   let breeDone!: () => void;
   const breeFinished = new Promise<void>((r) => (breeDone = r));
@@ -65,7 +72,12 @@ export const b4: Bench = async () => {
   await breeFinished;
   await bree.stop();
 
-  const engine = await createEngine({ dataDir: path.join(dir, 'data'), jobsFile: path.join(dir, 'jobs.yaml'), watch: false, logger: silentLogger });
+  const engine = await createEngine({
+    dataDir: path.join(dir, 'data'),
+    jobsFile: path.join(dir, 'jobs.yaml'),
+    watch: false,
+    logger: silentLogger,
+  });
   const first = measured('first slot', engine.getJob('tick').next_fire_at ?? 0) - EVERY_MS;
   const times: number[] = [];
   const seen = new Set<number>();
@@ -87,9 +99,27 @@ export const b4: Bench = async () => {
     id: 'B4',
     title: `schedule lateness over ${FIRES} fires of every ${EVERY_MS} ms`,
     rows: [
-      { metric: 'p50', jobtray: quantile(ours, 0.5), baseline: quantile(theirs, 0.5), baselineLabel: 'plain Bree interval', unit: 'ms', goal: 'report', pass: true },
-      { metric: 'p99', jobtray: p99, baseline: quantile(theirs, 0.99), baselineLabel: 'plain Bree interval', unit: 'ms', goal: '≤ 15 ms', pass: p99 <= 15 },
+      {
+        metric: 'p50',
+        jobtray: quantile(ours, 0.5),
+        baseline: quantile(theirs, 0.5),
+        baselineLabel: 'plain Bree interval',
+        unit: 'ms',
+        goal: 'report',
+        pass: true,
+      },
+      {
+        metric: 'p99',
+        jobtray: p99,
+        baseline: quantile(theirs, 0.99),
+        baselineLabel: 'plain Bree interval',
+        unit: 'ms',
+        goal: '≤ 15 ms',
+        pass: p99 <= 15,
+      },
     ],
-    notes: ['Lateness is measured when the scheduler acts on a slot: Jobtray has then already recorded the run in SQLite.'],
+    notes: [
+      'Lateness is measured when the scheduler acts on a slot: Jobtray has then already recorded the run in SQLite.',
+    ],
   };
 };

@@ -34,7 +34,10 @@ function expect(condition: boolean, what: string): void {
 
 /** A page is full, or the last one; never empty (each job has runs). */
 function expectPage(page: RunPage, what: string): void {
-  expect(page.runs.length > 0 && (page.runs.length === RUN_PAGE_LIMIT || page.next_cursor === null), `${what} has ${page.runs.length} runs`);
+  expect(
+    page.runs.length > 0 && (page.runs.length === RUN_PAGE_LIMIT || page.next_cursor === null),
+    `${what} has ${page.runs.length} runs`,
+  );
 }
 
 const cursors = new WeakMap<GeneratedHistory, string>();
@@ -61,9 +64,18 @@ const QUERIES: Query[] = [
     spaced: true,
     run(engine, history) {
       const jobs = engine.listJobs();
-      expect(jobs.length === history.jobIds.length, `job list has ${jobs.length} jobs, expected ${history.jobIds.length}`);
-      expect(jobs.every((job) => job.last_run !== null), 'a job without a last run');
-      expect(jobs.some((job) => job.stats_24h.runs > 0), 'no runs in the 24 h stats');
+      expect(
+        jobs.length === history.jobIds.length,
+        `job list has ${jobs.length} jobs, expected ${history.jobIds.length}`,
+      );
+      expect(
+        jobs.every((job) => job.last_run !== null),
+        'a job without a last run',
+      );
+      expect(
+        jobs.some((job) => job.stats_24h.runs > 0),
+        'no runs in the 24 h stats',
+      );
     },
   },
   {
@@ -78,7 +90,11 @@ const QUERIES: Query[] = [
     name: 'run list, next page by cursor',
     goalMs: 10,
     run(engine, history) {
-      const next = engine.listRuns({ job_id: history.jobIds[0]!, limit: RUN_PAGE_LIMIT, cursor: firstPageCursor(engine, history) });
+      const next = engine.listRuns({
+        job_id: history.jobIds[0]!,
+        limit: RUN_PAGE_LIMIT,
+        cursor: firstPageCursor(engine, history),
+      });
       expectPage(next, 'run page after the cursor');
     },
   },
@@ -105,7 +121,10 @@ const QUERIES: Query[] = [
     goalMs: 100,
     run(engine, history) {
       const page = engine.getRunLogs(history.bigRunIds[0]!, { q: RARE_TERM });
-      expect(page.lines.length === 1 && page.lines[0]!.message.includes(RARE_TERM), `search found ${page.lines.length} lines`);
+      expect(
+        page.lines.length === 1 && page.lines[0]!.message.includes(RARE_TERM),
+        `search found ${page.lines.length} lines`,
+      );
     },
   },
 ];

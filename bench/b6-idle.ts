@@ -28,7 +28,9 @@ function waitForLine(child: ChildProcess, pattern: RegExp): Promise<void> {
     rl.on('line', (line) => {
       if (pattern.test(line)) resolve();
     });
-    child.once('exit', (code) => reject(new Error(`measurement broken: process exited with ${code} before "${pattern}"`)));
+    child.once('exit', (code) =>
+      reject(new Error(`measurement broken: process exited with ${code} before "${pattern}"`)),
+    );
   });
 }
 
@@ -39,8 +41,14 @@ function waitForLine(child: ChildProcess, pattern: RegExp): Promise<void> {
 export const b6: Bench = async () => {
   if (process.platform !== 'linux') throw new Error('B6 reads /proc: it runs on Linux only');
   const dataDir = tempDir('b6');
-  const host = spawn(process.execPath, [path.join(packageRoot(), 'bin', 'jobtray.js'), 'serve', '--data-dir', dataDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 2 ** 30); console.log("ready")'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const host = spawn(
+    process.execPath,
+    [path.join(packageRoot(), 'bin', 'jobtray.js'), 'serve', '--data-dir', dataDir, '--port', '0'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 2 ** 30); console.log("ready")'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     await Promise.all([waitForLine(host, /^Local API: /), waitForLine(bare, /^ready$/)]);
     // Let start-up settle (V8 finishes compiling and collecting what start-up left) before measuring.
@@ -57,10 +65,28 @@ export const b6: Bench = async () => {
       title: `headless host idle for ${SECONDS} s (demo jobs loaded, none due)`,
       rows: [
         // CPU of an idle process can be 0 ticks: the table shows no ratio then; the absolute goal is what counts.
-        { metric: 'CPU, % of one core', jobtray: hostCpu, baseline: bareCpu, baselineLabel: 'idle bare node', unit: '%', goal: '≤ 0.5 %', pass: hostCpu <= 0.5 },
-        { metric: 'RSS', jobtray: hostRss, baseline: bareRss, baselineLabel: 'idle bare node', unit: 'MB', goal: '≤ 90 MB', pass: hostRss <= 90 },
+        {
+          metric: 'CPU, % of one core',
+          jobtray: hostCpu,
+          baseline: bareCpu,
+          baselineLabel: 'idle bare node',
+          unit: '%',
+          goal: '≤ 0.5 %',
+          pass: hostCpu <= 0.5,
+        },
+        {
+          metric: 'RSS',
+          jobtray: hostRss,
+          baseline: bareRss,
+          baselineLabel: 'idle bare node',
+          unit: 'MB',
+          goal: '≤ 90 MB',
+          pass: hostRss <= 90,
+        },
       ],
-      notes: [`CPU from /proc/<pid>/stat (1/${CLK_TCK} s ticks) over the ${SECONDS} s window; RSS is VmRSS at its end.`],
+      notes: [
+        `CPU from /proc/<pid>/stat (1/${CLK_TCK} s ticks) over the ${SECONDS} s window; RSS is VmRSS at its end.`,
+      ],
     };
   } finally {
     const exited = [host, bare].map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once('exit', r))));

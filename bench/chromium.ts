@@ -11,7 +11,16 @@ import { chromium, type BrowserContext } from 'playwright-core';
  */
 export const CHROMIUM_PATH = process.env.JOBTRAY_CHROMIUM ?? '/usr/bin/chromium';
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export interface ChromiumOptions {
   colorScheme?: 'light' | 'dark';
@@ -28,7 +37,10 @@ export interface Chromium {
 }
 
 export async function launchChromium(options: ChromiumOptions = {}): Promise<Chromium> {
-  if (!fs.existsSync(CHROMIUM_PATH)) throw new Error(`no Chromium at ${CHROMIUM_PATH}: install Debian's (apt-get install -y chromium) or set JOBTRAY_CHROMIUM`);
+  if (!fs.existsSync(CHROMIUM_PATH))
+    throw new Error(
+      `no Chromium at ${CHROMIUM_PATH}: install Debian's (apt-get install -y chromium) or set JOBTRAY_CHROMIUM`,
+    );
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobtray-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM_PATH,
@@ -61,7 +73,8 @@ function browserPid(userDataDir: string): number {
     try {
       const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
       if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== process.pid) continue;
-      if (fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').includes(`--user-data-dir=${userDataDir}`)) return Number(name);
+      if (fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').includes(`--user-data-dir=${userDataDir}`))
+        return Number(name);
     } catch {
       // gone meanwhile, or not ours to read
     }

@@ -29,8 +29,22 @@ export interface HistorySpec {
   days: number;
 }
 
-export const LARGE_HISTORY: HistorySpec = { name: 'large', runs: 1_000_000, logLines: 10_000_000, jobs: 50, bigRuns: 5, days: 90 };
-export const SMALL_HISTORY: HistorySpec = { name: 'small', runs: 1_000, logLines: 10_000, jobs: 50, bigRuns: 5, days: 90 };
+export const LARGE_HISTORY: HistorySpec = {
+  name: 'large',
+  runs: 1_000_000,
+  logLines: 10_000_000,
+  jobs: 50,
+  bigRuns: 5,
+  days: 90,
+};
+export const SMALL_HISTORY: HistorySpec = {
+  name: 'small',
+  runs: 1_000,
+  logLines: 10_000,
+  jobs: 50,
+  bigRuns: 5,
+  days: 90,
+};
 
 /** A phrase that appears once per big run, deep inside it: the log search's rare term. */
 export const RARE_TERM = 'checksum mismatch in batch';
@@ -81,7 +95,12 @@ export function ensureHistory(spec: HistorySpec, now = Date.now()): GeneratedHis
   const dbFile = path.join(dataDir, 'jobtray.db');
   const manifestFile = path.join(dataDir, 'manifest.json');
   const cached = readManifest(manifestFile);
-  if (cached && cached.generatorVersion === GENERATOR_VERSION && now - cached.generatedAt < CACHE_MAX_AGE_MS && fs.existsSync(dbFile)) {
+  if (
+    cached &&
+    cached.generatorVersion === GENERATOR_VERSION &&
+    now - cached.generatedAt < CACHE_MAX_AGE_MS &&
+    fs.existsSync(dbFile)
+  ) {
     const { generatorVersion: _version, generationMs: _ms, ...rest } = cached;
     return { ...rest, dataDir, dbFile, generationMs: null };
   }
@@ -139,7 +158,7 @@ const ERRORS: Record<Exclude<Outcome, 'succeeded' | 'skipped'>, { code: RunError
     code: 'exit_code',
     texts: [
       'exited with code 1: requests.exceptions.ConnectionError: marketplace API returned 503',
-      'exited with code 1: KeyError: \'sku\' while importing order batch',
+      "exited with code 1: KeyError: 'sku' while importing order batch",
       'exited with code 2: invalid credentials for the shop account',
       'exited with code 1: psycopg.OperationalError: could not connect to server',
     ],
@@ -196,7 +215,9 @@ function fill(db: Database.Database, spec: HistorySpec, now: number): HistoryFac
   // Lines per ordinary run that is not skipped: about uniform in [mean-4, mean+4], so the total lands near spec.logLines.
   const meanLines = Math.max(4, smallLines / ((spec.runs - spec.bigRuns) * (1 - SKIPPED_SHARE)));
   // Big runs sit in the middle of the history, evenly apart, all succeeded.
-  const bigRunIds = Array.from({ length: spec.bigRuns }, (_, i) => Math.floor(((i + 1) * spec.runs) / (spec.bigRuns + 1)));
+  const bigRunIds = Array.from({ length: spec.bigRuns }, (_, i) =>
+    Math.floor(((i + 1) * spec.runs) / (spec.bigRuns + 1)),
+  );
   const bigRuns = new Set(bigRunIds);
   const start = now - spec.days * DAY_MS;
   const step = (spec.days * DAY_MS) / spec.runs;
@@ -208,7 +229,9 @@ function fill(db: Database.Database, spec: HistorySpec, now: number): HistoryFac
     VALUES (@id, @job_id, @trigger, @requested_by, @params, @state, @attempt, 3, @id, NULL,
       'normal', @reason, @created_at, NULL, @started_at, @finished_at, @duration_ms, @progress, @step, @exit_code, NULL,
       @error, @error_code, @result, NULL, @log_count, 0, NULL)`);
-  const insertLog = db.prepare('INSERT INTO run_logs (run_id, seq, ts, stream, level, message) VALUES (?, ?, ?, ?, ?, ?)');
+  const insertLog = db.prepare(
+    'INSERT INTO run_logs (run_id, seq, ts, stream, level, message) VALUES (?, ?, ?, ?, ?, ?)',
+  );
 
   let logLineCount = 0;
   let pending = 0;
@@ -231,7 +254,13 @@ function fill(db: Database.Database, spec: HistorySpec, now: number): HistoryFac
     const duration = skipped ? null : Math.floor(200 + rand() * rand() * 180_000);
     const startedAt = skipped ? null : created + Math.floor(rand() * 50);
     const finishedAt = skipped ? created : startedAt! + duration!;
-    const lines = skipped ? 0 : big ? linesPerBigRun : last ? Math.max(0, spec.logLines - logLineCount) : Math.floor(meanLines - 4 + rand() * 9);
+    const lines = skipped
+      ? 0
+      : big
+        ? linesPerBigRun
+        : last
+          ? Math.max(0, spec.logLines - logLineCount)
+          : Math.floor(meanLines - 4 + rand() * 9);
     const failure = state === 'succeeded' || skipped ? null : ERRORS[state];
     const attempt = rand() < 0.03 ? 2 : 1;
     insertRun.run({
@@ -248,7 +277,7 @@ function fill(db: Database.Database, spec: HistorySpec, now: number): HistoryFac
       finished_at: finishedAt,
       duration_ms: duration,
       progress: state === 'succeeded' ? 100 : skipped ? null : Math.floor(rand() * 100),
-      step: skipped ? null : STEPS[Math.floor(rand() * STEPS.length)] ?? null,
+      step: skipped ? null : (STEPS[Math.floor(rand() * STEPS.length)] ?? null),
       exit_code: skipped ? null : state === 'succeeded' ? 0 : state === 'failed' ? 1 : null,
       error: failure ? failure.texts[Math.floor(rand() * failure.texts.length)]! : null,
       error_code: failure ? failure.code : null,

@@ -51,7 +51,8 @@ function parseSoakArgs(argv: string[]): SoakOptions {
   });
   const whole = (name: string, raw: string, max: number) => {
     const n = Number(raw);
-    if (!/^\d+$/.test(raw) || n < 1 || n > max) throw new Error(`--${name} ${JSON.stringify(raw)}: a whole number from 1 to ${max}`);
+    if (!/^\d+$/.test(raw) || n < 1 || n > max)
+      throw new Error(`--${name} ${JSON.stringify(raw)}: a whole number from 1 to ${max}`);
     return n;
   };
   const duration = (name: string, raw: string) => {
@@ -69,7 +70,11 @@ function parseSoakArgs(argv: string[]): SoakOptions {
 }
 
 function jobsYaml(options: SoakOptions): string {
-  const jobs = Array.from({ length: options.jobs }, (_, i) => `  - id: soak-${String(i + 1).padStart(3, '0')}\n    command: [sh, -c, 'echo "soak run $JOBTRAY_RUN_ID"']\n    schedule: { every: ${options.everyMs}ms }\n`);
+  const jobs = Array.from(
+    { length: options.jobs },
+    (_, i) =>
+      `  - id: soak-${String(i + 1).padStart(3, '0')}\n    command: [sh, -c, 'echo "soak run $JOBTRAY_RUN_ID"']\n    schedule: { every: ${options.everyMs}ms }\n`,
+  );
   return `jobs:\n${jobs.join('')}`;
 }
 
@@ -87,7 +92,8 @@ function startClient(host: Host): { events: () => number; healthFailures: () => 
   const stream = (async () => {
     const response = await fetch(`${host.url}/api/events`, { headers, signal: controller.signal });
     const decoder = new TextDecoder();
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) events += decoder.decode(chunk, { stream: true }).split('\nevent: ').length - 1;
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>)
+      events += decoder.decode(chunk, { stream: true }).split('\nevent: ').length - 1;
   })().catch((error: unknown) => {
     if (!controller.signal.aborted) throw error;
   });
@@ -132,13 +138,30 @@ interface Accounting {
 function account(dataDir: string, everyMs: number, pausedAt: number): Accounting {
   const db = new Database(path.join(dataDir, 'jobtray.db'), { readonly: true });
   try {
-    const anchors = db.prepare<[], { job_id: string; first_seen_at: number }>('SELECT job_id, first_seen_at FROM job_state').all();
-    const runs = db.prepare<[], { job_id: string; state: string; reason: string | null; created_at: number }>("SELECT job_id, state, reason, created_at FROM runs WHERE trigger IN ('schedule', 'catch_up') ORDER BY id").all();
+    const anchors = db
+      .prepare<[], { job_id: string; first_seen_at: number }>('SELECT job_id, first_seen_at FROM job_state')
+      .all();
+    const runs = db
+      .prepare<[], { job_id: string; state: string; reason: string | null; created_at: number }>(
+        "SELECT job_id, state, reason, created_at FROM runs WHERE trigger IN ('schedule', 'catch_up') ORDER BY id",
+      )
+      .all();
     const byJob = new Map<string, typeof runs>();
     for (const run of runs) byJob.set(run.job_id, [...(byJob.get(run.job_id) ?? []), run]);
     const logFile = path.join(dataDir, 'logs', 'jobtray.log');
-    const missedLogged = fs.existsSync(logFile) ? (fs.readFileSync(logFile, 'utf8').match(/missed slot .* skipped/g) ?? []).length : 0;
-    const result: Accounting = { expected: 0, recorded: 0, unaccounted: 0, extra: 0, missedLogged, byState: {}, skipReasons: {}, lateness: { p50: 0, p99: 0, max: 0 } };
+    const missedLogged = fs.existsSync(logFile)
+      ? (fs.readFileSync(logFile, 'utf8').match(/missed slot .* skipped/g) ?? []).length
+      : 0;
+    const result: Accounting = {
+      expected: 0,
+      recorded: 0,
+      unaccounted: 0,
+      extra: 0,
+      missedLogged,
+      byState: {},
+      skipReasons: {},
+      lateness: { p50: 0, p99: 0, max: 0 },
+    };
     const late: number[] = [];
     for (const { job_id, first_seen_at: anchor } of anchors) {
       const lastSlot = Math.floor((pausedAt - PAUSE_MARGIN_MS - anchor) / everyMs);
@@ -165,7 +188,8 @@ function account(dataDir: string, everyMs: number, pausedAt: number): Accounting
       result.recorded += matched;
       result.unaccounted += Math.max(0, lastSlot) - matched;
     }
-    if (late.length > 0) result.lateness = { p50: quantile(late, 0.5), p99: quantile(late, 0.99), max: Math.max(...late) };
+    if (late.length > 0)
+      result.lateness = { p50: quantile(late, 0.5), p99: quantile(late, 0.99), max: Math.max(...late) };
     return result;
   } finally {
     db.close();
@@ -191,7 +215,9 @@ async function main(): Promise<number> {
   const log = (line: string) => console.error(`soak: ${line}`);
   const dataDir = tempDir('soak');
   writeFiles(dataDir, { 'jobs.yaml': jobsYaml(options) });
-  log(`${options.jobs} jobs every ${options.everyMs} ms for ${options.durationMs / 1000} s, at most ${options.concurrency} at once; data in ${dataDir}`);
+  log(
+    `${options.jobs} jobs every ${options.everyMs} ms for ${options.durationMs / 1000} s, at most ${options.concurrency} at once; data in ${dataDir}`,
+  );
 
   const host = await startHost({
     dataDir,
@@ -199,7 +225,12 @@ async function main(): Promise<number> {
     staticDir: null,
     watch: false,
     consoleLog: false,
-    settings: { max_concurrent_runs: options.concurrency, retention_max_age_days: 0, retention_max_runs_per_job: 0, backup_enabled: false },
+    settings: {
+      max_concurrent_runs: options.concurrency,
+      retention_max_age_days: 0,
+      retention_max_runs_per_job: 0,
+      backup_enabled: false,
+    },
   });
   const client = startClient(host);
   const delay = monitorEventLoopDelay({ resolution: 10 });
@@ -213,7 +244,9 @@ async function main(): Promise<number> {
   const sampler = setInterval(sample, SAMPLE_EVERY_MS);
   const progress = setInterval(() => {
     const runs = host.engine.listRuns({ limit: 1 }).runs[0]?.id ?? 0;
-    log(`${Math.round((Date.now() - started) / 60_000)} min: ${runs} runs, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB, ${openFds() ?? '?'} fds, ${client.events()} events streamed`);
+    log(
+      `${Math.round((Date.now() - started) / 60_000)} min: ${runs} runs, RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB, ${openFds() ?? '?'} fds, ${client.events()} events streamed`,
+    );
   }, 60_000);
 
   await sleep(options.durationMs);
@@ -240,7 +273,12 @@ async function main(): Promise<number> {
     machine: machineDescription(),
     options,
     fires,
-    rss_mb: { at: Math.round(warm.at / 1000), warm: warm.rss / 2 ** 20, end: end.rss / 2 ** 20, growth_pct: growth * 100 },
+    rss_mb: {
+      at: Math.round(warm.at / 1000),
+      warm: warm.rss / 2 ** 20,
+      end: end.rss / 2 ** 20,
+      growth_pct: growth * 100,
+    },
     fds: { start: fdsStart, end: fdsEnd },
     event_loop_delay_ms: { p50: delay.percentile(50) / 1e6, p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 },
     cpu_pct_of_one_core: ((cpu.user + cpu.system) / 1e3 / (pausedAt - started)) * 100,
@@ -248,9 +286,11 @@ async function main(): Promise<number> {
     health_failures: client.healthFailures(),
   };
   const checks = {
-    'every fire a run or a recorded skip (0 unaccounted, none twice)': fires.unaccounted === 0 && fires.extra === 0 && fires.expected > 0,
+    'every fire a run or a recorded skip (0 unaccounted, none twice)':
+      fires.unaccounted === 0 && fires.extra === 0 && fires.expected > 0,
     'RSS growth < 10 %': growth < 0.1,
-    'open fds at the end within 10 of the start': fdsStart === null || fdsEnd === null || Math.abs(fdsEnd - fdsStart) <= 10,
+    'open fds at the end within 10 of the start':
+      fdsStart === null || fdsEnd === null || Math.abs(fdsEnd - fdsStart) <= 10,
     'health answered every time': client.healthFailures() === 0,
   };
   if (options.json) console.log(JSON.stringify({ ...report, checks }, null, 2));
@@ -259,7 +299,20 @@ async function main(): Promise<number> {
   return Object.values(checks).every(Boolean) ? 0 : 1;
 }
 
-function renderReport(r: { machine: string; options: SoakOptions; fires: Accounting; rss_mb: { at: number; warm: number; end: number; growth_pct: number }; fds: { start: number | null; end: number | null }; event_loop_delay_ms: { p50: number; p99: number; max: number }; cpu_pct_of_one_core: number; events_streamed: number; health_failures: number }, checks: Record<string, boolean>): string {
+function renderReport(
+  r: {
+    machine: string;
+    options: SoakOptions;
+    fires: Accounting;
+    rss_mb: { at: number; warm: number; end: number; growth_pct: number };
+    fds: { start: number | null; end: number | null };
+    event_loop_delay_ms: { p50: number; p99: number; max: number };
+    cpu_pct_of_one_core: number;
+    events_streamed: number;
+    health_failures: number;
+  },
+  checks: Record<string, boolean>,
+): string {
   const f = r.fires;
   const n = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 1 });
   return [
@@ -270,9 +323,15 @@ function renderReport(r: { machine: string; options: SoakOptions; fires: Account
     '| measure | value |',
     '|---|---|',
     `| fires expected (slots due) | ${n(f.expected)} |`,
-    `| fires recorded (runs + skips) | ${n(f.recorded)} — ${Object.entries(f.byState).map(([state, count]) => `${state} ${n(count)}`).join(', ')} |`,
+    `| fires recorded (runs + skips) | ${n(f.recorded)} — ${Object.entries(f.byState)
+      .map(([state, count]) => `${state} ${n(count)}`)
+      .join(', ')} |`,
     `| unaccounted / fired twice | ${f.unaccounted} / ${f.extra} (the engine logged ${f.missedLogged} missed slot(s) it let go) |`,
-    `| skip reasons | ${Object.entries(f.skipReasons).map(([why, count]) => `${why}: ${n(count)}`).join('; ') || 'none'} |`,
+    `| skip reasons | ${
+      Object.entries(f.skipReasons)
+        .map(([why, count]) => `${why}: ${n(count)}`)
+        .join('; ') || 'none'
+    } |`,
     `| fire lateness p50 / p99 / max | ${n(f.lateness.p50)} / ${n(f.lateness.p99)} / ${n(f.lateness.max)} ms |`,
     `| RSS at ${r.rss_mb.at} s → end | ${n(r.rss_mb.warm)} → ${n(r.rss_mb.end)} MB (${r.rss_mb.growth_pct >= 0 ? '+' : ''}${n(r.rss_mb.growth_pct)} %) |`,
     `| open fds start → end | ${r.fds.start ?? 'n/a'} → ${r.fds.end ?? 'n/a'} |`,

@@ -29,8 +29,14 @@ export { ACTOR_HEADER, EVENTS_PATH, METRICS_PATH, STREAM_RESET_EVENT } from './r
  */
 
 const JOB_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
-export const JobIdSchema = z.string().regex(JOB_ID, 'a job id: lowercase letters, digits and "-", at most 64 characters');
-export const RunIdSchema = z.coerce.number().int('a run id is a whole number').positive('a run id is positive').max(Number.MAX_SAFE_INTEGER);
+export const JobIdSchema = z
+  .string()
+  .regex(JOB_ID, 'a job id: lowercase letters, digits and "-", at most 64 characters');
+export const RunIdSchema = z.coerce
+  .number()
+  .int('a run id is a whole number')
+  .positive('a run id is positive')
+  .max(Number.MAX_SAFE_INTEGER);
 const Limit = (max: number) => z.coerce.number().int().min(1).max(max).optional();
 const Millis = z.coerce.number().int().min(0).optional();
 
@@ -46,19 +52,31 @@ const ParamsInput = z.record(z.string().max(64), z.union([z.string().max(10_000)
 
 /** Every setting with its bounds; the store validates stored and patched values with it (see below). */
 export const SettingsSchema = z.strictObject({
-    max_concurrent_runs: z.number().int().min(1).max(256),
-    kill_grace_ms: z.number().int().min(0).max(3_600_000),
-    log_cap_per_run: z.number().int().min(100).max(10_000_000),
-    retention_max_age_days: z.number().int().min(0).max(36_500),
-    retention_max_runs_per_job: z.number().int().min(0).max(100_000_000),
-    overdue_grace_ms: z.number().int().min(0).max(30 * 86_400_000),
-    worker_memory_mb: z.number().int().min(16).max(65_536),
-    default_timeout_ms: z.number().int().min(1).max(30 * 86_400_000).nullable(),
-    webhook_url: z.url({ protocol: /^https?$/ }).max(2_000).nullable(),
-    notifications_muted: z.boolean(),
-    api_port: z.number().int().min(0).max(65_535),
-    backup_enabled: z.boolean(),
-  });
+  max_concurrent_runs: z.number().int().min(1).max(256),
+  kill_grace_ms: z.number().int().min(0).max(3_600_000),
+  log_cap_per_run: z.number().int().min(100).max(10_000_000),
+  retention_max_age_days: z.number().int().min(0).max(36_500),
+  retention_max_runs_per_job: z.number().int().min(0).max(100_000_000),
+  overdue_grace_ms: z
+    .number()
+    .int()
+    .min(0)
+    .max(30 * 86_400_000),
+  worker_memory_mb: z.number().int().min(16).max(65_536),
+  default_timeout_ms: z
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 86_400_000)
+    .nullable(),
+  webhook_url: z
+    .url({ protocol: /^https?$/ })
+    .max(2_000)
+    .nullable(),
+  notifications_muted: z.boolean(),
+  api_port: z.number().int().min(0).max(65_535),
+  backup_enabled: z.boolean(),
+});
 export const SettingsPatchSchema = SettingsSchema.partial();
 
 /** One schema per setting; typed against Settings so a new setting cannot be forgotten here. */
@@ -76,7 +94,9 @@ export function validateSettingsPatch(patch: unknown): Partial<Settings> {
   const problems: string[] = [];
   for (const [key, value] of Object.entries(patch)) {
     if (!isSettingKey(key)) {
-      problems.push(`unknown setting "${key}" (value ${JSON.stringify(value)}); known: ${Object.keys(SETTING_SCHEMAS).join(', ')}`);
+      problems.push(
+        `unknown setting "${key}" (value ${JSON.stringify(value)}); known: ${Object.keys(SETTING_SCHEMAS).join(', ')}`,
+      );
       continue;
     }
     const parsed = SETTING_SCHEMAS[key].safeParse(value);
@@ -110,10 +130,18 @@ const OPERATION_INPUTS = {
   'health:get': z.strictObject({}),
   'jobs:list': z.strictObject({}),
   'jobs:get': z.strictObject({ id: JobIdSchema }),
-  'jobs:trigger': z.strictObject({ id: JobIdSchema, params: ParamsInput.optional(), idempotency_key: z.string().min(1).max(200).optional() }),
+  'jobs:trigger': z.strictObject({
+    id: JobIdSchema,
+    params: ParamsInput.optional(),
+    idempotency_key: z.string().min(1).max(200).optional(),
+  }),
   'jobs:set-schedule': z.strictObject({ id: JobIdSchema, schedule: ScheduleInputSchema }),
   'jobs:reset-schedule': z.strictObject({ id: JobIdSchema }),
-  'jobs:preview-schedule': z.strictObject({ id: JobIdSchema, schedule: ScheduleInputSchema, count: z.coerce.number().int().min(1).max(20).optional() }),
+  'jobs:preview-schedule': z.strictObject({
+    id: JobIdSchema,
+    schedule: ScheduleInputSchema,
+    count: z.coerce.number().int().min(1).max(20).optional(),
+  }),
   'jobs:sparklines': z.strictObject({ limit: Limit(100) }),
   'jobs:enable': z.strictObject({ id: JobIdSchema }),
   'jobs:disable': z.strictObject({ id: JobIdSchema }),
@@ -122,25 +150,36 @@ const OPERATION_INPUTS = {
   'config:reload': z.strictObject({}),
   'config:get': z.strictObject({}),
   'runs:list': z.strictObject({
-      job: JobIdSchema.optional(),
-      state: z.enum(RUN_STATES).optional(),
-      trigger: z.enum(RUN_TRIGGERS).optional(),
-      since: Millis,
-      until: Millis,
-      q: z.string().max(200).optional(),
-      limit: Limit(500),
-      cursor: z.string().max(200).optional(),
-    }),
+    job: JobIdSchema.optional(),
+    state: z.enum(RUN_STATES).optional(),
+    trigger: z.enum(RUN_TRIGGERS).optional(),
+    since: Millis,
+    until: Millis,
+    q: z.string().max(200).optional(),
+    limit: Limit(500),
+    cursor: z.string().max(200).optional(),
+  }),
   'runs:get': z.strictObject({ id: RunIdSchema }),
   'runs:chain': z.strictObject({ id: RunIdSchema }),
-  'runs:logs': z.strictObject({ id: RunIdSchema, after: Millis, limit: Limit(5_000), level: z.enum(LOG_LEVELS).optional(), q: z.string().max(200).optional() }),
+  'runs:logs': z.strictObject({
+    id: RunIdSchema,
+    after: Millis,
+    limit: Limit(5_000),
+    level: z.enum(LOG_LEVELS).optional(),
+    q: z.string().max(200).optional(),
+  }),
   'runs:artifacts': z.strictObject({ id: RunIdSchema }),
   'runs:artifact': z.strictObject({ id: RunIdSchema, name: z.string().min(1).max(128) }),
   'runs:cancel': z.strictObject({ id: RunIdSchema }),
   'runs:retry': z.strictObject({ id: RunIdSchema }),
   'settings:get': z.strictObject({}),
   'settings:update': z.strictObject({ settings: SettingsPatchSchema }),
-  'settings:test-webhook': z.strictObject({ url: z.url({ protocol: /^https?$/ }).max(2_000).optional() }),
+  'settings:test-webhook': z.strictObject({
+    url: z
+      .url({ protocol: /^https?$/ })
+      .max(2_000)
+      .optional(),
+  }),
   'audit:list': z.strictObject({ job: JobIdSchema.optional(), limit: Limit(1_000) }),
   /** An online backup of the database: into the data dir's `backups/` (rotated), or to `to`, an absolute path on Jobtray's machine that must not exist yet. */
   'store:backup': z.strictObject({ to: z.string().min(1).max(4_096).optional() }),
@@ -148,7 +187,10 @@ const OPERATION_INPUTS = {
 
 /** The operations table: route and input schema of each operation, one entry per name in OPERATION_ROUTES. */
 export const OPERATIONS = Object.fromEntries(
-  (Object.keys(OPERATION_ROUTES) as OperationName[]).map((name) => [name, { ...OPERATION_ROUTES[name], input: OPERATION_INPUTS[name] }]),
+  (Object.keys(OPERATION_ROUTES) as OperationName[]).map((name) => [
+    name,
+    { ...OPERATION_ROUTES[name], input: OPERATION_INPUTS[name] },
+  ]),
 ) as { [K in OperationName]: (typeof OPERATION_ROUTES)[K] & { input: (typeof OPERATION_INPUTS)[K] } };
 
 export type { OperationName };
@@ -194,7 +236,9 @@ export interface OperationResults {
 export function parseOperationInput<K extends OperationName>(name: K, input: unknown): OperationInput<K> {
   const parsed = OPERATIONS[name].input.safeParse(input ?? {});
   if (parsed.success) return parsed.data as OperationInput<K>;
-  throw new JobtrayError('invalid_input', `${name}: ${describeZodIssues(parsed.error.issues)}`, { issues: parsed.error.issues });
+  throw new JobtrayError('invalid_input', `${name}: ${describeZodIssues(parsed.error.issues)}`, {
+    issues: parsed.error.issues,
+  });
 }
 
 /** `field "a.b": why; field "c": why` — for messages a person can act on. */
@@ -202,7 +246,8 @@ export function describeZodIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues
     .map((issue) => {
       const where = issue.path.length > 0 ? `field "${issue.path.map(String).join('.')}"` : 'input';
-      if (issue.code === 'unrecognized_keys') return `${where}: unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+      if (issue.code === 'unrecognized_keys')
+        return `${where}: unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
       return `${where}: ${issue.message}`;
     })
     .join('; ');
@@ -210,7 +255,6 @@ export function describeZodIssues(issues: readonly z.core.$ZodIssue[]): string {
 
 /** Operations answered with `202 Accepted` over HTTP (work continues after the answer). */
 export const ACCEPTED_OPERATIONS: readonly OperationName[] = ['jobs:trigger', 'runs:retry', 'runs:cancel'];
-
 
 /** The error body of every failed request: `{"error": {"code", "message"}}`. */
 export interface ApiErrorBody {
@@ -223,9 +267,6 @@ export interface StreamEvent<K extends EngineEventName = EngineEventName> {
   name: K;
   data: EngineEventMap[K];
 }
-
-
-
 
 /** The discovery file (`api.json` in the data dir) local clients read to find the running host. */
 export interface DiscoveryFile {

@@ -11,7 +11,9 @@ import type { EngineEventMap, EngineEventName } from './events.js';
  */
 
 /** One pushed engine event, as a handler receives it. */
-export type BridgeEvent<K extends EngineEventName = EngineEventName> = { [N in K]: { name: N; data: EngineEventMap[N] } }[K];
+export type BridgeEvent<K extends EngineEventName = EngineEventName> = {
+  [N in K]: { name: N; data: EngineEventMap[N] };
+}[K];
 
 /**
  * - `connecting`: the first connection is being made; no data is live yet.
@@ -39,7 +41,10 @@ export interface Bridge {
   /** Calls one operation; a failure rejects with a BridgeError. */
   call<K extends OperationName>(name: K, input: OperationRequest<K>): Promise<OperationResults[K]>;
   /** Listens to pushed events (`'*'`: all of them); returns the unsubscribe. */
-  subscribe<K extends EngineEventName>(events: readonly K[] | '*', handler: (event: BridgeEvent<K>) => void): () => void;
+  subscribe<K extends EngineEventName>(
+    events: readonly K[] | '*',
+    handler: (event: BridgeEvent<K>) => void,
+  ): () => void;
   /**
    * Called when events may have been missed (the server could not replay them
    * after a reconnect): everything shown must be loaded again.

@@ -34,12 +34,14 @@ export class JobtrayError extends Error {
 export function coerceError(thrown: unknown): Error {
   if (thrown instanceof Error) return thrown;
   const message =
-    typeof thrown === 'string' ? thrown : (() => {
-      try {
-        return JSON.stringify(thrown) ?? String(thrown);
-      } catch {
-        return String(thrown);
-      }
-    })();
+    typeof thrown === 'string'
+      ? thrown
+      : (() => {
+          try {
+            return JSON.stringify(thrown) ?? String(thrown);
+          } catch {
+            return String(thrown);
+          }
+        })();
   return new Error(message, { cause: thrown });
 }

@@ -44,7 +44,12 @@ export function progressText(run: Pick<RunRecord, 'progress' | 'step' | 'state'>
 export function describeOutcome(run: RunRecord): string {
   const who = `Run ${run.id} (${run.job_id}, attempt ${run.attempt}/${run.max_attempts})`;
   if (run.state === 'skipped') return `${who} was skipped: ${run.reason ?? 'no reason recorded'}`;
-  const took = run.duration_ms === null ? '' : run.state === 'succeeded' ? ` in ${durationText(run.duration_ms)}` : ` after ${durationText(run.duration_ms)}`;
+  const took =
+    run.duration_ms === null
+      ? ''
+      : run.state === 'succeeded'
+        ? ` in ${durationText(run.duration_ms)}`
+        : ` after ${durationText(run.duration_ms)}`;
   const why = run.error ?? (run.state === 'succeeded' ? null : run.reason);
   return `${who} ${runStateWord(run.state)}${took}${why ? `: ${why}` : ''}`;
 }

@@ -21,10 +21,18 @@ export const HEALTH_STATUS_LABELS: Record<HealthStatus, string> = {
  * at); then paused, which the operator must not forget; then warning (a job
  * overdue, retrying or invalid, or a broken jobs file); then running; else ok.
  */
-export function healthStatus(snapshot: Pick<HealthSnapshot, 'overall' | 'paused' | 'config_error_count'>): HealthStatus {
+export function healthStatus(
+  snapshot: Pick<HealthSnapshot, 'overall' | 'paused' | 'config_error_count'>,
+): HealthStatus {
   if (snapshot.overall === 'failing') return 'failing';
   if (snapshot.paused) return 'paused';
-  if (snapshot.overall === 'overdue' || snapshot.overall === 'retrying' || snapshot.overall === 'invalid' || snapshot.config_error_count > 0) return 'warning';
+  if (
+    snapshot.overall === 'overdue' ||
+    snapshot.overall === 'retrying' ||
+    snapshot.overall === 'invalid' ||
+    snapshot.config_error_count > 0
+  )
+    return 'warning';
   if (snapshot.overall === 'running') return 'running';
   return 'ok';
 }

@@ -1,7 +1,14 @@
 import type { OperationName, OperationRequest, OperationResults } from './api.js';
 import { BridgeError, type Bridge, type ConnectionState } from './bridge.js';
 import { makeBridgeListeners } from './bridge-listeners.js';
-import { IPC_EVENT_CHANNEL, type IpcChannel, type IpcInput, type IpcInvoke, type IpcOn, type IpcResult } from './ipc.js';
+import {
+  IPC_EVENT_CHANNEL,
+  type IpcChannel,
+  type IpcInput,
+  type IpcInvoke,
+  type IpcOn,
+  type IpcResult,
+} from './ipc.js';
 
 /**
  * The dashboard's bridge over the desktop app's IPC (contract/ipc.ts), built
@@ -29,7 +36,10 @@ export function makeBridge(invoke: IpcInvoke, on: IpcOn): Bridge {
     try {
       reply = await invoke(channel, toPlainData(input));
     } catch (error) {
-      throw new BridgeError('unavailable', `Cannot reach the Jobtray main process: ${error instanceof Error ? error.message : String(error)}`);
+      throw new BridgeError(
+        'unavailable',
+        `Cannot reach the Jobtray main process: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     if (reply.ok) return reply.value as IpcResult<C>;
     throw new BridgeError(reply.error.code, reply.error.message, reply.error.details);

@@ -28,17 +28,34 @@ export interface IpcDesktopChannels {
 }
 export type IpcDesktopChannel = keyof IpcDesktopChannels;
 
-export const IPC_DESKTOP_CHANNELS = ['bridge:read-artifact', 'bridge:local-api', 'desktop:get-start-at-login', 'desktop:set-start-at-login'] as const satisfies readonly IpcDesktopChannel[];
+export const IPC_DESKTOP_CHANNELS = [
+  'bridge:read-artifact',
+  'bridge:local-api',
+  'desktop:get-start-at-login',
+  'desktop:set-start-at-login',
+] as const satisfies readonly IpcDesktopChannel[];
 
 /** Every channel the window may invoke. */
 export type IpcChannel = OperationName | IpcDesktopChannel;
-export const IPC_CHANNELS: readonly IpcChannel[] = [...(Object.keys(OPERATION_ROUTES) as OperationName[]), ...IPC_DESKTOP_CHANNELS];
+export const IPC_CHANNELS: readonly IpcChannel[] = [
+  ...(Object.keys(OPERATION_ROUTES) as OperationName[]),
+  ...IPC_DESKTOP_CHANNELS,
+];
 
-export type IpcInput<C extends IpcChannel> = C extends OperationName ? OperationRequest<C> : C extends IpcDesktopChannel ? IpcDesktopChannels[C]['input'] : never;
-export type IpcResult<C extends IpcChannel> = C extends OperationName ? OperationResults[C] : C extends IpcDesktopChannel ? IpcDesktopChannels[C]['result'] : never;
+export type IpcInput<C extends IpcChannel> = C extends OperationName
+  ? OperationRequest<C>
+  : C extends IpcDesktopChannel
+    ? IpcDesktopChannels[C]['input']
+    : never;
+export type IpcResult<C extends IpcChannel> = C extends OperationName
+  ? OperationResults[C]
+  : C extends IpcDesktopChannel
+    ? IpcDesktopChannels[C]['result']
+    : never;
 
 /** What every invoke resolves with. */
-export type IpcReply<T = unknown> = { ok: true; value: T } | { ok: false; error: { code: string; message: string; details?: unknown } };
+export type IpcReply<T = unknown> =
+  { ok: true; value: T } | { ok: false; error: { code: string; message: string; details?: unknown } };
 
 /** Main → window: every engine event, `{name, data}`. */
 export const IPC_EVENT_CHANNEL = 'bridge:event';

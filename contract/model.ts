@@ -15,7 +15,7 @@ export const RUN_TRIGGERS = ['schedule', 'manual', 'retry', 'chain', 'catch_up']
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 
 /**
- * Run lifecycle (DESIGN.md "Runs"):
+ * Run lifecycle (docs/ARCHITECTURE.md "Runs"):
  *   queued ──► running ──► succeeded | failed | timed_out | cancelled | interrupted
  *   retry_scheduled ──► queued          (a later attempt, waiting for its due time)
  *   queued ──► skipped                  (overlap, disabled, paused) — recorded with a reason
@@ -373,7 +373,12 @@ export interface JobStats {
   avg_duration_ms: number | null;
 }
 
-export const EMPTY_JOB_STATS: Readonly<JobStats> = Object.freeze({ runs: 0, succeeded: 0, failed: 0, avg_duration_ms: null });
+export const EMPTY_JOB_STATS: Readonly<JobStats> = Object.freeze({
+  runs: 0,
+  succeeded: 0,
+  failed: 0,
+  avg_duration_ms: null,
+});
 
 export interface Settings {
   /** Runs executing at once across all jobs; more wait as `queued`. */
@@ -426,9 +431,7 @@ export interface RunOutcomePoint {
 }
 
 /** The answer of a schedule preview: the next fire times, or why the engine would refuse the schedule. */
-export type SchedulePreview =
-  | { valid: true; schedule: Schedule; next: number[] }
-  | { valid: false; error: string };
+export type SchedulePreview = { valid: true; schedule: Schedule; next: number[] } | { valid: false; error: string };
 
 /** How a test webhook went; `url` is shown without credentials or query. */
 export interface WebhookTestResult {

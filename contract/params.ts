@@ -55,9 +55,13 @@ function toType(spec: ParamSpec, value: unknown, coerce: boolean): ParamCheck {
   switch (spec.type) {
     case 'integer':
     case 'number': {
-      const num = typeof value === 'number' ? value : coerce && text !== null && DECIMAL.test(text) ? Number(text) : NaN;
+      const num =
+        typeof value === 'number' ? value : coerce && text !== null && DECIMAL.test(text) ? Number(text) : NaN;
       if (!Number.isFinite(num) || (spec.type === 'integer' && !Number.isInteger(num))) {
-        return { ok: false, why: `expected ${spec.type === 'integer' ? 'an integer' : 'a number'}, got ${showValue(value)}` };
+        return {
+          ok: false,
+          why: `expected ${spec.type === 'integer' ? 'an integer' : 'a number'}, got ${showValue(value)}`,
+        };
       }
       return { ok: true, value: num };
     }
@@ -72,19 +76,27 @@ function toType(spec: ParamSpec, value: unknown, coerce: boolean): ParamCheck {
     }
     case 'string':
       if (typeof value === 'string') return { ok: true, value };
-      if (coerce && (typeof value === 'number' || typeof value === 'boolean')) return { ok: true, value: String(value) };
-      return { ok: false, why: `expected a string, got ${showValue(value)}${typeof value === 'number' ? ' (quote it)' : ''}` };
+      if (coerce && (typeof value === 'number' || typeof value === 'boolean'))
+        return { ok: true, value: String(value) };
+      return {
+        ok: false,
+        why: `expected a string, got ${showValue(value)}${typeof value === 'number' ? ' (quote it)' : ''}`,
+      };
     case 'enum': {
       const candidate = typeof value === 'string' ? value : coerce && typeof value === 'number' ? String(value) : null;
       if (candidate !== null && (spec.values ?? []).includes(candidate)) return { ok: true, value: candidate };
-      return { ok: false, why: `must be one of ${(spec.values ?? []).map(showValue).join(', ')}, got ${showValue(value)}` };
+      return {
+        ok: false,
+        why: `must be one of ${(spec.values ?? []).map(showValue).join(', ')}, got ${showValue(value)}`,
+      };
     }
   }
 }
 
 /** min/max are value bounds for numbers and length bounds for strings. */
 function boundsProblem(spec: ParamSpec, value: ParamValue): string | null {
-  const size = typeof value === 'number' ? value : typeof value === 'string' && spec.type === 'string' ? value.length : null;
+  const size =
+    typeof value === 'number' ? value : typeof value === 'string' && spec.type === 'string' ? value.length : null;
   if (size === null) return null;
   const what = typeof value === 'number' ? '' : ' characters long';
   if (spec.min !== undefined && size < spec.min) return `must be at least ${spec.min}${what}, got ${showValue(value)}`;
@@ -132,7 +144,9 @@ export function resolveParams(job: JobDefinition, input: Record<string, unknown>
     const resolved = resolveParam(spec, given[name]);
     if (!resolved.ok) {
       // "is required" reads as a sentence after the name; a value's problem follows a colon.
-      problems.push(resolved.why.startsWith('is required') ? `param "${name}" ${resolved.why}` : `param "${name}": ${resolved.why}`);
+      problems.push(
+        resolved.why.startsWith('is required') ? `param "${name}" ${resolved.why}` : `param "${name}": ${resolved.why}`,
+      );
       fields[name] = resolved.why;
     } else if (resolved.value !== undefined) {
       values[name] = resolved.value;

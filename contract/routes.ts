@@ -64,7 +64,9 @@ export const STREAM_RESET_EVENT = 'stream:reset';
  * Local API (CLI, browser dashboard), so no path is written by hand anywhere.
  */
 export function pathFor(name: OperationName, params: Record<string, string | number>): string {
-  return OPERATION_ROUTES[name].path.replace(/:([a-z_]+)/g, (_all, key: string) => encodeURIComponent(String(params[key] ?? '')));
+  return OPERATION_ROUTES[name].path.replace(/:([a-z_]+)/g, (_all, key: string) =>
+    encodeURIComponent(String(params[key] ?? '')),
+  );
 }
 
 /** One HTTP request of an operation, as the server's router reads it back. */
@@ -85,7 +87,10 @@ export function operationRequest<K extends OperationName>(name: K, input: Operat
   const fields = input as Record<string, unknown>;
   const rest = Object.entries(fields).filter(([key, value]) => value !== undefined && !template.includes(`:${key}`));
   const hasBody = method !== 'GET' && method !== 'DELETE';
-  const query = hasBody || rest.length === 0 ? '' : `?${new URLSearchParams(rest.map(([k, v]): [string, string] => [k, String(v)])).toString()}`;
+  const query =
+    hasBody || rest.length === 0
+      ? ''
+      : `?${new URLSearchParams(rest.map(([k, v]): [string, string] => [k, String(v)])).toString()}`;
   return {
     method,
     url: `${pathFor(name, fields as Record<string, string | number>)}${query}`,

@@ -61,7 +61,10 @@ export function cronProblem(cron: string, timezone: string | null): string | nul
 
 /** A croner calculator for the pattern, or why there cannot be one. */
 function build(cron: string, timezone: string | null): Cron | string {
-  const fields = cron.trim().split(/\s+/).filter((f) => f !== '');
+  const fields = cron
+    .trim()
+    .split(/\s+/)
+    .filter((f) => f !== '');
   if (fields.length !== 5 && fields.length !== 6) {
     return `cron "${cron}" has ${fields.length} field(s); use 5 (minute hour day-of-month month day-of-week) or 6 (second minute hour day-of-month month day-of-week)`;
   }
@@ -107,7 +110,10 @@ function compile(schedule: CronSchedule): Cron {
 
 function checkedPeriod(everyMs: number): number {
   if (!Number.isFinite(everyMs) || everyMs <= 0) {
-    throw new JobtrayError('invalid_input', `Cannot schedule: every_ms must be a positive number of milliseconds, got ${everyMs}.`);
+    throw new JobtrayError(
+      'invalid_input',
+      `Cannot schedule: every_ms must be a positive number of milliseconds, got ${everyMs}.`,
+    );
   }
   return everyMs;
 }
@@ -155,7 +161,10 @@ export function lastSlotBetween(schedule: Schedule | null, since: number, now: n
     case 'cron':
       // previousRuns is exclusive of its reference but includes a run earlier in the
       // reference's second, so `now + 1` makes a slot exactly at `now` count.
-      slot = compile(schedule).previousRuns(1, new Date(now + 1))[0]?.getTime() ?? null;
+      slot =
+        compile(schedule)
+          .previousRuns(1, new Date(now + 1))[0]
+          ?.getTime() ?? null;
       break;
     case 'every':
       slot = gridSlotAtOrBefore(anchor ?? since, checkedPeriod(schedule.every_ms), now);
@@ -217,7 +226,10 @@ const EVERY_UNITS: readonly [size: number, one: string, many: string][] = [
  * "Every 90 minutes", "Once, at …", "Manual only". `formatInstant` writes an
  * `at` time (the dashboard passes the user's locale; default ISO 8601).
  */
-export function describeScheduleInWords(schedule: Schedule | null, formatInstant: (ms: number) => string = (ms) => new Date(ms).toISOString()): string {
+export function describeScheduleInWords(
+  schedule: Schedule | null,
+  formatInstant: (ms: number) => string = (ms) => new Date(ms).toISOString(),
+): string {
   if (schedule === null) return 'Manual only';
   switch (schedule.kind) {
     case 'cron': {

@@ -1,4 +1,12 @@
-import { LOG_LEVELS, LOG_STREAMS, type JobKind, type LogLineInput, type ParamValues, type StopReason, type WorkerErrorCode } from './model.js';
+import {
+  LOG_LEVELS,
+  LOG_STREAMS,
+  type JobKind,
+  type LogLineInput,
+  type ParamValues,
+  type StopReason,
+  type WorkerErrorCode,
+} from './model.js';
 
 /**
  * Messages between the engine (main thread) and the Bree worker that runs one
@@ -97,7 +105,13 @@ export interface PackedLogLines {
 
 export function packLogLines(lines: readonly LogLineInput[]): PackedLogLines {
   const n = lines.length;
-  const packed: PackedLogLines = { ts: new Float64Array(n), stream: new Uint8Array(n), level: new Uint8Array(n), length: new Uint32Array(n), text: '' };
+  const packed: PackedLogLines = {
+    ts: new Float64Array(n),
+    stream: new Uint8Array(n),
+    level: new Uint8Array(n),
+    length: new Uint32Array(n),
+    text: '',
+  };
   const parts: string[] = new Array<string>(n);
   for (let i = 0; i < n; i++) {
     const line = lines[i]!;

@@ -14,7 +14,10 @@ import { packageRoot } from './engine/paths.js';
  * (main/host/serve-options.ts).
  */
 async function main(argv: string[]): Promise<void> {
-  const parsed = parseStartArgs(argv, { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) });
+  const parsed = parseStartArgs(argv, {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+  });
   if (parsed.kind === 'exit') process.exit(parsed.code);
   const root = packageRoot();
   const choice = await decideStart({ root, print: (line) => console.log(line) });
@@ -25,10 +28,19 @@ async function main(argv: string[]): Promise<void> {
     consoleLog: 'warn',
     print: (line) => console.log(line),
     onStarted: (host) => {
-      const decision = decideOpenBrowser({ argv, env: process.env, platform: process.platform, hasDashboard: host.hasDashboard });
+      const decision = decideOpenBrowser({
+        argv,
+        env: process.env,
+        platform: process.platform,
+        hasDashboard: host.hasDashboard,
+      });
       if (!decision.open) return;
       // The URL carries the token in its fragment: handed to the browser, never logged.
-      open(host.loginUrl).catch((error: unknown) => console.log(`Could not open a browser (${error instanceof Error ? error.message : String(error)}); open the Dashboard URL above.`));
+      open(host.loginUrl).catch((error: unknown) =>
+        console.log(
+          `Could not open a browser (${error instanceof Error ? error.message : String(error)}); open the Dashboard URL above.`,
+        ),
+      );
     },
   });
   process.exit(0);

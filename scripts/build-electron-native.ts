@@ -30,13 +30,26 @@ async function main(): Promise<void> {
 
   fs.rmSync(stage, { recursive: true, force: true });
   fs.mkdirSync(path.join(stage, 'node_modules'), { recursive: true });
-  fs.writeFileSync(path.join(stage, 'package.json'), JSON.stringify({ name: 'jobtray-native-stage', private: true, dependencies: { 'better-sqlite3': readJson(path.join(source, 'package.json')).version } }));
-  fs.cpSync(source, path.join(stage, 'node_modules', 'better-sqlite3'), { recursive: true, filter: (file) => !file.startsWith(path.join(source, 'build')) });
+  fs.writeFileSync(
+    path.join(stage, 'package.json'),
+    JSON.stringify({
+      name: 'jobtray-native-stage',
+      private: true,
+      dependencies: { 'better-sqlite3': readJson(path.join(source, 'package.json')).version },
+    }),
+  );
+  fs.cpSync(source, path.join(stage, 'node_modules', 'better-sqlite3'), {
+    recursive: true,
+    filter: (file) => !file.startsWith(path.join(source, 'build')),
+  });
   console.log(`building better-sqlite3 for Electron ${electronVersion} (${platform}-${arch})…`);
   try {
     await rebuild({ buildPath: stage, electronVersion, platform, arch, onlyModules: ['better-sqlite3'], force: true });
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.copyFileSync(path.join(stage, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'), target);
+    fs.copyFileSync(
+      path.join(stage, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'),
+      target,
+    );
     console.log(`wrote ${path.relative(root, target)}`);
   } finally {
     fs.rmSync(stage, { recursive: true, force: true });
@@ -44,6 +57,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`better-sqlite3 could not be built for Electron: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(
+    `better-sqlite3 could not be built for Electron: ${error instanceof Error ? error.message : String(error)}`,
+  );
   process.exit(1);
 });

@@ -97,7 +97,10 @@ const appIcon: Paint = (x, y) => {
   const cy = Math.min(Math.max(y, 0.04 + r), 0.96 - r);
   if (Math.hypot(x - cx, y - cy) > r) return { rgb: WHITE, alpha: 0 };
   const p: Point = [x, y];
-  const tray = stroke(p, [0.24, 0.6], [0.24, 0.76], 0.08) || stroke(p, [0.24, 0.76], [0.76, 0.76], 0.08) || stroke(p, [0.76, 0.6], [0.76, 0.76], 0.08);
+  const tray =
+    stroke(p, [0.24, 0.6], [0.24, 0.76], 0.08) ||
+    stroke(p, [0.24, 0.76], [0.76, 0.76], 0.08) ||
+    stroke(p, [0.76, 0.6], [0.76, 0.76], 0.08);
   const check = stroke(p, [0.34, 0.42], [0.46, 0.54], 0.09) || stroke(p, [0.46, 0.54], [0.68, 0.28], 0.09);
   return { rgb: tray || check ? WHITE : [47, 111, 222], alpha: 1 };
 };
@@ -142,12 +145,18 @@ async function main(): Promise<void> {
     write(path.join(out, 'tray', 'linux', `${status}@2x.png`), render(colouredBadge(status), 48));
     write(path.join(out, 'tray', 'mac', `${status}Template.png`), render(templateBadge(status), 16));
     write(path.join(out, 'tray', 'mac', `${status}Template@2x.png`), render(templateBadge(status), 32));
-    write(path.join(out, 'tray', 'win', `${status}.ico`), await pngToIco([16, 20, 24, 32].map((size) => render(colouredBadge(status), size))));
+    write(
+      path.join(out, 'tray', 'win', `${status}.ico`),
+      await pngToIco([16, 20, 24, 32].map((size) => render(colouredBadge(status), size))),
+    );
   }
   const appSizes = [16, 24, 32, 48, 64, 128, 256, 512, 1024];
   const app = new Map(appSizes.map((size) => [size, render(appIcon, size)]));
   for (const [size, png] of app) write(path.join(out, 'app', `${size}x${size}.png`), png);
-  write(path.join(out, 'app', 'icon.ico'), await pngToIco([16, 24, 32, 48, 64, 128, 256].map((size) => app.get(size)!)));
+  write(
+    path.join(out, 'app', 'icon.ico'),
+    await pngToIco([16, 24, 32, 48, 64, 128, 256].map((size) => app.get(size)!)),
+  );
 }
 
 main().catch((error: unknown) => {

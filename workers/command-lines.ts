@@ -2,7 +2,7 @@ import { LOG_LEVELS, type LogLevel } from '../contract/model.js';
 
 /**
  * What one line of a command job's output means. Any language can report
- * progress and attach files by printing these lines (DESIGN.md "Jobs file"):
+ * progress and attach files by printing these lines (README "The jobs file"):
  *
  *   ::progress 40 Importing orders     percent 40 (also `40%`, `12.5`), step "Importing orders"
  *   ::progress - Importing orders      step only (so is `::progress Importing orders`)

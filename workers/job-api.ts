@@ -2,7 +2,7 @@ import type { ParamValues } from '../contract/model.js';
 import type { EngineToWorker } from '../contract/worker-protocol.js';
 
 /**
- * The API a script job sees (DESIGN.md "Jobs file"): a module default-exports
+ * The API a script job sees (README "The jobs file"): a module default-exports
  * (or exports as `run`) `async (ctx: JobContext) => result`.
  */
 

@@ -7,7 +7,15 @@ import { format, inspect } from 'node:util';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { coerceError, JobtrayError } from '../contract/errors.js';
 import { JOB_KINDS, type LogLevel, type LogLineInput, type LogStream } from '../contract/model.js';
-import { packLogLines, packedTransferList, resourceExhaustion, type EngineToWorker, type WorkerOutcome, type WorkerRunSpec, type WorkerToEngine } from '../contract/worker-protocol.js';
+import {
+  packLogLines,
+  packedTransferList,
+  resourceExhaustion,
+  type EngineToWorker,
+  type WorkerOutcome,
+  type WorkerRunSpec,
+  type WorkerToEngine,
+} from '../contract/worker-protocol.js';
 import { LineSplitter, parseCommandLine } from './command-lines.js';
 import {
   artifactNameProblem,
@@ -98,7 +106,11 @@ class Outbox {
    */
   progress(percent: number | null, step: string | null): void {
     const clamped = clampPercent(percent);
-    this.log('progress', 'info', `${clamped === null ? '' : `${clamped}%`}${step ? ` ${step}` : ''}`.trim() || 'progress');
+    this.log(
+      'progress',
+      'info',
+      `${clamped === null ? '' : `${clamped}%`}${step ? ` ${step}` : ''}`.trim() || 'progress',
+    );
     this.pendingProgress = { percent: clamped, step };
     const wait = this.lastProgressAt + PROGRESS_MIN_INTERVAL_MS - performance.now();
     if (wait <= 0) this.flushProgress();
@@ -151,7 +163,15 @@ function describe(message: unknown): string {
 }
 
 function failure(code: Failure['code'], error: Error, extra: Partial<Failure> = {}): Failure {
-  return { ok: false, code, message: error.message, stack: error.stack ?? null, exit_code: null, signal: null, ...extra };
+  return {
+    ok: false,
+    code,
+    message: error.message,
+    stack: error.stack ?? null,
+    exit_code: null,
+    signal: null,
+    ...extra,
+  };
 }
 
 /** How a throw from job code ends the run: aborted (after cancel) > fatal > exception. */
@@ -175,7 +195,12 @@ function tryStat(file: string): Stats | string {
  * `source` comes from job code (plain JS), so its shape is checked here.
  * Path sources resolve against the job's cwd and must be existing files.
  */
-function postArtifact(outbox: Outbox, spec: WorkerRunSpec, name: string, source: ArtifactSource | undefined): string | null {
+function postArtifact(
+  outbox: Outbox,
+  spec: WorkerRunSpec,
+  name: string,
+  source: ArtifactSource | undefined,
+): string | null {
   const prefix = `Artifact ${JSON.stringify(name)} of job "${spec.job_id}" (run ${spec.run_id}) was not saved`;
   const nameProblem = artifactNameProblem(name);
   if (nameProblem) return `${prefix}: the name is not a safe file name (${nameProblem})`;
@@ -190,7 +215,8 @@ function postArtifact(outbox: Outbox, spec: WorkerRunSpec, name: string, source:
   if (typeof source.path !== 'string' || source.path === '') return `${prefix}: path must be a non-empty string`;
   const absolute = path.resolve(spec.cwd, source.path);
   const stats = tryStat(absolute);
-  if (typeof stats === 'string') return `${prefix}: ${absolute} ${stats === 'ENOENT' ? 'does not exist' : `cannot be read (${stats})`}`;
+  if (typeof stats === 'string')
+    return `${prefix}: ${absolute} ${stats === 'ENOENT' ? 'does not exist' : `cannot be read (${stats})`}`;
   if (!stats.isFile()) return `${prefix}: ${absolute} is not a regular file`;
   outbox.send({ type: 'artifact', name, path: absolute, data: null });
   return null;
@@ -222,7 +248,10 @@ function makeContext(spec: WorkerRunSpec, outbox: Outbox, signal: AbortSignal): 
 
 /** console.* in the job module becomes log lines of the run (stream 'job'). */
 function captureConsole(outbox: Outbox): void {
-  const to = (level: LogLevel) => (...args: unknown[]) => outbox.log('job', level, format(...args));
+  const to =
+    (level: LogLevel) =>
+    (...args: unknown[]) =>
+      outbox.log('job', level, format(...args));
   console.debug = to('debug');
   console.log = to('info');
   console.info = to('info');
@@ -256,7 +285,12 @@ function jsonResult(value: unknown, spec: WorkerRunSpec): WorkerOutcome {
   }
 }
 
-async function runScript(spec: WorkerRunSpec, script: string, outbox: Outbox, signal: AbortSignal): Promise<WorkerOutcome> {
+async function runScript(
+  spec: WorkerRunSpec,
+  script: string,
+  outbox: Outbox,
+  signal: AbortSignal,
+): Promise<WorkerOutcome> {
   const ctx = makeContext(spec, outbox, signal);
   outbox.send({ type: 'started', at: Date.now() });
   try {
@@ -304,7 +338,8 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 
 function exitOutcome(code: number | null, signal: NodeJS.Signals | null): WorkerOutcome {
   if (code === 0) return { ok: true, result: null, exit_code: 0 };
-  if (code !== null) return failure('exit_code', new Error(`exited with code ${code}`), { stack: null, exit_code: code });
+  if (code !== null)
+    return failure('exit_code', new Error(`exited with code ${code}`), { stack: null, exit_code: code });
   return failure('exit_code', new Error(`killed by ${signal ?? 'an unknown signal'}`), { stack: null, signal });
 }
 
@@ -373,7 +408,11 @@ function runCommand(spec: WorkerRunSpec, argv: string[], outbox: Outbox, signal:
     const stopReadingAfterGrace = () => {
       drainTimer = setTimeout(() => {
         if (outbox.congested) return stopReadingAfterGrace();
-        outbox.log('system', 'warn', `"${command}" exited but a background process still holds its output open; stopped reading output`);
+        outbox.log(
+          'system',
+          'warn',
+          `"${command}" exited but a background process still holds its output open; stopped reading output`,
+        );
         child.stdout.destroy();
         child.stderr.destroy();
       }, OUTPUT_DRAIN_GRACE_MS);
@@ -403,7 +442,8 @@ function readSpec(data: unknown): WorkerRunSpec {
 
 async function runJob(spec: WorkerRunSpec, outbox: Outbox, signal: AbortSignal): Promise<WorkerOutcome> {
   if (spec.kind === 'script') {
-    if (!spec.script) throw new JobtrayError('internal', `Script job "${spec.job_id}" (run ${spec.run_id}) has no script path`);
+    if (!spec.script)
+      throw new JobtrayError('internal', `Script job "${spec.job_id}" (run ${spec.run_id}) has no script path`);
     return runScript(spec, spec.script, outbox, signal);
   }
   if (!spec.argv || spec.argv.length === 0) {
@@ -444,7 +484,9 @@ function main(port: MessagePort, spec: WorkerRunSpec): void {
   port.on('message', onMessage);
   captureConsole(outbox);
 
-  runJob(spec, outbox, controller.signal).then(finish, (error: unknown) => finish(failure('exception', coerceError(error))));
+  runJob(spec, outbox, controller.signal).then(finish, (error: unknown) =>
+    finish(failure('exception', coerceError(error))),
+  );
 }
 
 if (!parentPort) throw new Error('workers/run-job.js must run as a worker thread (the engine starts it through Bree)');
@@ -454,7 +496,11 @@ if ((workerData as { run?: unknown } | null)?.run) {
 } else {
   // A warm worker: started ahead of time with its modules loaded, it waits for the attempt to run.
   port.once('message', (message: EngineToWorker) => {
-    if (message?.type !== 'start') throw new JobtrayError('internal', `a warm run-job worker expected a start message, got ${JSON.stringify(message)?.slice(0, 100)}`);
+    if (message?.type !== 'start')
+      throw new JobtrayError(
+        'internal',
+        `a warm run-job worker expected a start message, got ${JSON.stringify(message)?.slice(0, 100)}`,
+      );
     main(port, readSpec(message));
   });
 }

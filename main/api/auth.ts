@@ -23,7 +23,10 @@ export function assertLoopbackHost(req: IncomingMessage, serverHost: string, por
   const hostname = match?.[1]?.toLowerCase();
   const allowed = hostname !== undefined && (LOOPBACK_HOSTNAMES.has(hostname) || hostname === bracketed(serverHost));
   if (!allowed || (match?.[2] !== undefined && Number(match[2]) !== port)) {
-    throw new JobtrayError('forbidden', `the Host header ${JSON.stringify(header ?? null)} is not a loopback address of this server; use http://127.0.0.1:${port}`);
+    throw new JobtrayError(
+      'forbidden',
+      `the Host header ${JSON.stringify(header ?? null)} is not a loopback address of this server; use http://127.0.0.1:${port}`,
+    );
   }
 }
 
@@ -39,10 +42,16 @@ export function assertBearerToken(req: IncomingMessage, token: string): void {
   const header = req.headers.authorization;
   const sent = header === undefined ? null : /^Bearer +(\S+) *$/i.exec(header)?.[1];
   if (!sent) {
-    throw new JobtrayError('unauthorized', 'this endpoint needs "Authorization: Bearer <token>"; the token is in the discovery file api.json in the Jobtray data directory');
+    throw new JobtrayError(
+      'unauthorized',
+      'this endpoint needs "Authorization: Bearer <token>"; the token is in the discovery file api.json in the Jobtray data directory',
+    );
   }
   if (!timingSafeEqual(digest(sent), digest(token))) {
-    throw new JobtrayError('unauthorized', 'the bearer token is wrong; read the current one from api.json in the Jobtray data directory');
+    throw new JobtrayError(
+      'unauthorized',
+      'the bearer token is wrong; read the current one from api.json in the Jobtray data directory',
+    );
   }
 }
 

@@ -19,7 +19,11 @@ export async function readJsonObject(req: IncomingMessage, maxBytes: number): Pr
   const text = await readBodyText(req, maxBytes);
   if (text.length === 0) return {};
   if (!isJsonContentType(req.headers['content-type'])) {
-    throw new HttpProblem(415, 'unsupported_media_type', `the request body must be JSON: send "Content-Type: application/json" (got ${JSON.stringify(req.headers['content-type'] ?? 'none')})`);
+    throw new HttpProblem(
+      415,
+      'unsupported_media_type',
+      `the request body must be JSON: send "Content-Type: application/json" (got ${JSON.stringify(req.headers['content-type'] ?? 'none')})`,
+    );
   }
   let value: unknown;
   try {
@@ -29,7 +33,10 @@ export async function readJsonObject(req: IncomingMessage, maxBytes: number): Pr
     throw new JobtrayError('invalid_input', `the request body is not valid JSON: ${(error as Error).message}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new JobtrayError('invalid_input', `the request body must be a JSON object, not ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`}`);
+    throw new JobtrayError(
+      'invalid_input',
+      `the request body must be a JSON object, not ${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`}`,
+    );
   }
   return value as Record<string, unknown>;
 }
@@ -40,7 +47,11 @@ export async function readJsonObject(req: IncomingMessage, maxBytes: number): Pr
  * is never a valid field name here, so it is refused rather than silently lost.
  */
 function refuseProtoKeys(key: string, value: unknown): unknown {
-  if (key === '__proto__') throw new JobtrayError('invalid_input', 'the request body contains the field name "__proto__", which is not allowed');
+  if (key === '__proto__')
+    throw new JobtrayError(
+      'invalid_input',
+      'the request body contains the field name "__proto__", which is not allowed',
+    );
   return value;
 }
 
@@ -66,10 +77,13 @@ function readBodyText(req: IncomingMessage, maxBytes: number): Promise<string> {
       }
     });
     req.on('end', () => (over ? reject(tooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
-    req.on('error', (error) => reject(new JobtrayError('invalid_input', `reading the request body failed: ${error.message}`)));
+    req.on('error', (error) =>
+      reject(new JobtrayError('invalid_input', `reading the request body failed: ${error.message}`)),
+    );
     // A client that goes away mid-body never sends 'end'; settle so the handler does not wait forever.
     req.on('close', () => {
-      if (!req.complete) reject(new JobtrayError('invalid_input', 'the client closed the connection before sending the whole body'));
+      if (!req.complete)
+        reject(new JobtrayError('invalid_input', 'the client closed the connection before sending the whole body'));
     });
   });
 }

@@ -40,7 +40,9 @@ const TIMEOUT_CHECK_MS = 1_000;
 const REFUSED_LOG_EVERY_MS = 60_000;
 
 /** Options for http.createServer that enforce the request timeouts. */
-export function serverTimeoutOptions(limits: ConnectionLimits): Pick<http.ServerOptions, 'headersTimeout' | 'requestTimeout' | 'connectionsCheckingInterval'> {
+export function serverTimeoutOptions(
+  limits: ConnectionLimits,
+): Pick<http.ServerOptions, 'headersTimeout' | 'requestTimeout' | 'connectionsCheckingInterval'> {
   return {
     headersTimeout: limits.headersTimeoutMs,
     // Node requires requestTimeout >= headersTimeout.
@@ -63,7 +65,11 @@ export interface ConnectionGuard {
  * past it), so one is also closed here, by a timer that the connection's first
  * request head cancels.
  */
-export function guardConnections(server: http.Server, limits: ConnectionLimits, logger: Logger | undefined): ConnectionGuard {
+export function guardConnections(
+  server: http.Server,
+  limits: ConnectionLimits,
+  logger: Logger | undefined,
+): ConnectionGuard {
   server.maxConnections = limits.maxConnections;
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   const silent = new WeakMap<Socket, NodeJS.Timeout>();

@@ -42,12 +42,55 @@ function sharedProcessMetrics(): Registry {
       this.inc((user + system) / 1e6);
     },
   });
-  new Gauge({ name: 'process_resident_memory_bytes', help: 'Resident memory size in bytes.', registers: [registry], collect() { this.set(process.memoryUsage().rss); } });
-  new Gauge({ name: 'process_start_time_seconds', help: 'Start time of the process since unix epoch in seconds.', registers: [registry], collect() { this.set(startSeconds); } });
-  new Gauge({ name: 'nodejs_heap_size_used_bytes', help: 'Process heap size used from Node.js in bytes.', registers: [registry], collect() { this.set(process.memoryUsage().heapUsed); } });
-  new Gauge({ name: 'nodejs_heap_size_total_bytes', help: 'Process heap size from Node.js in bytes.', registers: [registry], collect() { this.set(process.memoryUsage().heapTotal); } });
-  new Gauge({ name: 'nodejs_active_handles_total', help: 'Number of active libuv handles.', registers: [registry], collect() { this.set(process.getActiveResourcesInfo().length); } });
-  new Gauge({ name: 'nodejs_version_info', help: 'Node.js version info.', labelNames: ['version'], registers: [registry], collect() { this.set({ version: process.version }, 1); } });
+  new Gauge({
+    name: 'process_resident_memory_bytes',
+    help: 'Resident memory size in bytes.',
+    registers: [registry],
+    collect() {
+      this.set(process.memoryUsage().rss);
+    },
+  });
+  new Gauge({
+    name: 'process_start_time_seconds',
+    help: 'Start time of the process since unix epoch in seconds.',
+    registers: [registry],
+    collect() {
+      this.set(startSeconds);
+    },
+  });
+  new Gauge({
+    name: 'nodejs_heap_size_used_bytes',
+    help: 'Process heap size used from Node.js in bytes.',
+    registers: [registry],
+    collect() {
+      this.set(process.memoryUsage().heapUsed);
+    },
+  });
+  new Gauge({
+    name: 'nodejs_heap_size_total_bytes',
+    help: 'Process heap size from Node.js in bytes.',
+    registers: [registry],
+    collect() {
+      this.set(process.memoryUsage().heapTotal);
+    },
+  });
+  new Gauge({
+    name: 'nodejs_active_handles_total',
+    help: 'Number of active libuv handles.',
+    registers: [registry],
+    collect() {
+      this.set(process.getActiveResourcesInfo().length);
+    },
+  });
+  new Gauge({
+    name: 'nodejs_version_info',
+    help: 'Node.js version info.',
+    labelNames: ['version'],
+    registers: [registry],
+    collect() {
+      this.set({ version: process.version }, 1);
+    },
+  });
   processMetrics = registry;
   return registry;
 }
@@ -60,7 +103,14 @@ function sharedProcessMetrics(): Registry {
  */
 export function createApiMetrics(engine: Engine, connections: ConnectionGuard): ApiMetrics {
   const registry = new Registry();
-  new Gauge({ name: 'jobtray_api_connections', help: 'Open connections to the Local API.', registers: [registry], collect() { this.set(connections.open); } });
+  new Gauge({
+    name: 'jobtray_api_connections',
+    help: 'Open connections to the Local API.',
+    registers: [registry],
+    collect() {
+      this.set(connections.open);
+    },
+  });
   new Counter({
     name: 'jobtray_api_connections_refused_total',
     help: 'Connections closed at once because the connection cap was reached.',
@@ -71,11 +121,36 @@ export function createApiMetrics(engine: Engine, connections: ConnectionGuard): 
     },
   });
 
-  const runsTotal = new Counter({ name: 'jobtray_runs_total', help: 'Finished runs by job and outcome (terminal state).', labelNames: ['job', 'outcome'], registers: [registry] });
-  const duration = new Histogram({ name: 'jobtray_run_duration_seconds', help: 'Duration of finished runs.', labelNames: ['job'], buckets: DURATION_BUCKETS, registers: [registry] });
+  const runsTotal = new Counter({
+    name: 'jobtray_runs_total',
+    help: 'Finished runs by job and outcome (terminal state).',
+    labelNames: ['job', 'outcome'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'jobtray_run_duration_seconds',
+    help: 'Duration of finished runs.',
+    labelNames: ['job'],
+    buckets: DURATION_BUCKETS,
+    registers: [registry],
+  });
   const live = trackLiveRuns(engine);
-  new Gauge({ name: 'jobtray_runs_running', help: 'Runs executing now.', registers: [registry], collect() { this.set(live.count('running')); } });
-  new Gauge({ name: 'jobtray_runs_queued', help: 'Runs waiting for a slot.', registers: [registry], collect() { this.set(live.count('queued')); } });
+  new Gauge({
+    name: 'jobtray_runs_running',
+    help: 'Runs executing now.',
+    registers: [registry],
+    collect() {
+      this.set(live.count('running'));
+    },
+  });
+  new Gauge({
+    name: 'jobtray_runs_queued',
+    help: 'Runs waiting for a slot.',
+    registers: [registry],
+    collect() {
+      this.set(live.count('queued'));
+    },
+  });
   new Gauge({
     name: 'jobtray_job_health',
     help: 'Health of each job: 1 for its current health, 0 for the others.',
@@ -99,8 +174,22 @@ export function createApiMetrics(engine: Engine, connections: ConnectionGuard): 
       for (const health of JOB_HEALTH) this.set({ health }, health === overall ? 1 : 0);
     },
   });
-  new Gauge({ name: 'jobtray_config_errors', help: 'Errors in the jobs file as last read.', registers: [registry], collect() { this.set(engine.configStatus().errors.length); } });
-  new Gauge({ name: 'jobtray_storage_problem', help: 'Writing to the data directory fails (disk full, I/O error): 1 while it lasts, else 0.', registers: [registry], collect() { this.set(engine.health().storage ? 1 : 0); } });
+  new Gauge({
+    name: 'jobtray_config_errors',
+    help: 'Errors in the jobs file as last read.',
+    registers: [registry],
+    collect() {
+      this.set(engine.configStatus().errors.length);
+    },
+  });
+  new Gauge({
+    name: 'jobtray_storage_problem',
+    help: 'Writing to the data directory fails (disk full, I/O error): 1 while it lasts, else 0.',
+    registers: [registry],
+    collect() {
+      this.set(engine.health().storage ? 1 : 0);
+    },
+  });
 
   const offFinished = engine.events.on('run:state', (run) => {
     if (!isTerminal(run.state)) return;

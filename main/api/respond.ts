@@ -40,7 +40,12 @@ export const COMMON_HEADERS: Readonly<Record<string, string>> = { 'X-Content-Typ
 /** API answers are live state: never cached by a browser or proxy. */
 export const API_HEADERS: Readonly<Record<string, string>> = { ...COMMON_HEADERS, 'Cache-Control': 'no-store' };
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     ...API_HEADERS,
@@ -57,7 +62,12 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
  * 500 with a generic message, logged with the request it broke — stacks never
  * reach the client.
  */
-export function sendError(req: IncomingMessage, res: ServerResponse, thrown: unknown, logger: Logger | undefined): void {
+export function sendError(
+  req: IncomingMessage,
+  res: ServerResponse,
+  thrown: unknown,
+  logger: Logger | undefined,
+): void {
   const { status, body, headers } = describeFailure(req, thrown, logger);
   if (res.headersSent) {
     // The answer already started (a streamed artifact): the only honest signal left is a cut connection.
@@ -69,9 +79,17 @@ export function sendError(req: IncomingMessage, res: ServerResponse, thrown: unk
   sendJson(res, status, body, headers);
 }
 
-function describeFailure(req: IncomingMessage, thrown: unknown, logger: Logger | undefined): { status: number; body: ApiErrorBody; headers: Record<string, string> } {
+function describeFailure(
+  req: IncomingMessage,
+  thrown: unknown,
+  logger: Logger | undefined,
+): { status: number; body: ApiErrorBody; headers: Record<string, string> } {
   if (thrown instanceof HttpProblem) {
-    return { status: thrown.status, body: { error: { code: thrown.code, message: thrown.message } }, headers: thrown.headers };
+    return {
+      status: thrown.status,
+      body: { error: { code: thrown.code, message: thrown.message } },
+      headers: thrown.headers,
+    };
   }
   if (thrown instanceof JobtrayError && thrown.code !== 'internal') {
     const status = STATUS_OF[thrown.code];
@@ -83,7 +101,11 @@ function describeFailure(req: IncomingMessage, thrown: unknown, logger: Logger |
     return { status, body: { error: { code: thrown.code, message: thrown.message, ...details } }, headers };
   }
   logger?.error(`local API: ${req.method ?? '?'} ${describePath(req)} failed`, coerceError(thrown));
-  return { status: 500, body: { error: { code: 'internal', message: 'internal error; the details are in the Jobtray log' } }, headers: {} };
+  return {
+    status: 500,
+    body: { error: { code: 'internal', message: 'internal error; the details are in the Jobtray log' } },
+    headers: {},
+  };
 }
 
 /** The request path without its query (which may carry values not meant for logs). */

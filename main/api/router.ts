@@ -25,7 +25,10 @@ export type RouteMatch =
 const BODY_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
 
 /** Operations whose body may also be sent bare, without the field that wraps it (`{"settings": {...}}` or `{...}`). */
-const WRAPPED_BODY: Partial<Record<OperationName, string>> = { 'settings:update': 'settings', 'jobs:set-schedule': 'schedule' };
+const WRAPPED_BODY: Partial<Record<OperationName, string>> = {
+  'settings:update': 'settings',
+  'jobs:set-schedule': 'schedule',
+};
 
 const ROUTES: readonly Route[] = (Object.keys(OPERATIONS) as OperationName[]).map((name) => ({
   name,
@@ -74,7 +77,10 @@ export function decodeSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);
   } catch {
-    throw new JobtrayError('invalid_input', `the path segment "${segment.slice(0, 100)}" is not valid percent-encoding`);
+    throw new JobtrayError(
+      'invalid_input',
+      `the path segment "${segment.slice(0, 100)}" is not valid percent-encoding`,
+    );
   }
 }
 
@@ -90,7 +96,8 @@ export function successStatus(name: OperationName): number {
 export function parseQuery(search: string): Record<string, string> {
   const fields = new Map<string, string>();
   for (const [key, value] of new URLSearchParams(search)) {
-    if (fields.has(key)) throw new JobtrayError('invalid_input', `query parameter "${key.slice(0, 100)}" is given more than once`);
+    if (fields.has(key))
+      throw new JobtrayError('invalid_input', `query parameter "${key.slice(0, 100)}" is given more than once`);
     fields.set(key, value);
   }
   // fromEntries defines own properties: `?__proto__=x` stays a field (and is refused as unknown), never a prototype.
@@ -112,13 +119,21 @@ export async function operationInput(
   const method = OPERATIONS[name].method;
   let fields: Record<string, unknown>;
   if (BODY_METHODS.has(method)) {
-    if (search.length > 0) throw new JobtrayError('invalid_input', `${method} ${OPERATIONS[name].path} takes its input as a JSON body, not as query parameters`);
+    if (search.length > 0)
+      throw new JobtrayError(
+        'invalid_input',
+        `${method} ${OPERATIONS[name].path} takes its input as a JSON body, not as query parameters`,
+      );
     fields = unwrapBody(name, await readJsonObject(req, maxBodyBytes));
   } else {
     fields = parseQuery(search);
   }
   for (const key of Object.keys(params)) {
-    if (Object.hasOwn(fields, key)) throw new JobtrayError('invalid_input', `field "${key}" comes from the path ${OPERATIONS[name].path}; do not send it again`);
+    if (Object.hasOwn(fields, key))
+      throw new JobtrayError(
+        'invalid_input',
+        `field "${key}" comes from the path ${OPERATIONS[name].path}; do not send it again`,
+      );
   }
   return { ...fields, ...params, ...headerFields(req, name, fields) };
 }
@@ -129,16 +144,25 @@ function unwrapBody(name: OperationName, body: Record<string, unknown>): Record<
 }
 
 /** `jobs:trigger` takes its idempotency key from the standard `Idempotency-Key` header. */
-function headerFields(req: IncomingMessage, name: OperationName, fields: Record<string, unknown>): Record<string, unknown> {
+function headerFields(
+  req: IncomingMessage,
+  name: OperationName,
+  fields: Record<string, unknown>,
+): Record<string, unknown> {
   const key = req.headers['idempotency-key'];
   if (name !== 'jobs:trigger' || key === undefined) return {};
   if (Object.hasOwn(fields, 'idempotency_key')) {
-    throw new JobtrayError('invalid_input', 'the idempotency key is given twice (Idempotency-Key header and "idempotency_key" field); send it once');
+    throw new JobtrayError(
+      'invalid_input',
+      'the idempotency key is given twice (Idempotency-Key header and "idempotency_key" field); send it once',
+    );
   }
   return { idempotency_key: key };
 }
 
 /** The 405 answer for a known path asked with a method it does not have. */
 export function wrongMethod(method: string, allow: readonly string[]): HttpProblem {
-  return new HttpProblem(405, 'method_not_allowed', `${method} is not allowed here; allowed: ${allow.join(', ')}`, { Allow: allow.join(', ') });
+  return new HttpProblem(405, 'method_not_allowed', `${method} is not allowed here; allowed: ${allow.join(', ')}`, {
+    Allow: allow.join(', '),
+  });
 }

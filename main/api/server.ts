@@ -5,9 +5,20 @@ import type { Actor } from '../../contract/model.js';
 import { JobtrayError } from '../../contract/errors.js';
 import type { Engine } from '../engine/engine.js';
 import type { Logger } from '../engine/logger.js';
-import { createOperations, invokeOperation, type OperationHandlers, type OperationServices } from '../engine/operations.js';
+import {
+  createOperations,
+  invokeOperation,
+  type OperationHandlers,
+  type OperationServices,
+} from '../engine/operations.js';
 import { sendArtifact } from './artifact.js';
-import { DEFAULT_CONNECTION_LIMITS, guardConnections, serverTimeoutOptions, type ConnectionGuard, type ConnectionLimits } from './connections.js';
+import {
+  DEFAULT_CONNECTION_LIMITS,
+  guardConnections,
+  serverTimeoutOptions,
+  type ConnectionGuard,
+  type ConnectionLimits,
+} from './connections.js';
 import { assertBearerToken, assertLoopbackHost, isLoopbackAddress } from './auth.js';
 import { DEFAULT_MAX_BODY_BYTES } from './body.js';
 import { METRICS_PATH, createApiMetrics, type ApiMetrics } from './metrics.js';
@@ -85,7 +96,10 @@ interface Context {
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const host = options.host ?? '127.0.0.1';
   if (!isLoopbackAddress(host)) {
-    throw new JobtrayError('invalid_input', `the Local API listens on loopback addresses only (127.0.0.1, ::1, localhost); refusing host ${JSON.stringify(host)}`);
+    throw new JobtrayError(
+      'invalid_input',
+      `the Local API listens on loopback addresses only (127.0.0.1, ::1, localhost); refusing host ${JSON.stringify(host)}`,
+    );
   }
   const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...options.limits };
   // A request without Host reaches assertLoopbackHost (403 with a JSON body) instead of Node's bare 400.
@@ -162,7 +176,10 @@ function listen(server: http.Server, port: number, host: string): Promise<number
     const onError = (error: NodeJS.ErrnoException) =>
       reject(
         error.code === 'EADDRINUSE'
-          ? new JobtrayError('unavailable', `port ${port} on ${host} is already in use; use another port (--port N, or 0 for any free one; the api_port setting) or stop the program using it`)
+          ? new JobtrayError(
+              'unavailable',
+              `port ${port} on ${host} is already in use; use another port (--port N, or 0 for any free one; the api_port setting) or stop the program using it`,
+            )
           : error,
       );
     server.once('error', onError);
@@ -191,7 +208,8 @@ async function closeServer(server: http.Server, ctx: Context): Promise<void> {
  */
 async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const target = req.url ?? '';
-  if (!target.startsWith('/')) throw new JobtrayError('invalid_input', 'the request target must be a path starting with "/"');
+  if (!target.startsWith('/'))
+    throw new JobtrayError('invalid_input', 'the request target must be a path starting with "/"');
   const q = target.indexOf('?');
   const rawPath = q === -1 ? target : target.slice(0, q);
   const search = q === -1 ? '' : target.slice(q + 1);
@@ -226,7 +244,13 @@ function requestActor(req: IncomingMessage): Actor {
   return claimed === 'cli' || claimed === 'ui' ? claimed : 'api';
 }
 
-async function runOperation(ctx: Context, req: IncomingMessage, res: ServerResponse, rawPath: string, search: string): Promise<void> {
+async function runOperation(
+  ctx: Context,
+  req: IncomingMessage,
+  res: ServerResponse,
+  rawPath: string,
+  search: string,
+): Promise<void> {
   const method = req.method ?? 'GET';
   const match = matchRoute(method, splitPath(rawPath));
   if (match.kind === 'none') throw new JobtrayError('not_found', `no such endpoint: ${rawPath.slice(0, 200)}`);
@@ -239,12 +263,19 @@ async function runOperation(ctx: Context, req: IncomingMessage, res: ServerRespo
   }
   const result = await invokeOperation(ctx.operations, name, input, actor);
   // A trigger's answer points at the run it created (or found, for a repeated Idempotency-Key).
-  const headers: Record<string, string> = name === 'jobs:trigger' ? { Location: pathFor('runs:get', { id: (result as OperationResults['jobs:trigger']).run_id }) } : {};
+  const headers: Record<string, string> =
+    name === 'jobs:trigger'
+      ? { Location: pathFor('runs:get', { id: (result as OperationResults['jobs:trigger']).run_id }) }
+      : {};
   sendJson(res, successStatus(name), result, headers);
 }
 
 function serveDashboard(ctx: Context, req: IncomingMessage, res: ServerResponse, rawPath: string): Promise<void> {
-  if (!ctx.dashboard) throw new JobtrayError('not_found', `no such endpoint: ${rawPath.slice(0, 200)} (the dashboard is not installed; the API is under /api)`);
+  if (!ctx.dashboard)
+    throw new JobtrayError(
+      'not_found',
+      `no such endpoint: ${rawPath.slice(0, 200)} (the dashboard is not installed; the API is under /api)`,
+    );
   if (!STATIC_METHODS.includes(req.method ?? '')) throw wrongMethod(req.method ?? '', STATIC_METHODS);
   return ctx.dashboard.serve(req, res, rawPath);
 }

@@ -144,8 +144,12 @@ export class EventHub {
    */
   private replay(client: Client, after: number): void {
     if (after > this.lastId || after + 1 < this.oldestHeld()) {
-      const reason = after > this.lastId ? 'unknown event id (the server restarted)' : 'events after this id are no longer held';
-      this.write(client, `id: ${this.lastId}\nevent: ${STREAM_RESET_EVENT}\ndata: ${JSON.stringify({ reason, last_event_id: after, oldest_id: this.oldestHeld() })}\n\n`);
+      const reason =
+        after > this.lastId ? 'unknown event id (the server restarted)' : 'events after this id are no longer held';
+      this.write(
+        client,
+        `id: ${this.lastId}\nevent: ${STREAM_RESET_EVENT}\ndata: ${JSON.stringify({ reason, last_event_id: after, oldest_id: this.oldestHeld() })}\n\n`,
+      );
       return;
     }
     for (let id = after + 1; id <= this.lastId; id++) {
@@ -159,7 +163,9 @@ export class EventHub {
     if (client.res.destroyed) return;
     client.res.write(text);
     if (client.res.writableLength > (this.options.maxBufferedBytes ?? 8 * 1024 * 1024)) {
-      this.options.logger?.warn(`local API: an event stream client fell more than ${client.res.writableLength} bytes behind; dropped (it can resume with Last-Event-ID)`);
+      this.options.logger?.warn(
+        `local API: an event stream client fell more than ${client.res.writableLength} bytes behind; dropped (it can resume with Last-Event-ID)`,
+      );
       client.res.destroy();
       this.detach(client);
     }
@@ -190,16 +196,31 @@ function wants(client: Client, name: string): boolean {
 }
 
 /** `?events=a,b` (names checked against the contract) and the resume point (header wins over `?last_event_id=`). */
-function parseStreamRequest(req: IncomingMessage, query: Record<string, string>): { names: ReadonlySet<string> | null; resumeFrom: number | null } {
+function parseStreamRequest(
+  req: IncomingMessage,
+  query: Record<string, string>,
+): { names: ReadonlySet<string> | null; resumeFrom: number | null } {
   const header = req.headers['last-event-id'];
-  const parsed = StreamQuerySchema.safeParse(header === undefined || header === '' ? query : { ...query, last_event_id: header });
-  if (!parsed.success) throw new JobtrayError('invalid_input', `${EVENTS_PATH}: ${describeZodIssues(parsed.error.issues)}`);
+  const parsed = StreamQuerySchema.safeParse(
+    header === undefined || header === '' ? query : { ...query, last_event_id: header },
+  );
+  if (!parsed.success)
+    throw new JobtrayError('invalid_input', `${EVENTS_PATH}: ${describeZodIssues(parsed.error.issues)}`);
   const { events, last_event_id } = parsed.data;
   let names: Set<string> | null = null;
   if (events !== undefined) {
-    names = new Set(events.split(',').map((n) => n.trim()).filter((n) => n.length > 0));
+    names = new Set(
+      events
+        .split(',')
+        .map((n) => n.trim())
+        .filter((n) => n.length > 0),
+    );
     const unknown = [...names].filter((n) => !(ENGINE_EVENT_NAMES as readonly string[]).includes(n));
-    if (unknown.length > 0) throw new JobtrayError('invalid_input', `${EVENTS_PATH}: unknown event name(s) ${unknown.map((n) => `"${n.slice(0, 50)}"`).join(', ')}; known: ${ENGINE_EVENT_NAMES.join(', ')}`);
+    if (unknown.length > 0)
+      throw new JobtrayError(
+        'invalid_input',
+        `${EVENTS_PATH}: unknown event name(s) ${unknown.map((n) => `"${n.slice(0, 50)}"`).join(', ')}; known: ${ENGINE_EVENT_NAMES.join(', ')}`,
+      );
   }
   return { names, resumeFrom: last_event_id ?? null };
 }

@@ -17,7 +17,8 @@ export function parseParamArgs(args: string[], option = '--param', example = 'da
   for (const arg of args) {
     const eq = arg.indexOf('=');
     const key = eq === -1 ? '' : arg.slice(0, eq).trim();
-    if (key === '') throw new UsageError(`${option} ${JSON.stringify(arg)} is not name=value (e.g. ${option} ${example})`);
+    if (key === '')
+      throw new UsageError(`${option} ${JSON.stringify(arg)} is not name=value (e.g. ${option} ${example})`);
     if (key in params) throw new UsageError(`${option} ${key} is given twice`);
     params[key] = arg.slice(eq + 1);
   }

@@ -1,7 +1,13 @@
 import { ACTOR_HEADER } from '../../contract/api.js';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ApiErrorBody, DiscoveryFile, OperationName, OperationRequest, OperationResults } from '../../contract/api.js';
+import type {
+  ApiErrorBody,
+  DiscoveryFile,
+  OperationName,
+  OperationRequest,
+  OperationResults,
+} from '../../contract/api.js';
 import { ERROR_CODES, JobtrayError, type ErrorCode } from '../../contract/errors.js';
 import { operationRequest } from '../../contract/routes.js';
 import { defaultDataDir } from '../host/data-dir.js';
@@ -24,7 +30,6 @@ export interface Connection {
   tokenOrigin: string;
 }
 
-
 /**
  * Finds the host: `--url`/`--token` when given, else `api.json` in the data
  * dir, whose writer must still be alive (a crashed host leaves a stale file).
@@ -41,7 +46,8 @@ export function resolveConnection(options: ConnectionOptions, env: NodeJS.Proces
   }
   const discovered = readDiscoveryFile(file);
   if (!discovered) throw notRunning(`data dir ${dataDir}: ${file} does not exist`);
-  if (!isAlive(discovered.pid)) throw notRunning(`${discovered.url}: process ${discovered.pid} that wrote ${file} has exited`);
+  if (!isAlive(discovered.pid))
+    throw notRunning(`${discovered.url}: process ${discovered.pid} that wrote ${file} has exited`);
   return options.token
     ? { url: normaliseUrl(discovered.url), token: options.token, tokenOrigin: 'given with --token' }
     : { url: normaliseUrl(discovered.url), token: discovered.token, tokenOrigin: `in ${file}` };
@@ -54,7 +60,8 @@ function normaliseUrl(raw: string): string {
   } catch {
     throw new UsageError(`--url ${JSON.stringify(raw)} is not a URL (expected e.g. http://127.0.0.1:8787)`);
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError(`--url ${JSON.stringify(raw)} must be an http:// URL`);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new UsageError(`--url ${JSON.stringify(raw)} must be an http:// URL`);
   return parsed.origin;
 }
 
@@ -69,11 +76,15 @@ function readDiscoveryFile(file: string): DiscoveryFile | null {
   }
   try {
     const data = JSON.parse(text) as Partial<DiscoveryFile>;
-    if (typeof data.url === 'string' && typeof data.token === 'string' && typeof data.pid === 'number') return data as DiscoveryFile;
+    if (typeof data.url === 'string' && typeof data.token === 'string' && typeof data.pid === 'number')
+      return data as DiscoveryFile;
   } catch {
     // reported below
   }
-  throw new JobtrayError('unavailable', `${file} is not a Jobtray discovery file (expected JSON with url, token and pid); if Jobtray is not running, delete it`);
+  throw new JobtrayError(
+    'unavailable',
+    `${file} is not a Jobtray discovery file (expected JSON with url, token and pid); if Jobtray is not running, delete it`,
+  );
 }
 
 /** The Local API over HTTP: every failure becomes a JobtrayError whose message a person can act on. */
@@ -83,13 +94,21 @@ export class ApiClient {
   /** Calls one contract operation (see operationRequest for where each field goes). */
   async call<K extends OperationName>(name: K, input: OperationRequest<K>): Promise<OperationResults[K]> {
     const { method, url, body } = operationRequest(name, input);
-    const response = await this.request(url, { method, ...(body !== null ? { body, headers: { 'Content-Type': 'application/json' } } : {}) });
+    const response = await this.request(url, {
+      method,
+      ...(body !== null ? { body, headers: { 'Content-Type': 'application/json' } } : {}),
+    });
     return (await response.json()) as OperationResults[K];
   }
 
   /** A request that answered 2xx; anything else is thrown as the API's own error (code and message). */
   async request(urlPath: string, init: RequestInit = {}): Promise<Response> {
-    const headers = { Accept: 'application/json', ...(init.headers as Record<string, string>), Authorization: `Bearer ${this.connection.token}`, [ACTOR_HEADER]: 'cli' };
+    const headers = {
+      Accept: 'application/json',
+      ...(init.headers as Record<string, string>),
+      Authorization: `Bearer ${this.connection.token}`,
+      [ACTOR_HEADER]: 'cli',
+    };
     let response: Response;
     try {
       response = await fetch(`${this.connection.url}${urlPath}`, { ...init, headers });
@@ -124,8 +143,12 @@ export class ApiClient {
     } catch {
       // not JSON: described by status below
     }
-    const code = (ERROR_CODES as readonly string[]).includes(body.error?.code ?? '') ? (body.error!.code as ErrorCode) : 'internal';
-    const message = body.error?.message ?? `${this.connection.url} answered HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`;
+    const code = (ERROR_CODES as readonly string[]).includes(body.error?.code ?? '')
+      ? (body.error!.code as ErrorCode)
+      : 'internal';
+    const message =
+      body.error?.message ??
+      `${this.connection.url} answered HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`;
     return new JobtrayError(code, message, { status: response.status });
   }
 }

@@ -1,14 +1,11 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { Command } from 'commander';
 import type { ScheduleInput } from '../../contract/api.js';
-import type { ArtifactRecord, JobHealth, JobView, RunRecord } from '../../contract/model.js';
-import { JOB_HEALTH, artifactNameProblem, isTerminal } from '../../contract/model.js';
+import type { JobHealth, JobView, RunRecord } from '../../contract/model.js';
+import { JOB_HEALTH, isTerminal } from '../../contract/model.js';
 import { describeSchedule } from '../../contract/schedule.js';
-import { ApiClient, resolveConnection, type ConnectionOptions } from './client.js';
+import { artifactsCommand } from './artifacts.js';
+import { makeCtx, parseRunId, parseWhole, type CommonOptions, type Ctx } from './context.js';
 import { collect, parseParamArgs } from './arguments.js';
 import { EXIT, UsageError } from './errors.js';
 import { logPages, printRunLogs, waitForRunChain } from './follow.js';
@@ -17,50 +14,6 @@ import { table, type CliIo } from './format.js';
 import { ProgressView } from './progress.js';
 import { addServiceCommands } from './service.js';
 import { hostOptionsFrom, withServeOptions, type ServeArgs } from '../host/serve-options.js';
-
-interface CommonOptions extends ConnectionOptions {
-  json?: boolean;
-}
-
-/** What every HTTP command gets: where to write, and a client for the host the options point at. */
-interface Ctx {
-  io: CliIo;
-  json: boolean;
-  client: ApiClient;
-  /** Human output; suppressed under --json, whose stdout is only the JSON document. */
-  say(text: string): void;
-  emitJson(value: unknown): void;
-}
-
-function makeCtx(io: CliIo, options: CommonOptions): Ctx {
-  const json = options.json === true;
-  let client: ApiClient | null = null;
-  return {
-    io,
-    json,
-    // Resolved on first use, so a command checks its own arguments before looking for the host.
-    get client() {
-      return (client ??= new ApiClient(resolveConnection(options, io.env)));
-    },
-    say: (text) => {
-      if (!json) io.stdout.write(`${text}\n`);
-    },
-    emitJson: (value) => {
-      if (json) io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-    },
-  };
-}
-
-function parseRunId(raw: string): number {
-  if (!/^\d+$/.test(raw) || Number(raw) < 1 || !Number.isSafeInteger(Number(raw))) throw new UsageError(`${JSON.stringify(raw)} is not a run id (a positive whole number, e.g. 12)`);
-  return Number(raw);
-}
-
-function parseWhole(option: string, raw: string, min: number, max: number): number {
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < min || n > max) throw new UsageError(`${option} ${JSON.stringify(raw)} must be a whole number from ${min} to ${max}`);
-  return n;
-}
 
 /**
  * Stops a wait on Ctrl+C without stopping the run. Only installed while
@@ -78,7 +31,9 @@ async function untilInterrupted<T>(work: (signal: AbortSignal) => Promise<T>): P
 }
 
 function stoppedWaiting(ctx: Ctx, run: number): number {
-  ctx.io.stderr.write(`Stopped waiting. Run ${run} keeps going in Jobtray: follow it with "jobtray logs ${run} --follow", stop it with "jobtray cancel ${run}".\n`);
+  ctx.io.stderr.write(
+    `Stopped waiting. Run ${run} keeps going in Jobtray: follow it with "jobtray logs ${run} --follow", stop it with "jobtray cancel ${run}".\n`,
+  );
   return EXIT.interrupted;
 }
 
@@ -105,7 +60,13 @@ async function jobsCommand(ctx: Ctx): Promise<number> {
     const rows = result.jobs.map((job) => [
       job.id,
       job.health,
-      job.enabled ? (job.overrides.enabled === null ? 'yes' : 'yes (override)') : job.overrides.enabled === null ? 'no' : 'no (override)',
+      job.enabled
+        ? job.overrides.enabled === null
+          ? 'yes'
+          : 'yes (override)'
+        : job.overrides.enabled === null
+          ? 'no'
+          : 'no (override)',
       describeJobSchedule(job),
       shortTime(job.next_fire_at),
       lastRunText(job.last_run),
@@ -121,7 +82,9 @@ async function statusCommand(ctx: Ctx): Promise<number> {
   const config = await ctx.client.call('config:get', {});
   const running = await ctx.client.call('runs:list', { state: 'running', limit: 500 });
   ctx.emitJson({ health, config, running: running.runs });
-  const counts = (JOB_HEALTH as readonly JobHealth[]).filter((h) => health.counts[h] > 0).map((h) => `${health.counts[h]} ${h}`);
+  const counts = (JOB_HEALTH as readonly JobHealth[])
+    .filter((h) => health.counts[h] > 0)
+    .map((h) => `${health.counts[h]} ${h}`);
   ctx.say(`Health: ${health.overall}${health.paused ? ' (paused: no new runs start until "jobtray resume")' : ''}`);
   ctx.say(`Jobs: ${counts.length > 0 ? counts.join(', ') : 'none'}`);
   if (config.errors.length === 0) ctx.say(`Jobs file: ${config.file} (no errors)`);
@@ -132,7 +95,8 @@ async function statusCommand(ctx: Ctx): Promise<number> {
   if (running.runs.length === 0) ctx.say('Running: none');
   else {
     ctx.say('Running:');
-    for (const run of running.runs) ctx.say(`  #${run.id} ${run.job_id} ${progressText(run)} (since ${shortTime(run.started_at)})`);
+    for (const run of running.runs)
+      ctx.say(`  #${run.id} ${run.job_id} ${progressText(run)} (since ${shortTime(run.started_at)})`);
   }
   return EXIT.ok;
 }
@@ -141,7 +105,10 @@ async function statusCommand(ctx: Ctx): Promise<number> {
 
 async function runCommand(ctx: Ctx, job: string, options: { param: string[]; wait?: boolean }): Promise<number> {
   const params = parseParamArgs(options.param);
-  const triggered = await ctx.client.call('jobs:trigger', { id: job, ...(Object.keys(params).length > 0 ? { params } : {}) });
+  const triggered = await ctx.client.call('jobs:trigger', {
+    id: job,
+    ...(Object.keys(params).length > 0 ? { params } : {}),
+  });
   const { run_id: runId, run } = triggered;
   if (!options.wait) {
     ctx.emitJson(triggered);
@@ -213,7 +180,11 @@ async function logsCommand(ctx: Ctx, rawRun: string, options: { follow?: boolean
 async function cancelCommand(ctx: Ctx, rawRun: string): Promise<number> {
   const run = await ctx.client.call('runs:cancel', { id: parseRunId(rawRun) });
   ctx.emitJson(run);
-  ctx.say(isTerminal(run.state) ? describeOutcome(run) : `Run ${run.id} (${run.job_id}) is being cancelled: its process is stopped, then killed if it does not exit.`);
+  ctx.say(
+    isTerminal(run.state)
+      ? describeOutcome(run)
+      : `Run ${run.id} (${run.job_id}) is being cancelled: its process is stopped, then killed if it does not exit.`,
+  );
   return EXIT.ok;
 }
 
@@ -221,7 +192,10 @@ async function retryCommand(ctx: Ctx, rawRun: string): Promise<number> {
   const runId = parseRunId(rawRun);
   const run = await ctx.client.call('runs:retry', { id: runId });
   ctx.emitJson(run);
-  const what = run.id === runId ? `Run ${run.id} (${run.job_id}) is due now` : `Run ${run.id} (${run.job_id}) retries run ${runId}`;
+  const what =
+    run.id === runId
+      ? `Run ${run.id} (${run.job_id}) is due now`
+      : `Run ${run.id} (${run.job_id}) retries run ${runId}`;
   ctx.say(`${what}: attempt ${run.attempt}/${run.max_attempts}, ${run.state}.`);
   return EXIT.ok;
 }
@@ -231,7 +205,10 @@ async function retryCommand(ctx: Ctx, rawRun: string): Promise<number> {
 async function setEnabledCommand(ctx: Ctx, job: string, enabled: boolean): Promise<number> {
   const view = await ctx.client.call(enabled ? 'jobs:enable' : 'jobs:disable', { id: job });
   ctx.emitJson(view);
-  const note = view.overrides.enabled === null ? '' : ` (a runtime override: the jobs file says ${view.file_enabled ? 'enabled' : 'disabled'})`;
+  const note =
+    view.overrides.enabled === null
+      ? ''
+      : ` (a runtime override: the jobs file says ${view.file_enabled ? 'enabled' : 'disabled'})`;
   ctx.say(`${view.id} is ${view.enabled ? 'enabled' : 'disabled'}${note}. Next run: ${shortTime(view.next_fire_at)}.`);
   return EXIT.ok;
 }
@@ -246,14 +223,18 @@ interface ScheduleOptions {
 
 /** Exactly one of --cron, --every, --at, --reset; --timezone only with --cron. */
 export function scheduleFromOptions(options: ScheduleOptions): ScheduleInput | null {
-  const given = (['cron', 'every', 'at', 'reset'] as const).filter((k) => options[k] !== undefined && options[k] !== false);
+  const given = (['cron', 'every', 'at', 'reset'] as const).filter(
+    (k) => options[k] !== undefined && options[k] !== false,
+  );
   if (given.length !== 1) {
     throw new UsageError(
       `give exactly one of --cron EXPR [--timezone TZ], --every DURATION, --at ISO-DATE or --reset${given.length > 1 ? ` (got ${given.map((k) => `--${k}`).join(' and ')})` : ''}`,
     );
   }
-  if (options.timezone !== undefined && options.cron === undefined) throw new UsageError('--timezone only goes with --cron');
-  if (options.cron !== undefined) return { cron: options.cron, ...(options.timezone ? { timezone: options.timezone } : {}) };
+  if (options.timezone !== undefined && options.cron === undefined)
+    throw new UsageError('--timezone only goes with --cron');
+  if (options.cron !== undefined)
+    return { cron: options.cron, ...(options.timezone ? { timezone: options.timezone } : {}) };
   if (options.every !== undefined) return { every: options.every };
   if (options.at !== undefined) return { at: options.at };
   return null;
@@ -261,17 +242,28 @@ export function scheduleFromOptions(options: ScheduleOptions): ScheduleInput | n
 
 async function scheduleCommand(ctx: Ctx, job: string, options: ScheduleOptions): Promise<number> {
   const schedule = scheduleFromOptions(options);
-  const view = schedule === null ? await ctx.client.call('jobs:reset-schedule', { id: job }) : await ctx.client.call('jobs:set-schedule', { id: job, schedule });
+  const view =
+    schedule === null
+      ? await ctx.client.call('jobs:reset-schedule', { id: job })
+      : await ctx.client.call('jobs:set-schedule', { id: job, schedule });
   ctx.emitJson(view);
-  const note = view.overrides.schedule ? ` (a runtime override: the jobs file says ${describeSchedule(view.file_schedule)})` : ' (as in the jobs file)';
-  ctx.say(`${view.id}: ${describeSchedule(view.definition?.schedule ?? view.file_schedule)}${note}. Next run: ${shortTime(view.next_fire_at)}.`);
+  const note = view.overrides.schedule
+    ? ` (a runtime override: the jobs file says ${describeSchedule(view.file_schedule)})`
+    : ' (as in the jobs file)';
+  ctx.say(
+    `${view.id}: ${describeSchedule(view.definition?.schedule ?? view.file_schedule)}${note}. Next run: ${shortTime(view.next_fire_at)}.`,
+  );
   return EXIT.ok;
 }
 
 async function pauseCommand(ctx: Ctx, pause: boolean): Promise<number> {
   const result = await ctx.client.call(pause ? 'engine:pause' : 'engine:resume', {});
   ctx.emitJson(result);
-  ctx.say(result.paused ? 'Jobtray is paused: no new runs start (running ones finish). Resume with: jobtray resume' : 'Jobtray is running its schedules again.');
+  ctx.say(
+    result.paused
+      ? 'Jobtray is paused: no new runs start (running ones finish). Resume with: jobtray resume'
+      : 'Jobtray is running its schedules again.',
+  );
   return EXIT.ok;
 }
 
@@ -298,59 +290,6 @@ async function backupCommand(ctx: Ctx, options: { to?: string }): Promise<number
 
 // ───────────────────────────── artifacts ─────────────────────────────
 
-async function artifactsCommand(ctx: Ctx, rawRun: string, options: { save?: string }): Promise<number> {
-  const runId = parseRunId(rawRun);
-  const { artifacts } = await ctx.client.call('runs:artifacts', { id: runId });
-  if (options.save === undefined) {
-    ctx.emitJson({ artifacts });
-    if (artifacts.length === 0) ctx.say(`Run ${runId} has no artifacts.`);
-    else ctx.say(table(['NAME', 'SIZE', 'TYPE', 'SHA256'], artifacts.map((a) => [a.name, String(a.size), a.media_type, a.sha256.slice(0, 12)])).trimEnd());
-    return EXIT.ok;
-  }
-  const dir = path.resolve(options.save);
-  fs.mkdirSync(dir, { recursive: true });
-  const saved: { name: string; path: string }[] = [];
-  let refused = 0;
-  for (const artifact of artifacts) {
-    const target = artifactTarget(dir, artifact);
-    if (target === null) {
-      refused++;
-      ctx.io.stderr.write(`Not saved: artifact name ${JSON.stringify(artifact.name)} of run ${runId} is not a plain file name.\n`);
-      continue;
-    }
-    await download(ctx.client, artifact, target);
-    saved.push({ name: artifact.name, path: target });
-    ctx.say(`Saved ${artifact.name} (${artifact.size} bytes) to ${target}`);
-  }
-  ctx.emitJson({ artifacts, saved });
-  if (artifacts.length === 0) ctx.say(`Run ${runId} has no artifacts.`);
-  return refused > 0 ? EXIT.failed : EXIT.ok;
-}
-
-/** Where an artifact goes inside `dir`; null for a name that is not a plain file name (it could point outside). */
-export function artifactTarget(dir: string, artifact: ArtifactRecord): string | null {
-  if (artifactNameProblem(artifact.name) !== null || path.basename(artifact.name) !== artifact.name) return null;
-  const target = path.join(dir, artifact.name);
-  return path.dirname(target) === dir ? target : null;
-}
-
-/** Streams an artifact to a temp file beside `target`, then renames it, so a broken download leaves no half file. */
-async function download(client: ApiClient, artifact: ArtifactRecord, target: string): Promise<void> {
-  const response = await client.request(`/api/runs/${artifact.run_id}/artifacts/${encodeURIComponent(artifact.name)}`, { headers: { Accept: '*/*' } });
-  const temp = `${target}.${process.pid}.part`;
-  const body = response.body ? Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>) : Readable.from([]);
-  try {
-    await pipeline(body, fs.createWriteStream(temp));
-    fs.renameSync(temp, target);
-  } catch (error) {
-    fs.rmSync(temp, { force: true });
-    // A file system error (it has a syscall) names its path already; anything else is the connection.
-    throw (error as NodeJS.ErrnoException).syscall ? error : client.networkError(error);
-  }
-}
-
-// ───────────────────────────── serve ─────────────────────────────
-
 async function serveCommand(io: CliIo, options: ServeArgs): Promise<number> {
   // Loaded only here: every other command is a small HTTP client and starts fast.
   const { runHostUntilSignal } = await import('../host/host.js');
@@ -368,7 +307,10 @@ async function serveCommand(io: CliIo, options: ServeArgs): Promise<number> {
 function withConnection(command: Command): Command {
   return command
     .option('--json', "print the API's JSON result instead of text")
-    .option('--data-dir <dir>', 'data directory of the running Jobtray, whose api.json says where it listens (default: JOBTRAY_DATA_DIR or the OS data dir)')
+    .option(
+      '--data-dir <dir>',
+      'data directory of the running Jobtray, whose api.json says where it listens (default: JOBTRAY_DATA_DIR or the OS data dir)',
+    )
     .option('--url <url>', 'Local API URL, e.g. http://127.0.0.1:8787 (instead of the discovery file)')
     .option('--token <token>', "the Local API's bearer token (default: from api.json)");
 }
@@ -409,29 +351,51 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       setExit(await act(makeCtx(io, options), ...positional, options));
     });
 
-  withServeOptions(program.command('serve').description('run Jobtray headless in the foreground: engine, Local API and dashboard (Ctrl+C stops it)')).action(
-    async (options: ServeArgs) => setExit(await serveCommand(io, options)),
-  );
+  withServeOptions(
+    program
+      .command('serve')
+      .description('run Jobtray headless in the foreground: engine, Local API and dashboard (Ctrl+C stops it)'),
+  ).action(async (options: ServeArgs) => setExit(await serveCommand(io, options)));
   addServiceCommands(program, io, setExit);
 
   http('jobs', 'list jobs with health, schedule, next and last run', (ctx) => jobsCommand(ctx));
   http('status', 'overall health, paused or not, config errors and running runs', (ctx) => statusCommand(ctx));
-  http('run <job>', 'start a run of JOB now; prints its run id', (ctx, job: string, options: { param: string[]; wait?: boolean }) => runCommand(ctx, job, options))
+  http(
+    'run <job>',
+    'start a run of JOB now; prints its run id',
+    (ctx, job: string, options: { param: string[]; wait?: boolean }) => runCommand(ctx, job, options),
+  )
     .option('-p, --param <name=value>', 'a job parameter (repeatable)', collect, [])
     .option('-w, --wait', 'wait for the run (and its retries) to end, show its progress, exit 0 only if it succeeded');
-  http('runs', 'list recent runs, newest first', (ctx, options: { job?: string; state?: string; limit?: string }) => runsCommand(ctx, options))
+  http('runs', 'list recent runs, newest first', (ctx, options: { job?: string; state?: string; limit?: string }) =>
+    runsCommand(ctx, options),
+  )
     .option('--job <job>', 'only runs of this job')
-    .option('--state <state>', 'only runs in this state (queued, running, succeeded, failed, timed_out, cancelled, interrupted, skipped, retry_scheduled)')
+    .option(
+      '--state <state>',
+      'only runs in this state (queued, running, succeeded, failed, timed_out, cancelled, interrupted, skipped, retry_scheduled)',
+    )
     .option('--limit <n>', 'at most this many runs (1-500, default 20)');
-  http('logs <run>', "print a run's log lines", (ctx, run: string, options: { follow?: boolean }) => logsCommand(ctx, run, options)).option(
-    '-f, --follow',
-    'keep printing new lines until the run ends',
+  http('logs <run>', "print a run's log lines", (ctx, run: string, options: { follow?: boolean }) =>
+    logsCommand(ctx, run, options),
+  ).option('-f, --follow', 'keep printing new lines until the run ends');
+  http('cancel <run>', 'cancel a queued or running run (its process tree is stopped)', (ctx, run: string) =>
+    cancelCommand(ctx, run),
   );
-  http('cancel <run>', 'cancel a queued or running run (its process tree is stopped)', (ctx, run: string) => cancelCommand(ctx, run));
-  http('retry <run>', 'retry a failed run now (or make a scheduled retry due now)', (ctx, run: string) => retryCommand(ctx, run));
-  http('enable <job>', 'enable a job (a runtime override of the jobs file)', (ctx, job: string) => setEnabledCommand(ctx, job, true));
-  http('disable <job>', 'disable a job (a runtime override of the jobs file)', (ctx, job: string) => setEnabledCommand(ctx, job, false));
-  http('schedule <job>', "override a job's schedule at runtime, or --reset it to the jobs file's", (ctx, job: string, options: ScheduleOptions) => scheduleCommand(ctx, job, options))
+  http('retry <run>', 'retry a failed run now (or make a scheduled retry due now)', (ctx, run: string) =>
+    retryCommand(ctx, run),
+  );
+  http('enable <job>', 'enable a job (a runtime override of the jobs file)', (ctx, job: string) =>
+    setEnabledCommand(ctx, job, true),
+  );
+  http('disable <job>', 'disable a job (a runtime override of the jobs file)', (ctx, job: string) =>
+    setEnabledCommand(ctx, job, false),
+  );
+  http(
+    'schedule <job>',
+    "override a job's schedule at runtime, or --reset it to the jobs file's",
+    (ctx, job: string, options: ScheduleOptions) => scheduleCommand(ctx, job, options),
+  )
     .option('--cron <expr>', 'cron expression, 5 or 6 fields')
     .option('--timezone <tz>', 'IANA time zone of --cron, e.g. Europe/Berlin')
     .option('--every <duration>', 'fixed interval, e.g. 10m')
@@ -440,13 +404,15 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   http('pause', 'pause all schedules (running runs finish)', (ctx) => pauseCommand(ctx, true));
   http('resume', 'resume schedules', (ctx) => pauseCommand(ctx, false));
   http('reload', 're-read the jobs file now', (ctx) => reloadCommand(ctx));
-  http('backup', "back up the database now, online (into the data dir's backups/, or --to FILE)", (ctx, options: { to?: string }) => backupCommand(ctx, options)).option(
-    '--to <file>',
-    'write the backup to FILE instead (it must not exist yet)',
-  );
-  http('artifacts <run>', "list a run's artifacts, or download them with --save", (ctx, run: string, options: { save?: string }) => artifactsCommand(ctx, run, options)).option(
-    '--save <dir>',
-    'download every artifact into DIR (created if missing)',
-  );
+  http(
+    'backup',
+    "back up the database now, online (into the data dir's backups/, or --to FILE)",
+    (ctx, options: { to?: string }) => backupCommand(ctx, options),
+  ).option('--to <file>', 'write the backup to FILE instead (it must not exist yet)');
+  http(
+    'artifacts <run>',
+    "list a run's artifacts, or download them with --save",
+    (ctx, run: string, options: { save?: string }) => artifactsCommand(ctx, run, options),
+  ).option('--save <dir>', 'download every artifact into DIR (created if missing)');
   return program;
 }

@@ -84,7 +84,12 @@ const RETRY_MAX_MS = 2_000;
  * was missed, or sends `stream:reset`), and every connection starts with a
  * resync, so no state change is lost in between.
  */
-export async function followEvents(client: ApiClient, names: readonly EngineEventName[], handlers: FollowHandlers, signal: AbortSignal): Promise<void> {
+export async function followEvents(
+  client: ApiClient,
+  names: readonly EngineEventName[],
+  handlers: FollowHandlers,
+  signal: AbortSignal,
+): Promise<void> {
   const streamPath = `${EVENTS_PATH}?${new URLSearchParams({ events: names.join(',') }).toString()}`;
   let lastEventId: string | null = null;
   let failingSince: number | null = null;
@@ -95,7 +100,10 @@ export async function followEvents(client: ApiClient, names: readonly EngineEven
     signal.addEventListener('abort', abort, { once: true });
     try {
       const response = await client.request(streamPath, {
-        headers: lastEventId === null ? { Accept: 'text/event-stream' } : { Accept: 'text/event-stream', 'Last-Event-ID': lastEventId },
+        headers:
+          lastEventId === null
+            ? { Accept: 'text/event-stream' }
+            : { Accept: 'text/event-stream', 'Last-Event-ID': lastEventId },
         signal: stop.signal,
       });
       failingSince = null;
@@ -119,7 +127,11 @@ export async function followEvents(client: ApiClient, names: readonly EngineEven
 }
 
 /** Reads one connection's events; true when a handler is done, false when the server ended the stream. */
-async function readStream(response: Response, handlers: FollowHandlers, rememberId: (id: string) => void): Promise<boolean> {
+async function readStream(
+  response: Response,
+  handlers: FollowHandlers,
+  rememberId: (id: string) => void,
+): Promise<boolean> {
   if (!response.body) return false;
   const queue: SseMessage[] = [];
   const parser = new SseParser((m) => queue.push(m));
@@ -154,7 +166,10 @@ function handle(message: SseMessage, handlers: FollowHandlers): Promise<boolean>
   try {
     data = JSON.parse(message.data);
   } catch {
-    throw new JobtrayError('internal', `the event stream sent an unreadable ${message.event} event: ${message.data.slice(0, 200)}`);
+    throw new JobtrayError(
+      'internal',
+      `the event stream sent an unreadable ${message.event} event: ${message.data.slice(0, 200)}`,
+    );
   }
   return handlers.event({ id: Number(message.id), name: message.event, data } as EngineStreamEvent);
 }

@@ -12,7 +12,12 @@ import type { ProgressView } from './progress.js';
  * wait moves on to the retry. Resolves with the chain's last run, or null when
  * `signal` aborted first (the run keeps going in Jobtray).
  */
-export async function waitForRunChain(client: ApiClient, runId: number, view: ProgressView | null, signal: AbortSignal): Promise<RunRecord | null> {
+export async function waitForRunChain(
+  client: ApiClient,
+  runId: number,
+  view: ProgressView | null,
+  signal: AbortSignal,
+): Promise<RunRecord | null> {
   let current: RunRecord | null = null;
   let final: RunRecord | null = null;
 
@@ -29,7 +34,9 @@ export async function waitForRunChain(client: ApiClient, runId: number, view: Pr
       final = run;
       return true;
     }
-    view?.line(`${describeOutcome(run)} — retry scheduled (attempt ${retry.attempt}/${retry.max_attempts} at ${clockTime(retry.due_at ?? Date.now())})`);
+    view?.line(
+      `${describeOutcome(run)} — retry scheduled (attempt ${retry.attempt}/${retry.max_attempts} at ${clockTime(retry.due_at ?? Date.now())})`,
+    );
     return consider(retry);
   };
   const waitingFor = () => current?.id ?? runId;
@@ -75,7 +82,12 @@ export async function* logPages(client: ApiClient, runId: number, after: number)
  * `run:log` events until the run ends (or `signal` aborts). Lines are printed
  * once each, in order: a gap in the events (a reconnection) is filled from the API.
  */
-export async function printRunLogs(client: ApiClient, runId: number, out: OutStream, options: { follow: boolean; signal?: AbortSignal }): Promise<void> {
+export async function printRunLogs(
+  client: ApiClient,
+  runId: number,
+  out: OutStream,
+  options: { follow: boolean; signal?: AbortSignal },
+): Promise<void> {
   let after = 0;
   const print = (lines: LogLine[]) => {
     for (const line of lines) {

@@ -12,7 +12,10 @@ export type { CliIo, OutStream } from './format.js';
  * succeed), 2 a usage error, 130 a wait stopped with Ctrl+C. Expected errors
  * are one readable line on stderr, never a stack trace.
  */
-export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env },
+): Promise<number> {
   let exitCode: number = EXIT.ok;
   const program = buildProgram(io, (code) => (exitCode = code));
   try {

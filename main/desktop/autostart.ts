@@ -12,7 +12,8 @@ export const HIDDEN_ARG = '--hidden';
 
 /** `$XDG_CONFIG_HOME/autostart/jobtray.desktop`, `~/.config/…` by default. */
 export function autostartPath(env: NodeJS.ProcessEnv, home: string): string {
-  const config = env.XDG_CONFIG_HOME && path.isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : path.join(home, '.config');
+  const config =
+    env.XDG_CONFIG_HOME && path.isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : path.join(home, '.config');
   return path.join(config, 'autostart', AUTOSTART_FILE);
 }
 

@@ -26,7 +26,8 @@ export function parseDeepLink(url: string): WindowTarget | null {
   if (parsed.protocol !== `${DEEP_LINK_SCHEME}:`) return null;
   // `jobtray://run/42`: the kind is the URL's host, the id its path.
   const id = parsed.pathname.replace(/^\/+|\/+$/g, '');
-  if (parsed.host === 'run' && /^[1-9][0-9]{0,15}$/.test(id) && Number.isSafeInteger(Number(id))) return { kind: 'run', runId: Number(id) };
+  if (parsed.host === 'run' && /^[1-9][0-9]{0,15}$/.test(id) && Number.isSafeInteger(Number(id)))
+    return { kind: 'run', runId: Number(id) };
   if (parsed.host === 'job' && JOB_ID.test(id)) return { kind: 'job', jobId: id };
   if (parsed.host === 'dashboard' && id === '') return { kind: 'dashboard' };
   return null;

@@ -46,7 +46,10 @@ export function nativeBuildDir(platform: NodeJS.Platform, arch: string): string 
 
 export function desktopPaths(facts: DesktopPathFacts): DesktopPaths {
   const { appPath, resourcesPath } = facts;
-  const shared = { renderer: path.join(appPath, 'dist', 'renderer'), preload: path.join(appPath, 'dist', 'preload', 'preload.cjs') };
+  const shared = {
+    renderer: path.join(appPath, 'dist', 'renderer'),
+    preload: path.join(appPath, 'dist', 'preload', 'preload.cjs'),
+  };
   if (facts.isPackaged) {
     return {
       ...shared,

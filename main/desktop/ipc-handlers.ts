@@ -4,7 +4,15 @@ import { RunIdSchema, describeZodIssues, type OperationName } from '../../contra
 import type { LocalApiInfo } from '../../contract/bridge.js';
 import { JobtrayError } from '../../contract/errors.js';
 import type { EngineEventMap, EngineEventName } from '../../contract/events.js';
-import { IPC_EVENT_CHANNEL, IPC_DESKTOP_CHANNELS, type IpcChannel, type IpcDesktopChannel, type IpcDesktopChannels, type IpcEventMessage, type IpcReply } from '../../contract/ipc.js';
+import {
+  IPC_EVENT_CHANNEL,
+  IPC_DESKTOP_CHANNELS,
+  type IpcChannel,
+  type IpcDesktopChannel,
+  type IpcDesktopChannels,
+  type IpcEventMessage,
+  type IpcReply,
+} from '../../contract/ipc.js';
 import { OPERATION_ROUTES } from '../../contract/routes.js';
 import { invokeOperation, type OperationHandlers } from '../engine/operations.js';
 import type { Logger } from '../engine/logger.js';
@@ -67,14 +75,24 @@ const DESKTOP_INPUTS: { [C in IpcDesktopChannel]: z.ZodType<IpcDesktopChannels[C
 };
 
 /** Validates a desktop channel's payload; a failure is `invalid_input` naming every bad field. */
-export function parseDesktopInput<C extends IpcDesktopChannel>(channel: C, payload: unknown): IpcDesktopChannels[C]['input'] {
+export function parseDesktopInput<C extends IpcDesktopChannel>(
+  channel: C,
+  payload: unknown,
+): IpcDesktopChannels[C]['input'] {
   const parsed = DESKTOP_INPUTS[channel].safeParse(payload ?? {});
   if (parsed.success) return parsed.data;
   throw new JobtrayError('invalid_input', `${channel}: ${describeZodIssues(parsed.error.issues)}`);
 }
 
-export function registerIpc(ipcMain: IpcMainLike, send: WebContentsSendLike, operations: OperationHandlers, options: RegisterIpcOptions): IpcRegistration {
-  const desktop: { [C in IpcDesktopChannel]: (input: IpcDesktopChannels[C]['input']) => Promise<IpcDesktopChannels[C]['result']> } = {
+export function registerIpc(
+  ipcMain: IpcMainLike,
+  send: WebContentsSendLike,
+  operations: OperationHandlers,
+  options: RegisterIpcOptions,
+): IpcRegistration {
+  const desktop: {
+    [C in IpcDesktopChannel]: (input: IpcDesktopChannels[C]['input']) => Promise<IpcDesktopChannels[C]['result']>;
+  } = {
     'bridge:read-artifact': async ({ id, name }) => {
       const { record, file } = await invokeOperation(operations, 'runs:artifact', { id, name }, 'ui');
       return { bytes: new Uint8Array(await readFile(file)), media_type: record.media_type };
@@ -92,7 +110,9 @@ export function registerIpc(ipcMain: IpcMainLike, send: WebContentsSendLike, ope
     channels.push(channel);
     ipcMain.handle(channel, async (event, payload) => {
       if (!options.isAllowedSender(event.senderFrame ?? null)) {
-        options.logger.warn(`IPC ${channel} refused: sent by ${event.senderFrame ? `a frame at ${event.senderFrame.url}` : 'a frame that is gone'}`);
+        options.logger.warn(
+          `IPC ${channel} refused: sent by ${event.senderFrame ? `a frame at ${event.senderFrame.url}` : 'a frame that is gone'}`,
+        );
         return failure(new JobtrayError('forbidden', `${channel}: refused, the sender is not the Jobtray window`));
       }
       try {
@@ -109,7 +129,9 @@ export function registerIpc(ipcMain: IpcMainLike, send: WebContentsSendLike, ope
     handle(name, (payload) => invokeOperation(operations, name, payload, 'ui'));
   }
   for (const channel of IPC_DESKTOP_CHANNELS) {
-    handle(channel, (payload) => (desktop[channel] as (input: unknown) => Promise<unknown>)(parseDesktopInput(channel, payload)));
+    handle(channel, (payload) =>
+      (desktop[channel] as (input: unknown) => Promise<unknown>)(parseDesktopInput(channel, payload)),
+    );
   }
 
   const unsubscribe = options.events.onAny((name, data) => send(IPC_EVENT_CHANNEL, { name, data }));

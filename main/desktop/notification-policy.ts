@@ -38,7 +38,12 @@ export interface NoticeState {
   readonly held: readonly JobAlert[];
 }
 
-export const INITIAL_NOTICE_STATE: NoticeState = { lastShown: new Map(), windowStart: null, shownInWindow: 0, held: [] };
+export const INITIAL_NOTICE_STATE: NoticeState = {
+  lastShown: new Map(),
+  windowStart: null,
+  shownInWindow: 0,
+  held: [],
+};
 
 export interface NoticeContext {
   now: number;
@@ -63,13 +68,19 @@ function urgency(alert: JobAlert, platform: NodeJS.Platform): Notice['urgency'] 
 }
 
 export function noticeFor(alert: JobAlert, platform: NodeJS.Platform): Notice {
-  const target: NoticeTarget = alert.run_id !== null ? { kind: 'run', runId: alert.run_id } : alert.job_id !== null ? { kind: 'job', jobId: alert.job_id } : { kind: 'dashboard' };
+  const target: NoticeTarget =
+    alert.run_id !== null
+      ? { kind: 'run', runId: alert.run_id }
+      : alert.job_id !== null
+        ? { kind: 'job', jobId: alert.job_id }
+        : { kind: 'dashboard' };
   return { title: alert.title, body: alert.body, urgency: urgency(alert, platform), target };
 }
 
 /** One alert arrives. */
 export function onAlert(state: NoticeState, alert: JobAlert, ctx: NoticeContext): NoticeStep {
-  if (ctx.muted) return { state, show: [], flushAt: state.windowStart === null ? null : state.windowStart + BURST_WINDOW_MS };
+  if (ctx.muted)
+    return { state, show: [], flushAt: state.windowStart === null ? null : state.windowStart + BURST_WINDOW_MS };
   const key = alertKey(alert);
   const last = state.lastShown.get(key);
   const windowOpen = state.windowStart !== null && ctx.now < state.windowStart + BURST_WINDOW_MS;
@@ -81,9 +92,17 @@ export function onAlert(state: NoticeState, alert: JobAlert, ctx: NoticeContext)
   }
   const lastShown = new Map(state.lastShown).set(key, ctx.now);
   if (shownInWindow >= BURST_LIMIT) {
-    return { state: { lastShown, windowStart, shownInWindow, held: [...held, alert] }, show: [], flushAt: windowStart + BURST_WINDOW_MS };
+    return {
+      state: { lastShown, windowStart, shownInWindow, held: [...held, alert] },
+      show: [],
+      flushAt: windowStart + BURST_WINDOW_MS,
+    };
   }
-  return { state: { lastShown, windowStart, shownInWindow: shownInWindow + 1, held }, show: [noticeFor(alert, ctx.platform)], flushAt: windowStart + BURST_WINDOW_MS };
+  return {
+    state: { lastShown, windowStart, shownInWindow: shownInWindow + 1, held },
+    show: [noticeFor(alert, ctx.platform)],
+    flushAt: windowStart + BURST_WINDOW_MS,
+  };
 }
 
 /** The burst window ended: held alerts become one summary (muted: dropped). */

@@ -43,13 +43,28 @@ export interface QuitStep {
 }
 
 export function quitStep(phase: QuitPhase, event: QuitEvent, timing: QuitTiming): QuitStep {
-  const stay = (effects: QuitEffect[] = []): QuitStep => ({ phase, preventDefault: event.type === 'quit' && phase !== 'exiting', effects });
+  const stay = (effects: QuitEffect[] = []): QuitStep => ({
+    phase,
+    preventDefault: event.type === 'quit' && phase !== 'exiting',
+    effects,
+  });
   const force = (why: string): QuitStep => ({
     phase: 'forcing',
     preventDefault: event.type === 'quit',
-    effects: [{ type: 'log', message: `${why}: killing running runs now` }, { type: 'force-close' }, { type: 'arm-timer', ms: timing.forcedMs }],
+    effects: [
+      { type: 'log', message: `${why}: killing running runs now` },
+      { type: 'force-close' },
+      { type: 'arm-timer', ms: timing.forcedMs },
+    ],
   });
-  const exit = (code: number, message: string): QuitStep => ({ phase: 'exiting', preventDefault: false, effects: [{ type: 'log', message }, { type: 'exit', code }] });
+  const exit = (code: number, message: string): QuitStep => ({
+    phase: 'exiting',
+    preventDefault: false,
+    effects: [
+      { type: 'log', message },
+      { type: 'exit', code },
+    ],
+  });
 
   switch (phase) {
     case 'running':
@@ -57,7 +72,11 @@ export function quitStep(phase: QuitPhase, event: QuitEvent, timing: QuitTiming)
       return {
         phase: 'closing',
         preventDefault: true,
-        effects: [{ type: 'log', message: 'quitting: stopping running runs' }, { type: 'close-engine' }, { type: 'arm-timer', ms: timing.gracefulMs }],
+        effects: [
+          { type: 'log', message: 'quitting: stopping running runs' },
+          { type: 'close-engine' },
+          { type: 'arm-timer', ms: timing.gracefulMs },
+        ],
       };
     case 'closing':
       if (event.type === 'quit') return force('quit again while quitting');
@@ -67,7 +86,8 @@ export function quitStep(phase: QuitPhase, event: QuitEvent, timing: QuitTiming)
     case 'forcing':
       if (event.type === 'quit') return stay();
       if (event.type === 'closed') return exit(0, 'engine closed; exiting');
-      if (event.type === 'timeout') return exit(1, `the engine did not close within ${timing.forcedMs} ms of the forced close; exiting anyway`);
+      if (event.type === 'timeout')
+        return exit(1, `the engine did not close within ${timing.forcedMs} ms of the forced close; exiting anyway`);
       return exit(1, `closing the engine failed: ${event.error}; exiting`);
     case 'exiting':
       return stay();
@@ -104,7 +124,8 @@ export function makeQuitSequence(actions: QuitActions, timing: QuitTiming): Quit
         case 'close-engine':
           actions.closeEngine().then(
             () => dispatch({ type: 'closed' }),
-            (error: unknown) => dispatch({ type: 'failed', error: error instanceof Error ? error.message : String(error) }),
+            (error: unknown) =>
+              dispatch({ type: 'failed', error: error instanceof Error ? error.message : String(error) }),
           );
           break;
         case 'force-close':

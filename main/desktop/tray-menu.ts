@@ -84,7 +84,10 @@ export function healthCounts(health: HealthSnapshot): string {
 
 /** The tooltip: the health word and the counts, within Windows' limit. */
 export function trayTooltip(health: HealthSnapshot): string {
-  const configErrors = health.config_error_count > 0 ? `, ${health.config_error_count} config error${health.config_error_count === 1 ? '' : 's'}` : '';
+  const configErrors =
+    health.config_error_count > 0
+      ? `, ${health.config_error_count} config error${health.config_error_count === 1 ? '' : 's'}`
+      : '';
   const storage = health.storage ? `, storage problem (${health.storage.code})` : '';
   const tip = `Jobtray: ${HEALTH_STATUS_LABELS[healthStatus(health)]} (${healthCounts(health)}${configErrors}${storage})`;
   return tip.length <= TOOLTIP_MAX ? tip : `${tip.slice(0, TOOLTIP_MAX - 1)}…`;
@@ -112,7 +115,11 @@ function runNowItems(jobs: readonly TrayJob[]): TrayMenuItem[] {
   }
   const tags = [...groups.keys()].filter((tag) => tag !== '').sort((a, b) => a.localeCompare(b));
   if (groups.has('')) tags.push('');
-  return tags.map((tag) => ({ type: 'submenu', label: text(tag === '' ? 'Untagged' : tag), submenu: groups.get(tag)!.map((job) => runItem(job)) }));
+  return tags.map((tag) => ({
+    type: 'submenu',
+    label: text(tag === '' ? 'Untagged' : tag),
+    submenu: groups.get(tag)!.map((job) => runItem(job)),
+  }));
 }
 
 function failingItems(jobs: readonly TrayJob[]): TrayMenuItem[] {
@@ -124,7 +131,12 @@ function failingItems(jobs: readonly TrayJob[]): TrayMenuItem[] {
     action: job.lastRunId !== null ? { kind: 'open-run', runId: job.lastRunId } : { kind: 'open-job', jobId: job.id },
   }));
   if (failing.length > FAILING_LINES) {
-    lines.push({ type: 'normal', label: `… and ${failing.length - FAILING_LINES} more failing`, enabled: true, action: { kind: 'open-dashboard' } });
+    lines.push({
+      type: 'normal',
+      label: `… and ${failing.length - FAILING_LINES} more failing`,
+      enabled: true,
+      action: { kind: 'open-dashboard' },
+    });
   }
   return lines;
 }
@@ -135,7 +147,14 @@ export function trayMenuTemplate(input: TrayMenuInput): TrayMenuItem[] {
   const failing = failingItems(input.jobs);
   // A full disk holds every new run: it gets its own line, which opens the dashboard (its header says more).
   const storage: TrayMenuItem[] = health.storage
-    ? [{ type: 'normal', label: text(`Storage problem: ${health.storage.code} writing ${health.storage.path}; new runs are held`), enabled: true, action: { kind: 'open-dashboard' } }]
+    ? [
+        {
+          type: 'normal',
+          label: text(`Storage problem: ${health.storage.code} writing ${health.storage.path}; new runs are held`),
+          enabled: true,
+          action: { kind: 'open-dashboard' },
+        },
+      ]
     : [];
   return [
     summary,
@@ -148,7 +167,12 @@ export function trayMenuTemplate(input: TrayMenuInput): TrayMenuItem[] {
       : { type: 'normal', label: 'Pause all', enabled: true, action: { kind: 'pause-all' } },
     { type: 'separator' },
     { type: 'normal', label: 'Open dashboard', enabled: true, action: { kind: 'open-dashboard' } },
-    { type: 'checkbox', label: 'Start at login', checked: input.startAtLogin, action: { kind: 'toggle-start-at-login' } },
+    {
+      type: 'checkbox',
+      label: 'Start at login',
+      checked: input.startAtLogin,
+      action: { kind: 'toggle-start-at-login' },
+    },
     { type: 'normal', label: 'Open logs folder', enabled: true, action: { kind: 'open-logs' } },
     { type: 'separator' },
     { type: 'normal', label: 'Quit Jobtray', enabled: true, action: { kind: 'quit' } },

@@ -31,7 +31,12 @@ function isRect(value: unknown): value is Rect {
 export function parseWindowState(saved: unknown): WindowState | null {
   if (typeof saved !== 'object' || saved === null) return null;
   const { bounds, maximized } = saved as Record<string, unknown>;
-  return isRect(bounds) ? { bounds: { x: bounds.x, y: bounds.y, width: bounds.width, height: bounds.height }, maximized: maximized === true } : null;
+  return isRect(bounds)
+    ? {
+        bounds: { x: bounds.x, y: bounds.y, width: bounds.width, height: bounds.height },
+        maximized: maximized === true,
+      }
+    : null;
 }
 
 function overlap(a: Rect, b: Rect): { width: number; height: number } {
@@ -46,9 +51,15 @@ function overlap(a: Rect, b: Rect): { width: number; height: number } {
  * largest work area, when the window's top strip is on some display now;
  * else the saved size, centred by the OS (no x/y); else the default size.
  */
-export function windowBoundsFor(saved: WindowState | null, workAreas: readonly Rect[]): { bounds: Partial<Rect> & { width: number; height: number }; maximized: boolean } {
+export function windowBoundsFor(
+  saved: WindowState | null,
+  workAreas: readonly Rect[],
+): { bounds: Partial<Rect> & { width: number; height: number }; maximized: boolean } {
   if (!saved) return { bounds: { ...DEFAULT_SIZE }, maximized: false };
-  const largest = workAreas.reduce<Rect | null>((best, area) => (best && best.width * best.height >= area.width * area.height ? best : area), null);
+  const largest = workAreas.reduce<Rect | null>(
+    (best, area) => (best && best.width * best.height >= area.width * area.height ? best : area),
+    null,
+  );
   const width = Math.max(MIN_SIZE.width, Math.min(saved.bounds.width, largest?.width ?? saved.bounds.width));
   const height = Math.max(MIN_SIZE.height, Math.min(saved.bounds.height, largest?.height ?? saved.bounds.height));
   const titleBar: Rect = { x: saved.bounds.x, y: saved.bounds.y, width, height: Math.min(VISIBLE_PX, height) };
@@ -56,5 +67,8 @@ export function windowBoundsFor(saved: WindowState | null, workAreas: readonly R
     const o = overlap(titleBar, area);
     return o.width >= VISIBLE_PX && o.height > 0;
   });
-  return { bounds: visible ? { x: saved.bounds.x, y: saved.bounds.y, width, height } : { width, height }, maximized: saved.maximized };
+  return {
+    bounds: visible ? { x: saved.bounds.x, y: saved.bounds.y, width, height } : { width, height },
+    maximized: saved.maximized,
+  };
 }

@@ -4,7 +4,9 @@ import { APP_CSP, APP_SCHEME, appFileFor } from '../desktop/app-protocol.js';
 
 /** Before `ready`: `app://` is a standard, secure origin (fetch, relative URLs and storage work as on https). */
 export function registerAppScheme(): void {
-  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+  protocol.registerSchemesAsPrivileged([
+    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+  ]);
 }
 
 /**

@@ -35,6 +35,7 @@ export function setupLoginItem(platform: NodeJS.Platform): LoginItem {
   return {
     get: () => app.getLoginItemSettings().openAtLogin,
     set: (enabled) => app.setLoginItemSettings({ openAtLogin: enabled, args: [HIDDEN_ARG] }),
-    launchedAtLogin: (argv) => argv.includes(HIDDEN_ARG) || (platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin),
+    launchedAtLogin: (argv) =>
+      argv.includes(HIDDEN_ARG) || (platform === 'darwin' && app.getLoginItemSettings().wasOpenedAtLogin),
   };
 }

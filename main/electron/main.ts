@@ -42,7 +42,13 @@ app.setPath('userData', dataDir);
 app.setPath('sessionData', path.join(dataDir, 'chromium'));
 if (process.platform === 'win32') app.setAppUserModelId(APP_ID);
 
-const paths = desktopPaths({ isPackaged: app.isPackaged, resourcesPath: process.resourcesPath, appPath: app.getAppPath(), platform: process.platform, arch: process.arch });
+const paths = desktopPaths({
+  isPackaged: app.isPackaged,
+  resourcesPath: process.resourcesPath,
+  appPath: app.getAppPath(),
+  platform: process.platform,
+  arch: process.arch,
+});
 let pendingTarget: WindowTarget | null = deepLinkInArgv(process.argv);
 /** Opens the window at a target, once the window exists. */
 let openTarget: ((target: WindowTarget) => void) | null = null;
@@ -146,23 +152,39 @@ function setupQuit(host: Host, logs: DesktopLogs) {
   return quit;
 }
 
-function setupIpc(host: Host, window: AppWindow, loginItem: ReturnType<typeof setupLoginItem>, logs: DesktopLogs): void {
-  registerIpc(ipcMain, (channel, message) => window.send(channel, message), createOperations(host.engine, { testWebhook: sendTestWebhook }), {
-    isAllowedSender: isTrustedSender,
-    events: host.engine.events,
-    desktop: {
-      getStartAtLogin: () => loginItem.get(),
-      setStartAtLogin: (enabled) => loginItem.set(enabled),
-      localApi: () => {
-        const discovery = readDiscovery(dataDir);
-        return discovery ? { url: discovery.url, token: discovery.token } : null;
+function setupIpc(
+  host: Host,
+  window: AppWindow,
+  loginItem: ReturnType<typeof setupLoginItem>,
+  logs: DesktopLogs,
+): void {
+  registerIpc(
+    ipcMain,
+    (channel, message) => window.send(channel, message),
+    createOperations(host.engine, { testWebhook: sendTestWebhook }),
+    {
+      isAllowedSender: isTrustedSender,
+      events: host.engine.events,
+      desktop: {
+        getStartAtLogin: () => loginItem.get(),
+        setStartAtLogin: (enabled) => loginItem.set(enabled),
+        localApi: () => {
+          const discovery = readDiscovery(dataDir);
+          return discovery ? { url: discovery.url, token: discovery.token } : null;
+        },
       },
+      logger: logs.app,
     },
-    logger: logs.app,
-  });
+  );
 }
 
-function setupTrayFor(host: Host, window: AppWindow, loginItem: ReturnType<typeof setupLoginItem>, quit: () => void, logs: DesktopLogs): (force?: boolean) => void {
+function setupTrayFor(
+  host: Host,
+  window: AppWindow,
+  loginItem: ReturnType<typeof setupLoginItem>,
+  quit: () => void,
+  logs: DesktopLogs,
+): (force?: boolean) => void {
   const { engine } = host;
   const onAction = (action: TrayAction) => {
     try {
@@ -208,7 +230,8 @@ function setupTrayFor(host: Host, window: AppWindow, loginItem: ReturnType<typeo
       refresh();
     }, TRAY_REFRESH_MS);
   };
-  for (const name of ['health:change', 'job:state', 'job:removed', 'engine:paused'] as const) engine.events.on(name, schedule);
+  for (const name of ['health:change', 'job:state', 'job:removed', 'engine:paused'] as const)
+    engine.events.on(name, schedule);
   refresh();
   // lock-screen / unlock-screen: only the display pauses; the engine keeps running.
   return (on = true) => {

@@ -1,7 +1,14 @@
 import { Notification } from 'electron';
 import type { JobAlert } from '../../contract/model.js';
 import type { WindowTarget } from '../desktop/deep-link.js';
-import { INITIAL_NOTICE_STATE, flushNotices, onAlert, type Notice, type NoticeContext, type NoticeStep } from '../desktop/notification-policy.js';
+import {
+  INITIAL_NOTICE_STATE,
+  flushNotices,
+  onAlert,
+  type Notice,
+  type NoticeContext,
+  type NoticeStep,
+} from '../desktop/notification-policy.js';
 import type { Logger } from '../engine/logger.js';
 
 export interface NotificationOptions {
@@ -51,10 +58,13 @@ export function setupNotifications(options: NotificationOptions): { onAlert(aler
     state = step.state;
     for (const notice of step.show) show(notice);
     if (step.flushAt !== null && flushTimer === null) {
-      flushTimer = setTimeout(() => {
-        flushTimer = null;
-        apply(flushNotices(state, context()));
-      }, Math.max(0, step.flushAt - Date.now()));
+      flushTimer = setTimeout(
+        () => {
+          flushTimer = null;
+          apply(flushNotices(state, context()));
+        },
+        Math.max(0, step.flushAt - Date.now()),
+      );
     }
   };
 

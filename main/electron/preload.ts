@@ -1,5 +1,11 @@
 import { contextBridge, ipcRenderer } from 'electron';
-import { IPC_EVENT_CHANNEL, IPC_GLOBAL, isIpcChannel, type IpcEventMessage, type IpcTransport } from '../../contract/ipc.js';
+import {
+  IPC_EVENT_CHANNEL,
+  IPC_GLOBAL,
+  isIpcChannel,
+  type IpcEventMessage,
+  type IpcTransport,
+} from '../../contract/ipc.js';
 
 /**
  * The preload: exposes `window.jobtray`, the two functions the dashboard's
@@ -12,7 +18,10 @@ const transport: IpcTransport = {
   invoke: (channel, payload) =>
     isIpcChannel(channel)
       ? ipcRenderer.invoke(channel, payload)
-      : Promise.resolve({ ok: false, error: { code: 'invalid_input', message: `"${String(channel)}" is not a Jobtray channel` } }),
+      : Promise.resolve({
+          ok: false,
+          error: { code: 'invalid_input', message: `"${String(channel)}" is not a Jobtray channel` },
+        }),
   on: (channel, listener) => {
     if (channel !== IPC_EVENT_CHANNEL) return () => {};
     const forward = (_event: Electron.IpcRendererEvent, message: IpcEventMessage) => listener(message);

@@ -2,7 +2,14 @@ import path from 'node:path';
 import { Menu, Tray, nativeImage, type MenuItemConstructorOptions } from 'electron';
 import { healthStatus } from '../../contract/health-status.js';
 import { trayIconFile } from '../desktop/tray-icon.js';
-import { trayKey, trayMenuTemplate, trayTooltip, type TrayAction, type TrayMenuInput, type TrayMenuItem } from '../desktop/tray-menu.js';
+import {
+  trayKey,
+  trayMenuTemplate,
+  trayTooltip,
+  type TrayAction,
+  type TrayMenuInput,
+  type TrayMenuItem,
+} from '../desktop/tray-menu.js';
 
 /**
  * The tray: icon per health state, tooltip, and a context menu holding every
@@ -20,7 +27,10 @@ export interface TrayOptions {
   onAction(action: TrayAction): void;
 }
 
-function toElectron(items: readonly TrayMenuItem[], onAction: (action: TrayAction) => void): MenuItemConstructorOptions[] {
+function toElectron(
+  items: readonly TrayMenuItem[],
+  onAction: (action: TrayAction) => void,
+): MenuItemConstructorOptions[] {
   return items.map((item): MenuItemConstructorOptions => {
     switch (item.type) {
       case 'separator':

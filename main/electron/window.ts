@@ -51,7 +51,10 @@ export function setupWindow(options: WindowOptions): AppWindow {
   };
 
   function create(hash: string): BrowserWindow {
-    const { bounds, maximized } = windowBoundsFor(readState(), screen.getAllDisplays().map((display) => display.workArea));
+    const { bounds, maximized } = windowBoundsFor(
+      readState(),
+      screen.getAllDisplays().map((display) => display.workArea),
+    );
     const win = new BrowserWindow({
       ...bounds,
       minWidth: MIN_SIZE.width,

@@ -12,7 +12,12 @@ import { notificationFor, type HealthTransition } from './health.js';
 const CONFIG_ERRORS_LISTED = 3;
 
 /** The jobs file `fileName` has `errors`; `fatal` when nothing of it was applied. */
-export function configErrorAlert(fileName: string, errors: readonly ConfigError[], fatal: boolean, at: number): JobAlert {
+export function configErrorAlert(
+  fileName: string,
+  errors: readonly ConfigError[],
+  fatal: boolean,
+  at: number,
+): JobAlert {
   const listed = errors
     .slice(0, CONFIG_ERRORS_LISTED)
     .map((e) => e.message)
@@ -29,7 +34,11 @@ export function configErrorAlert(fileName: string, errors: readonly ConfigError[
 }
 
 /** An attempt of `run` timed out and was stopped; `willRetry` when another attempt is scheduled. */
-export function timeoutAlert(run: Pick<RunRecord, 'id' | 'job_id' | 'attempt' | 'max_attempts' | 'error'>, willRetry: boolean, at: number): JobAlert {
+export function timeoutAlert(
+  run: Pick<RunRecord, 'id' | 'job_id' | 'attempt' | 'max_attempts' | 'error'>,
+  willRetry: boolean,
+  at: number,
+): JobAlert {
   return {
     kind: 'timeout',
     job_id: run.job_id,
@@ -45,11 +54,23 @@ export function timeoutAlert(run: Pick<RunRecord, 'id' | 'job_id' | 'attempt' | 
  * null when the job's notify policy wants none (see notificationFor).
  * A failure alert quotes the error of the job's newest finished run.
  */
-export function healthAlert(transition: HealthTransition, notify: NotifyPolicy, lastFinished: Pick<RunRecord, 'id' | 'error'> | null, at: number): JobAlert | null {
+export function healthAlert(
+  transition: HealthTransition,
+  notify: NotifyPolicy,
+  lastFinished: Pick<RunRecord, 'id' | 'error'> | null,
+  at: number,
+): JobAlert | null {
   const note = notificationFor(transition, notify);
   if (!note) return null;
   const detail = note.kind === 'failure' && lastFinished?.error ? ` Last error: ${lastFinished.error}` : '';
-  return { kind: note.kind, job_id: transition.job_id, run_id: lastFinished?.id ?? null, title: note.title, body: `${note.body}${detail}`, at };
+  return {
+    kind: note.kind,
+    job_id: transition.job_id,
+    run_id: lastFinished?.id ?? null,
+    title: note.title,
+    body: `${note.body}${detail}`,
+    at,
+  };
 }
 
 /** Writing to the data directory began failing (see storage-guard.ts). */
@@ -70,7 +91,10 @@ export function storageAlert(problem: StorageProblem): JobAlert {
 /** Writing works again after `problem`: what the problem cost. */
 export function storageRecoveredAlert(problem: StorageProblem, at: number): JobAlert {
   const held = problem.held_fires === 1 ? '1 scheduled run was' : `${problem.held_fires} scheduled runs were`;
-  const dropped = problem.dropped_log_lines === 1 ? '1 log line was' : `${problem.dropped_log_lines.toLocaleString('en-US')} log lines were`;
+  const dropped =
+    problem.dropped_log_lines === 1
+      ? '1 log line was'
+      : `${problem.dropped_log_lines.toLocaleString('en-US')} log lines were`;
   return {
     kind: 'storage_recovered',
     job_id: null,

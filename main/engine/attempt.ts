@@ -91,7 +91,8 @@ export class Attempt {
     this.ctx.runner
       .start(workerSpec(run, def, this.ctx.storeId, this.ctx.nodeRuntime), this.ctx.settings().worker_memory_mb, {
         onMessage: (message) => this.onWorkerMessage(message),
-        onOutput: (stream, line) => this.logs.add({ ts: Date.now(), stream, level: stream === 'stderr' ? 'warn' : 'info', message: line }),
+        onOutput: (stream, line) =>
+          this.logs.add({ ts: Date.now(), stream, level: stream === 'stderr' ? 'warn' : 'info', message: line }),
       })
       .then(async (handle) => {
         this.handle = handle;
@@ -105,7 +106,14 @@ export class Attempt {
       .catch(async (error: unknown) => {
         this.ctx.logger.error(`run ${run.id} of ${run.job_id}: could not start its worker`, error);
         await this.finish({
-          outcome: { ok: false, code: 'spawn', message: `could not start a worker: ${coerceError(error).message}`, stack: null, exit_code: null, signal: null },
+          outcome: {
+            ok: false,
+            code: 'spawn',
+            message: `could not start a worker: ${coerceError(error).message}`,
+            stack: null,
+            exit_code: null,
+            signal: null,
+          },
           exitCode: 1,
           error: null,
         });
@@ -127,12 +135,22 @@ export class Attempt {
     if (!this.stopping) {
       this.stopping = { reason, by };
       if (this.timeout) clearTimeout(this.timeout);
-      this.systemLog('warn', reason === 'timeout' ? `timed out after ${this.timeoutText()}; stopping` : reason === 'cancel' ? `cancelled by ${by}; stopping` : 'engine shutting down; stopping');
+      this.systemLog(
+        'warn',
+        reason === 'timeout'
+          ? `timed out after ${this.timeoutText()}; stopping`
+          : reason === 'cancel'
+            ? `cancelled by ${by}; stopping`
+            : 'engine shutting down; stopping',
+      );
       this.handle?.cancel(reason);
       if (this.pid !== null && !force) void killTree(this.pid, 'SIGTERM').catch(() => {});
       if (!force) {
         const graceMs = this.ctx.settings().kill_grace_ms;
-        this.grace = setTimeout(() => this.forceStop(`did not stop within ${formatDuration(graceMs)}; killing`), graceMs);
+        this.grace = setTimeout(
+          () => this.forceStop(`did not stop within ${formatDuration(graceMs)}; killing`),
+          graceMs,
+        );
       }
     }
     if (force) this.forceStop('stopping now (forced): killing');
@@ -150,7 +168,12 @@ export class Attempt {
         return;
       case 'progress':
         this.save({ progress: message.percent, step: message.step });
-        this.ctx.events.emit('run:progress', { run_id: this.run.id, job_id: this.run.job_id, progress: message.percent, step: message.step });
+        this.ctx.events.emit('run:progress', {
+          run_id: this.run.id,
+          job_id: this.run.job_id,
+          progress: message.percent,
+          step: message.step,
+        });
         return;
       case 'log':
         this.logs.addFromWorker(unpackLogLines(message.packed));
@@ -191,7 +214,8 @@ export class Attempt {
       }
       this.systemLog('info', `artifact ${name} stored (${record.size} bytes)`);
     } catch (error) {
-      if (classifyStorageError(error)) this.ctx.storage.noteFailure(error, `storing artifact ${name} of run ${this.run.id}`);
+      if (classifyStorageError(error))
+        this.ctx.storage.noteFailure(error, `storing artifact ${name} of run ${this.run.id}`);
       this.systemLog('error', `artifact ${name} could not be stored: ${coerceError(error).message}`);
     }
   }
@@ -231,7 +255,9 @@ export class Attempt {
       this.logs.settle();
       return this.ctx.store.updateRun(this.run.id, patch);
     };
-    this.ctx.storage.defer(`storing the final state of run ${this.run.id}`, store, (run) => this.ctx.attemptEnded(run, this.def));
+    this.ctx.storage.defer(`storing the final state of run ${this.run.id}`, store, (run) =>
+      this.ctx.attemptEnded(run, this.def),
+    );
   }
 
   private systemLog(level: LogLineInput['level'], message: string): void {

@@ -16,7 +16,10 @@ import { FAILED_STATES, type JobDefinition, type RetryPolicy, type RunRecord } f
  */
 export function retryDelay(policy: RetryPolicy, retry: number, random: () => number = Math.random): number {
   if (!Number.isInteger(retry) || retry < 1) {
-    throw new JobtrayError('invalid_input', `retryDelay: retry must be an integer >= 1 (1 = first retry), got ${retry}.`);
+    throw new JobtrayError(
+      'invalid_input',
+      `retryDelay: retry must be an integer >= 1 (1 = first retry), got ${retry}.`,
+    );
   }
   // 2 ** large is Infinity, which the cap turns back into max_delay_ms.
   const uncapped = policy.backoff === 'exponential' ? policy.delay_ms * 2 ** (retry - 1) : policy.delay_ms;

@@ -42,7 +42,14 @@ export function listBackups(dir: string): { file: string; at: number }[] {
   for (const name of names) {
     const m = BACKUP_NAME.exec(name);
     if (!m) continue;
-    const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+    const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     found.push({ file: path.join(dir, name), at: new Date(year, month - 1, day, hour, minute, second).getTime() });
   }
   // Same second: the suffixed (later) one first.
@@ -62,10 +69,16 @@ function freshName(dir: string, at: Date): string {
  * Takes a backup now: to `to` (absolute; nothing is pruned), or into the
  * backups folder, which then keeps the newest `keep`.
  */
-export async function takeBackup(source: BackupSource, options: { to?: string; now?: Date; keep?: number } = {}): Promise<BackupInfo> {
+export async function takeBackup(
+  source: BackupSource,
+  options: { to?: string; now?: Date; keep?: number } = {},
+): Promise<BackupInfo> {
   const now = options.now ?? new Date();
   if (options.to !== undefined && !path.isAbsolute(options.to)) {
-    throw new JobtrayError('invalid_input', `a backup destination must be an absolute path on the machine running Jobtray, got ${JSON.stringify(options.to)}`);
+    throw new JobtrayError(
+      'invalid_input',
+      `a backup destination must be an absolute path on the machine running Jobtray, got ${JSON.stringify(options.to)}`,
+    );
   }
   const dir = backupsDirOf(databasePath(source.dataDir));
   const target = options.to ?? freshName(dir, now);
@@ -111,7 +124,9 @@ export function startBackups(source: BackupSource, options: BackupSchedulerOptio
     if (newest && at.getTime() - newest.at < everyMs) return null;
     try {
       const info = await takeBackup(source, { now: at, ...(options.keep !== undefined ? { keep: options.keep } : {}) });
-      options.logger?.info(`backed up the database to ${info.file} (${info.bytes} bytes)${info.pruned.length > 0 ? `; removed ${info.pruned.length} older backup(s)` : ''}`);
+      options.logger?.info(
+        `backed up the database to ${info.file} (${info.bytes} bytes)${info.pruned.length > 0 ? `; removed ${info.pruned.length} older backup(s)` : ''}`,
+      );
       return info;
     } catch (error) {
       options.logger?.warn(`the daily database backup failed (retried within the hour): ${coerceError(error).message}`);

@@ -12,7 +12,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { ConfigStatus, HealthSnapshot, JobView, LogPage, LogQuery, RunFilter, RunOutcomePoint, RunPage, RunRecord, Settings, Actor, ArtifactRecord, AuditEntry, JobDefinition } from '../../contract/model.js';
+import type {
+  ConfigStatus,
+  HealthSnapshot,
+  JobView,
+  LogPage,
+  LogQuery,
+  RunFilter,
+  RunOutcomePoint,
+  RunPage,
+  RunRecord,
+  Settings,
+  Actor,
+  ArtifactRecord,
+  AuditEntry,
+  JobDefinition,
+} from '../../contract/model.js';
 import { DEFAULT_SETTINGS, isTerminal } from '../../contract/model.js';
 import { JobtrayError } from '../../contract/errors.js';
 import { ensureJobsFile } from './jobs-file/index.js';
@@ -105,16 +120,29 @@ export class JobtrayEngine {
     this.dataDir = path.resolve(options.dataDir);
     this.jobsFile = path.resolve(options.jobsFile ?? path.join(this.dataDir, 'jobs.yaml'));
     fs.mkdirSync(this.dataDir, { recursive: true });
-    this.logger = options.logger ?? createLogger({ dir: path.join(this.dataDir, 'logs'), console: options.consoleLog ?? false });
+    this.logger =
+      options.logger ?? createLogger({ dir: path.join(this.dataDir, 'logs'), console: options.consoleLog ?? false });
     this.events = new EngineEvents(this.logger);
     const recovered = () => {
       this.scheduler.turn();
       this.dispatch();
     };
     const { events, logger, dataDir } = this;
-    this.storage = new StorageGuard({ events, logger, dataDir, probe: () => this.store.probeWrite(), recordHeldFires: (jobId, fires) => this.runs.recordHeldFires(jobId, fires), changed: () => this.monitor.refreshAll(), recovered });
+    this.storage = new StorageGuard({
+      events,
+      logger,
+      dataDir,
+      probe: () => this.store.probeWrite(),
+      recordHeldFires: (jobId, fires) => this.runs.recordHeldFires(jobId, fires),
+      changed: () => this.monitor.refreshAll(),
+      recovered,
+    });
     const onWriteFailure = (error: JobtrayError) => void this.storage.noteFailure(error, 'a write');
-    this.store = openStore({ path: path.join(this.dataDir, 'jobtray.db'), onWriteFailure, ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}) });
+    this.store = openStore({
+      path: path.join(this.dataDir, 'jobtray.db'),
+      onWriteFailure,
+      ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
+    });
     options.storePages?.(this.store);
     this.runner = new Runner({ workerPath: options.workerPath ?? defaultWorkerPath() });
     this.settingsOverride = options.settings ?? {};
@@ -124,8 +152,28 @@ export class JobtrayEngine {
     const jobs = (this.jobs = new JobRegistry({ store, storage, jobsFile }));
     // What the parts share. The ones that need each other are reached through the engine once all exist.
     const nodeRuntime = options.nodeRuntime ?? currentNodeRuntime();
-    const base = { store, storage, nodeRuntime, events, logger, storeId, dataDir, jobsFile, jobs, runner, settings: () => this.getSettings(), isPaused: () => this.paused, isClosing: () => this.closing, dispatch: () => this.dispatch(), armTimer: () => this.scheduler.arm() };
-    const runs = { pendingOf: (jobId: string) => this.runs.pendingOf(jobId), running: (jobId: string) => this.runs.running(jobId), retryPending: (jobId: string) => this.runs.retryPending(jobId) };
+    const base = {
+      store,
+      storage,
+      nodeRuntime,
+      events,
+      logger,
+      storeId,
+      dataDir,
+      jobsFile,
+      jobs,
+      runner,
+      settings: () => this.getSettings(),
+      isPaused: () => this.paused,
+      isClosing: () => this.closing,
+      dispatch: () => this.dispatch(),
+      armTimer: () => this.scheduler.arm(),
+    };
+    const runs = {
+      pendingOf: (jobId: string) => this.runs.pendingOf(jobId),
+      running: (jobId: string) => this.runs.running(jobId),
+      retryPending: (jobId: string) => this.runs.retryPending(jobId),
+    };
     this.monitor = new JobMonitor({ ...base, runs });
     const attemptEnded = (run: RunRecord, def: JobDefinition) => {
       this.runs.afterAttempt(run, def);
@@ -295,7 +343,8 @@ export class JobtrayEngine {
   cancel(runId: number, actor: Actor): RunRecord {
     this.assertOpen();
     const run = this.getRun(runId);
-    if (isTerminal(run.state)) throw new JobtrayError('conflict', `run ${runId} already ended (${run.state}); nothing to cancel`);
+    if (isTerminal(run.state))
+      throw new JobtrayError('conflict', `run ${runId} already ended (${run.state}); nothing to cancel`);
     const attempt = this.active.get(runId);
     attempt?.stop('cancel', actor);
     const updated = attempt ? this.getRun(runId) : this.runs.cancelWaiting(runId, actor);
@@ -317,9 +366,15 @@ export class JobtrayEngine {
       return this.runs.retryNow(runId);
     }
     if (!isTerminal(run.state) || run.state === 'succeeded' || run.state === 'skipped') {
-      throw new JobtrayError('conflict', `run ${runId} is ${run.state}; only failed, timed out, interrupted or cancelled runs can be retried`);
+      throw new JobtrayError(
+        'conflict',
+        `run ${runId} is ${run.state}; only failed, timed out, interrupted or cancelled runs can be retried`,
+      );
     }
-    const created = this.runs.insertRetry(run, this.jobs.runnable(run.job_id).def, { requested_by: actor, state: 'queued' });
+    const created = this.runs.insertRetry(run, this.jobs.runnable(run.job_id).def, {
+      requested_by: actor,
+      state: 'queued',
+    });
     const details = { retry_of: run.id };
     this.audit({ actor, action: 'run:retry', job_id: run.job_id, run_id: created.id, details });
     return this.runs.enqueue(created);

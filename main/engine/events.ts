@@ -48,7 +48,10 @@ export class EngineEvents {
   }
 
   /** Resolves with the first payload of `name` that matches `predicate`. */
-  waitFor<K extends EngineEventName>(name: K, predicate: (payload: EngineEventMap[K]) => boolean = () => true): Promise<EngineEventMap[K]> {
+  waitFor<K extends EngineEventName>(
+    name: K,
+    predicate: (payload: EngineEventMap[K]) => boolean = () => true,
+  ): Promise<EngineEventMap[K]> {
     return new Promise((resolve) => {
       const off = this.on(name, (payload) => {
         if (predicate(payload)) {

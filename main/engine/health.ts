@@ -80,7 +80,14 @@ export function overallHealth(
   let overall: JobHealth = values.length === 0 ? 'ok' : values.reduce(worst);
   if (opts.configErrorCount > 0) overall = worst(overall, 'invalid');
   if (opts.storage) overall = 'failing';
-  return { overall, jobs: { ...jobs }, counts, paused: opts.paused, config_error_count: opts.configErrorCount, storage: opts.storage ?? null };
+  return {
+    overall,
+    jobs: { ...jobs },
+    counts,
+    paused: opts.paused,
+    config_error_count: opts.configErrorCount,
+    storage: opts.storage ?? null,
+  };
 }
 
 /**

@@ -77,7 +77,12 @@ export class JobMonitor {
     if (!def || !def.enabled || this.ctx.isPaused()) return null;
     const lastCompleted = entry.lastFinished?.finished_at ?? null;
     const base = lastCompleted === null ? null : Math.max(lastCompleted, entry.scheduledSince);
-    return overdueDeadline(def.schedule, base, Math.max(entry.state.first_seen_at, entry.scheduledSince), this.ctx.settings().overdue_grace_ms);
+    return overdueDeadline(
+      def.schedule,
+      base,
+      Math.max(entry.state.first_seen_at, entry.scheduledSince),
+      this.ctx.settings().overdue_grace_ms,
+    );
   }
 
   jobView(entry: JobEntry): JobView {
@@ -126,7 +131,8 @@ export class JobMonitor {
   private jobStats(): Map<string, JobStats> {
     const now = Date.now();
     const fresh = this.stats !== null && now - this.stats.at < STATS_TTL_MS;
-    if (!fresh && this.ctx.store.isOpen()) this.stats = { at: now, byJob: this.ctx.store.jobStats(now - STATS_WINDOW_MS) };
+    if (!fresh && this.ctx.store.isOpen())
+      this.stats = { at: now, byJob: this.ctx.store.jobStats(now - STATS_WINDOW_MS) };
     return this.stats?.byJob ?? new Map();
   }
 
@@ -152,7 +158,9 @@ export class JobMonitor {
     entry.settled = settled;
     if (previous === undefined || settled === null || settled === previous) return;
     const def = effectiveDef(entry);
-    const alert = def ? healthAlert({ job_id: entry.id, from: previous, to: settled }, def.notify, entry.lastFinished, Date.now()) : null;
+    const alert = def
+      ? healthAlert({ job_id: entry.id, from: previous, to: settled }, def.notify, entry.lastFinished, Date.now())
+      : null;
     if (alert) this.ctx.events.emit('job:alert', alert);
   }
 
@@ -160,7 +168,11 @@ export class JobMonitor {
     const jobs: Record<string, JobHealth> = {};
     for (const entry of this.ctx.jobs.values()) jobs[entry.id] = entry.health;
     const fileErrors = this.ctx.jobs.status.errors.filter((e) => e.job_id === null).length;
-    return overallHealth(jobs, { configErrorCount: fileErrors, paused: this.ctx.isPaused(), storage: this.ctx.storage.problem() });
+    return overallHealth(jobs, {
+      configErrorCount: fileErrors,
+      paused: this.ctx.isPaused(),
+      storage: this.ctx.storage.problem(),
+    });
   }
 
   private emitHealth(): void {

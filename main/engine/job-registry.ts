@@ -51,7 +51,11 @@ export function effectiveDef(entry: JobEntry): JobDefinition | null {
   if (!entry.fileDef) return null;
   const { enabled_override, schedule_override } = entry.state;
   if (enabled_override === null && schedule_override === null) return entry.fileDef;
-  return { ...entry.fileDef, enabled: enabled_override ?? entry.fileDef.enabled, schedule: schedule_override ?? entry.fileDef.schedule };
+  return {
+    ...entry.fileDef,
+    enabled: enabled_override ?? entry.fileDef.enabled,
+    schedule: schedule_override ?? entry.fileDef.schedule,
+  };
 }
 
 export class JobRegistry {
@@ -88,7 +92,11 @@ export class JobRegistry {
     const entry = this.jobs.get(jobId);
     if (!entry) {
       const known = [...this.jobs.keys()].sort();
-      throw new JobtrayError('not_found', `job "${jobId}" does not exist${known.length ? `; known jobs: ${known.join(', ')}` : ''}`, { known });
+      throw new JobtrayError(
+        'not_found',
+        `job "${jobId}" does not exist${known.length ? `; known jobs: ${known.join(', ')}` : ''}`,
+        { known },
+      );
     }
     return entry;
   }
@@ -99,7 +107,10 @@ export class JobRegistry {
     const def = effectiveDef(entry);
     if (!def) {
       const why = entry.errors[0]?.message ?? 'see config errors';
-      throw new JobtrayError('conflict', `job "${jobId}" cannot run: its entry in ${this.ctx.jobsFile} is invalid (${why})`);
+      throw new JobtrayError(
+        'conflict',
+        `job "${jobId}" cannot run: its entry in ${this.ctx.jobsFile} is invalid (${why})`,
+      );
     }
     return { entry, def };
   }
@@ -113,7 +124,12 @@ export class JobRegistry {
    */
   applyFile(result: LoadResult, now: number): { removed: string[]; newErrors: boolean } {
     const applied = !result.fatal;
-    this.configStatus = { file: this.ctx.jobsFile, errors: result.errors, loaded_at: now, applied_at: applied ? now : this.configStatus.applied_at };
+    this.configStatus = {
+      file: this.ctx.jobsFile,
+      errors: result.errors,
+      loaded_at: now,
+      applied_at: applied ? now : this.configStatus.applied_at,
+    };
     const errorsKey = result.errors.length > 0 ? JSON.stringify(result.errors.map((e) => e.message)) : '';
     const newErrors = errorsKey !== '' && errorsKey !== this.alertedErrors;
     this.alertedErrors = errorsKey;
@@ -136,7 +152,11 @@ export class JobRegistry {
   }
 
   /** Enables or disables a job (`null`: the file's value). Returns the stored override before and after. */
-  setEnabledOverride(entry: JobEntry, enabled: boolean | null, now: number): { before: boolean | null; after: boolean | null } {
+  setEnabledOverride(
+    entry: JobEntry,
+    enabled: boolean | null,
+    now: number,
+  ): { before: boolean | null; after: boolean | null } {
     const before = entry.state.enabled_override;
     const fileEnabled = entry.fileDef?.enabled ?? true;
     const override = enabled === null || enabled === fileEnabled ? null : enabled;
@@ -156,12 +176,20 @@ export class JobRegistry {
    * `null`: the file's), starting it from now. Invalid input throws
    * `invalid_input`. Returns the stored override before and after.
    */
-  setScheduleOverride(entry: JobEntry, input: unknown, now: number): { before: JobStateRow['schedule_override']; after: JobStateRow['schedule_override'] } {
+  setScheduleOverride(
+    entry: JobEntry,
+    input: unknown,
+    now: number,
+  ): { before: JobStateRow['schedule_override']; after: JobStateRow['schedule_override'] } {
     let schedule = null;
     if (input !== null) {
       const parsed = parseSchedule(input, `schedule override for job "${entry.id}"`);
       if (parsed.errors.length > 0 || !parsed.schedule) {
-        throw new JobtrayError('invalid_input', parsed.errors.join('; ') || `schedule override for job "${entry.id}": a schedule is required (cron, every or at)`);
+        throw new JobtrayError(
+          'invalid_input',
+          parsed.errors.join('; ') ||
+            `schedule override for job "${entry.id}": a schedule is required (cron, every or at)`,
+        );
       }
       schedule = parsed.schedule;
     }
@@ -219,9 +247,29 @@ export class JobRegistry {
   private newEntry(id: string): JobEntry {
     const now = Date.now();
     const stored = this.ctx.store.getJobState(id);
-    const state = stored ?? { job_id: id, enabled_override: null, schedule_override: null, last_fire_at: null, next_fire_at: null, last_slot_at: now, first_seen_at: now, updated_at: now };
+    const state = stored ?? {
+      job_id: id,
+      enabled_override: null,
+      schedule_override: null,
+      last_fire_at: null,
+      next_fire_at: null,
+      last_slot_at: now,
+      first_seen_at: now,
+      updated_at: now,
+    };
     const lastRun = this.ctx.store.listRuns({ job_id: id, limit: 1 }).runs[0] ?? null;
-    const entry: JobEntry = { id, fileDef: null, errors: [], state, scheduledSince: 0, lastRun, lastFinished: this.ctx.store.latestFinishedRun(id), health: 'ok', settled: undefined, view: '' };
+    const entry: JobEntry = {
+      id,
+      fileDef: null,
+      errors: [],
+      state,
+      scheduledSince: 0,
+      lastRun,
+      lastFinished: this.ctx.store.latestFinishedRun(id),
+      health: 'ok',
+      settled: undefined,
+      view: '',
+    };
     if (!stored) this.keepState(entry, {});
     return entry;
   }

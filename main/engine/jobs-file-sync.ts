@@ -44,7 +44,10 @@ export class JobsFileSync {
   async start(watch: boolean): Promise<void> {
     this.apply(await loadJobsFile(this.ctx.jobsFile));
     if (!watch) return;
-    const onChange = () => void this.reload().catch((error: unknown) => this.ctx.logger.error(`applying ${this.ctx.jobsFile} failed`, error));
+    const onChange = () =>
+      void this.reload().catch((error: unknown) =>
+        this.ctx.logger.error(`applying ${this.ctx.jobsFile} failed`, error),
+      );
     this.watcher = new JobsFileWatcher({ file: this.ctx.jobsFile, logger: this.ctx.logger, onChange });
     await this.watcher.ready;
   }
@@ -81,7 +84,8 @@ export class JobsFileSync {
       const lines = result.errors.map((e) => `  ${e.message}`).join('\n');
       logger.warn(`${jobsFile}: ${result.errors.length} error(s)${result.fatal ? ', nothing applied' : ''}\n${lines}`);
       events.emit('config:error', jobs.status);
-      if (newErrors) events.emit('job:alert', configErrorAlert(path.basename(jobsFile), result.errors, result.fatal, Date.now()));
+      if (newErrors)
+        events.emit('job:alert', configErrorAlert(path.basename(jobsFile), result.errors, result.fatal, Date.now()));
     }
     if (!result.fatal) events.emit('config:applied', jobs.status);
     this.ctx.applied();

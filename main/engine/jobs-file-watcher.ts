@@ -28,7 +28,11 @@ export class JobsFileWatcher {
   constructor(private readonly options: JobsFileWatcherOptions) {
     const { file } = options;
     const folder = path.dirname(file);
-    this.watcher = chokidar.watch(folder, { depth: 0, ignoreInitial: true, ignored: (p: string) => p !== file && p !== folder });
+    this.watcher = chokidar.watch(folder, {
+      depth: 0,
+      ignoreInitial: true,
+      ignored: (p: string) => p !== file && p !== folder,
+    });
     const onEvent = (p: string) => {
       if (path.resolve(p) !== file || this.closed) return;
       if (this.debounce) clearTimeout(this.debounce);

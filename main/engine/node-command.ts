@@ -25,7 +25,11 @@ export interface NodeRuntime {
 }
 
 /** The runtime of this process: Electron's binary as Node in the desktop app, else this Node. */
-export function currentNodeRuntime(versions: Readonly<Record<string, string | undefined>> = process.versions, execPath = process.execPath, packaged = false): NodeRuntime {
+export function currentNodeRuntime(
+  versions: Readonly<Record<string, string | undefined>> = process.versions,
+  execPath = process.execPath,
+  packaged = false,
+): NodeRuntime {
   const electron = typeof versions.electron === 'string';
   return { execPath, env: electron ? { ELECTRON_RUN_AS_NODE: '1' } : {}, mapBareNode: electron && packaged };
 }
@@ -36,7 +40,11 @@ export function currentNodeRuntime(versions: Readonly<Record<string, string | un
  * named `node`), or `node` when the runtime says so. Returns the argv and the
  * extra environment, or null when the command does not run Node.
  */
-export function mapNodeCommand(argv: readonly string[], runtime: NodeRuntime, declaredParams: readonly string[]): { argv: string[]; env: Record<string, string> } | null {
+export function mapNodeCommand(
+  argv: readonly string[],
+  runtime: NodeRuntime,
+  declaredParams: readonly string[],
+): { argv: string[]; env: Record<string, string> } | null {
   const [first, ...rest] = argv;
   if (first === undefined) return null;
   const placeholder = isNodePlaceholder(first) && !declaredParams.includes(NODE_PLACEHOLDER);

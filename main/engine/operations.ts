@@ -31,7 +31,11 @@ export function createOperations(engine: Engine, services: OperationServices = {
     'jobs:list': () => ({ jobs: engine.listJobs() }),
     'jobs:get': ({ id }) => engine.getJob(id),
     'jobs:trigger': ({ id, params, idempotency_key }, actor) => {
-      const run = engine.trigger(id, { actor, ...(params ? { params } : {}), ...(idempotency_key ? { idempotencyKey: idempotency_key } : {}) });
+      const run = engine.trigger(id, {
+        actor,
+        ...(params ? { params } : {}),
+        ...(idempotency_key ? { idempotencyKey: idempotency_key } : {}),
+      });
       return { run_id: run.id, run };
     },
     'jobs:set-schedule': ({ id, schedule }, actor) => engine.setScheduleOverride(id, schedule, actor),
@@ -65,17 +69,28 @@ export function createOperations(engine: Engine, services: OperationServices = {
     'settings:update': ({ settings }, actor) => engine.updateSettings(settings, actor),
     'settings:test-webhook': ({ url }) => {
       const target = url ?? engine.getSettings().webhook_url;
-      if (!target) throw new JobtrayError('invalid_input', 'no webhook URL to test: give one, or set the webhook_url setting first');
+      if (!target)
+        throw new JobtrayError(
+          'invalid_input',
+          'no webhook URL to test: give one, or set the webhook_url setting first',
+        );
       if (!services.testWebhook) throw new JobtrayError('unavailable', 'webhooks are not running in this process');
       return services.testWebhook(target, engine.health());
     },
-    'audit:list': ({ job, limit }) => ({ entries: engine.listAudit({ ...(job ? { job_id: job } : {}), ...(limit ? { limit } : {}) }) }),
+    'audit:list': ({ job, limit }) => ({
+      entries: engine.listAudit({ ...(job ? { job_id: job } : {}), ...(limit ? { limit } : {}) }),
+    }),
     'store:backup': ({ to }) => takeBackup(engine, to ? { to } : {}),
   };
 }
 
 /** Validates raw input against the contract, then runs the operation. */
-export async function invokeOperation<K extends OperationName>(handlers: OperationHandlers, name: K, rawInput: unknown, actor: Actor): Promise<OperationResults[K]> {
+export async function invokeOperation<K extends OperationName>(
+  handlers: OperationHandlers,
+  name: K,
+  rawInput: unknown,
+  actor: Actor,
+): Promise<OperationResults[K]> {
   const input = parseOperationInput(name, rawInput);
   return await handlers[name](input, actor);
 }

@@ -29,15 +29,27 @@ export function settleAttempt(exit: AttemptExit, ctx: SettleContext): AttemptSet
   const base = { exit_code: exitCode, signal, result: null as unknown, reason: null as string | null };
 
   if (ctx.stop?.reason === 'timeout') {
-    return { ...base, state: 'timed_out', error: `timed out after ${ctx.stop.timeoutText ?? 'its timeout'}`, error_code: 'timeout' };
+    return {
+      ...base,
+      state: 'timed_out',
+      error: `timed out after ${ctx.stop.timeoutText ?? 'its timeout'}`,
+      error_code: 'timeout',
+    };
   }
   if (ctx.stop?.reason === 'cancel') {
     return { ...base, state: 'cancelled', error: null, error_code: 'cancelled', reason: `cancelled by ${ctx.stop.by}` };
   }
   if (ctx.stop?.reason === 'shutdown') {
-    return { ...base, state: 'interrupted', error: 'the engine shut down while the run was running', error_code: 'interrupted', reason: 'engine shutdown' };
+    return {
+      ...base,
+      state: 'interrupted',
+      error: 'the engine shut down while the run was running',
+      error_code: 'interrupted',
+      reason: 'engine shutdown',
+    };
   }
-  if (outcome?.ok) return { ...base, state: 'succeeded', error: null, error_code: null, result: outcome.result ?? null };
+  if (outcome?.ok)
+    return { ...base, state: 'succeeded', error: null, error_code: null, result: outcome.result ?? null };
   if (outcome && !outcome.ok) {
     return { ...base, state: 'failed', error: outcome.message, error_code: outcome.code };
   }
@@ -51,12 +63,24 @@ export function settleAttempt(exit: AttemptExit, ctx: SettleContext): AttemptSet
       error_code: 'out_of_memory',
     };
   }
-  const exhausted = resourceExhaustion(workerError?.code ?? /\b(EMFILE|ENFILE|EAGAIN)\b/.exec(workerError?.message ?? '')?.[1]);
+  const exhausted = resourceExhaustion(
+    workerError?.code ?? /\b(EMFILE|ENFILE|EAGAIN)\b/.exec(workerError?.message ?? '')?.[1],
+  );
   if (workerError && exhausted) {
-    return { ...base, state: 'failed', error: `the job's worker could not run: ${exhausted} [${workerError.code ?? workerError.message}]`, error_code: 'spawn' };
+    return {
+      ...base,
+      state: 'failed',
+      error: `the job's worker could not run: ${exhausted} [${workerError.code ?? workerError.message}]`,
+      error_code: 'spawn',
+    };
   }
   if (workerError) {
-    return { ...base, state: 'failed', error: `the job's worker crashed: ${workerError.message}`, error_code: 'worker_exit' };
+    return {
+      ...base,
+      state: 'failed',
+      error: `the job's worker crashed: ${workerError.message}`,
+      error_code: 'worker_exit',
+    };
   }
   return {
     ...base,

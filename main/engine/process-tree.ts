@@ -4,7 +4,7 @@ import pidtree from 'pidtree';
 import { isAlive } from '../shared/process.js';
 
 /**
- * Killing a command job's whole process tree (DESIGN.md "Runs": no orphan
+ * Killing a command job's whole process tree (docs/ARCHITECTURE.md "Runs": no orphan
  * survives a timeout, cancel or quit). The worker spawns each command detached,
  * so the child leads its own process group; descendants that left the group
  * (setsid, daemons) are found through the parent/child table instead.

@@ -53,7 +53,9 @@ export class Retention {
     const limits = { max_age_days: s.retention_max_age_days, max_runs_per_job: s.retention_max_runs_per_job };
     const { deleted_runs, artifact_paths } = store.applyRetention({ ...limits, now: Date.now() });
     if (artifact_paths.length > 0) {
-      removeArtifactFiles(dataDir, artifact_paths).catch((error) => logger.warn('removing artifact files failed', error));
+      removeArtifactFiles(dataDir, artifact_paths).catch((error) =>
+        logger.warn('removing artifact files failed', error),
+      );
     }
     if (deleted_runs > 0) logger.info(`retention removed ${deleted_runs} runs`);
     return { deleted_runs };

@@ -118,7 +118,8 @@ export class RunLogBuffer {
    */
   settle(): void {
     this.cancelWrite();
-    while ((this.pending.length > 0 || this.dropped > 0 || this.kept.length > 0) && this.ctx.store.isOpen()) this.write(true);
+    while ((this.pending.length > 0 || this.dropped > 0 || this.kept.length > 0) && this.ctx.store.isOpen())
+      this.write(true);
   }
 
   private scheduleWrite(): void {

@@ -28,7 +28,10 @@ import type { Store } from './store/index.js';
 
 /** What the run queue needs from the engine. */
 export interface RunQueueContext {
-  readonly store: Pick<Store, 'insertRun' | 'insertRuns' | 'updateRun' | 'getRun' | 'runsInStates' | 'findRunByIdempotencyKey'>;
+  readonly store: Pick<
+    Store,
+    'insertRun' | 'insertRuns' | 'updateRun' | 'getRun' | 'runsInStates' | 'findRunByIdempotencyKey'
+  >;
   readonly storage: Pick<StorageGuard, 'defer'>;
   readonly events: Pick<EngineEvents, 'emit'>;
   readonly logger: Logger;
@@ -94,7 +97,10 @@ export class RunQueue implements JobRuns {
   byIdempotencyKey(key: string, jobId: string): RunRecord | null {
     const previous = this.ctx.store.findRunByIdempotencyKey(key, Date.now() - IDEMPOTENCY_WINDOW_MS);
     if (previous && previous.job_id !== jobId) {
-      throw new JobtrayError('conflict', `Idempotency-Key "${key}" was already used for run ${previous.id} of job "${previous.job_id}"`);
+      throw new JobtrayError(
+        'conflict',
+        `Idempotency-Key "${key}" was already used for run ${previous.id} of job "${previous.job_id}"`,
+      );
     }
     return previous;
   }
@@ -124,7 +130,12 @@ export class RunQueue implements JobRuns {
     let next: RunRecord | null = null;
     for (const r of this.queued.values()) {
       if (busyJobs.has(r.job_id)) continue;
-      if (!next || PRIORITY_RANK[r.priority] < PRIORITY_RANK[next.priority] || (r.priority === next.priority && r.id < next.id)) next = r;
+      if (
+        !next ||
+        PRIORITY_RANK[r.priority] < PRIORITY_RANK[next.priority] ||
+        (r.priority === next.priority && r.id < next.id)
+      )
+        next = r;
     }
     if (next) this.queued.delete(next.id);
     return next;
@@ -137,7 +148,13 @@ export class RunQueue implements JobRuns {
 
   /** Cancels a run that is queued or waiting for its retry. */
   cancelWaiting(runId: number, actor: Actor): RunRecord {
-    const updated = this.ctx.store.updateRun(runId, { state: 'cancelled', error_code: 'cancelled', reason: `cancelled by ${actor}`, finished_at: Date.now(), duration_ms: null });
+    const updated = this.ctx.store.updateRun(runId, {
+      state: 'cancelled',
+      error_code: 'cancelled',
+      reason: `cancelled by ${actor}`,
+      finished_at: Date.now(),
+      duration_ms: null,
+    });
     this.queued.delete(runId);
     this.retries.delete(runId);
     this.announce(updated);
@@ -152,7 +169,11 @@ export class RunQueue implements JobRuns {
   }
 
   /** Inserts the next attempt of `run`'s chain. An operator's retry of a chain's last attempt extends the chain by one. */
-  insertRetry(run: RunRecord, def: JobDefinition, fields: { requested_by: Actor; state: 'queued' | 'retry_scheduled'; due_at?: number }): RunRecord {
+  insertRetry(
+    run: RunRecord,
+    def: JobDefinition,
+    fields: { requested_by: Actor; state: 'queued' | 'retry_scheduled'; due_at?: number },
+  ): RunRecord {
     return this.ctx.store.insertRun({
       job_id: run.job_id,
       trigger: 'retry',
@@ -173,7 +194,11 @@ export class RunQueue implements JobRuns {
         if (run.job_id !== jobId) continue;
         map.delete(run.id);
         const patch = { state: 'skipped' as const, reason, finished_at: Date.now() };
-        this.ctx.storage.defer(`skipping run ${run.id}`, () => this.ctx.store.updateRun(run.id, patch), (skipped) => this.announce(skipped));
+        this.ctx.storage.defer(
+          `skipping run ${run.id}`,
+          () => this.ctx.store.updateRun(run.id, patch),
+          (skipped) => this.announce(skipped),
+        );
       }
     }
   }
@@ -213,7 +238,12 @@ export class RunQueue implements JobRuns {
         continue;
       }
       try {
-        this.create(entry, targetDef, { trigger: 'chain', actor: 'engine', params: resolveParams(targetDef, {}), parent: run });
+        this.create(entry, targetDef, {
+          trigger: 'chain',
+          actor: 'engine',
+          params: resolveParams(targetDef, {}),
+          parent: run,
+        });
       } catch (error) {
         this.ctx.logger.warn(`run ${run.id}: chained job "${target}" not started: ${coerceError(error).message}`);
       }
@@ -232,7 +262,10 @@ export class RunQueue implements JobRuns {
     const now = Date.now();
     for (const run of this.ctx.store.runsInStates(['running'])) {
       const killed = await killRunProcesses(runKey(this.ctx.storeId, run.id));
-      if (killed.length > 0) this.ctx.logger.warn(`run ${run.id}: killed ${killed.length} leftover process(es) of the previous engine: ${killed.join(', ')}`);
+      if (killed.length > 0)
+        this.ctx.logger.warn(
+          `run ${run.id}: killed ${killed.length} leftover process(es) of the previous engine: ${killed.join(', ')}`,
+        );
       const interrupted = this.ctx.store.updateRun(run.id, {
         state: 'interrupted',
         error: 'Jobtray stopped while the run was running',
@@ -263,7 +296,10 @@ export class RunQueue implements JobRuns {
       const entry = this.ctx.jobs.get(run.job_id);
       const def = entry ? effectiveDef(entry) : null;
       const reason = !def ? 'the job no longer exists in the jobs file' : !def.enabled ? 'the job is disabled' : null;
-      const updated = this.ctx.store.updateRun(run.id, reason ? { state: 'skipped', reason, finished_at: now } : { state: 'queued' });
+      const updated = this.ctx.store.updateRun(
+        run.id,
+        reason ? { state: 'skipped', reason, finished_at: now } : { state: 'queued' },
+      );
       this.retries.delete(run.id);
       if (reason) this.announce(updated);
       else this.enqueue(updated);

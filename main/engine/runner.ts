@@ -100,7 +100,11 @@ class WarmWorker {
     this.idleTimer.unref();
     setImmediate(() => {
       if (this.closed || this.spare) return;
-      const worker = new Worker(this.workerPath, { resourceLimits: { maxOldGenerationSizeMb: memoryMb }, stdout: true, stderr: true });
+      const worker = new Worker(this.workerPath, {
+        resourceLimits: { maxOldGenerationSizeMb: memoryMb },
+        stdout: true,
+        stderr: true,
+      });
       const spare = { worker, memoryMb };
       // A spare that dies while waiting is simply not used.
       worker.once('exit', () => {
@@ -126,7 +130,7 @@ class WarmWorker {
 }
 
 /**
- * Bree behind our own module (STYLE.md): the engine decides what runs when;
+ * Bree behind our own module: the engine decides what runs when;
  * Bree owns the worker threads. Each attempt is a Bree job of its own, named
  * after the run id, added, run once and removed again — so params, run ids and
  * outcomes stay ours and Bree only ever sees an absolute file path.

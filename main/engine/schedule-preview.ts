@@ -13,7 +13,11 @@ import { parseSchedule } from './jobs-file/index.js';
 export function previewSchedule(jobId: string, input: ScheduleInput, now: number, count: number): SchedulePreview {
   const parsed = parseSchedule(input, `schedule override for job "${jobId}"`);
   if (parsed.errors.length > 0 || !parsed.schedule) {
-    return { valid: false, error: parsed.errors.join('; ') || `schedule override for job "${jobId}": a schedule is required (cron, every or at)` };
+    return {
+      valid: false,
+      error:
+        parsed.errors.join('; ') || `schedule override for job "${jobId}": a schedule is required (cron, every or at)`,
+    };
   }
   const next: number[] = [];
   let after = now;

@@ -72,7 +72,8 @@ function fireDue(ctx: SlotFiringContext, entry: JobEntry, now: number): void {
         ctx.runs.create(entry, def, { trigger, actor: 'engine', params: resolveParams(def, {}), parent: null });
       } catch (error) {
         // The store already put the engine in its storage problem; the fire is held like the ones after it.
-        if (classifyStorageError(error) && ctx.storage.noteFailure(error, `job "${entry.id}": its scheduled run`)) ctx.storage.holdFire(entry.id, now, trigger);
+        if (classifyStorageError(error) && ctx.storage.noteFailure(error, `job "${entry.id}": its scheduled run`))
+          ctx.storage.holdFire(entry.id, now, trigger);
         else ctx.logger.error(`job "${entry.id}": scheduled run not created: ${coerceError(error).message}`);
       }
     } else {

@@ -115,9 +115,22 @@ export class StorageGuard {
     if (this.recovering) this.failedWhileRecovering = true;
     if (this.state) return true;
     const file = failure.path ?? this.ctx.dataDir;
-    const converted = error instanceof JobtrayError && error.code === 'storage_full' ? error : storageFullError({ ...failure, path: file }, error);
-    this.state = { code: failure.code, path: file, free_bytes: freeBytes(file), since: Date.now(), message: converted.message, dropped_log_lines: 0, held_fires: 0 };
-    this.ctx.logger.error(`storage problem (${what}): ${converted.message}; new runs are held until writing works again`);
+    const converted =
+      error instanceof JobtrayError && error.code === 'storage_full'
+        ? error
+        : storageFullError({ ...failure, path: file }, error);
+    this.state = {
+      code: failure.code,
+      path: file,
+      free_bytes: freeBytes(file),
+      since: Date.now(),
+      message: converted.message,
+      dropped_log_lines: 0,
+      held_fires: 0,
+    };
+    this.ctx.logger.error(
+      `storage problem (${what}): ${converted.message}; new runs are held until writing works again`,
+    );
     this.ctx.events.emit('job:alert', storageAlert(this.state));
     this.ctx.changed();
     this.armProbe(PROBE_FIRST_MS);
@@ -128,7 +141,10 @@ export class StorageGuard {
   assertWritable(): void {
     const problem = this.state;
     if (!problem) return;
-    throw new JobtrayError('storage_full', `cannot start a run now: ${problem.message}; runs start again once writing works (retried every few seconds)`);
+    throw new JobtrayError(
+      'storage_full',
+      `cannot start a run now: ${problem.message}; runs start again once writing works (retried every few seconds)`,
+    );
   }
 
   /** Log lines of a running run that could not be written. */
@@ -213,7 +229,9 @@ export class StorageGuard {
     this.state = null;
     this.probeDelay = PROBE_FIRST_MS;
     const now = Date.now();
-    this.ctx.logger.info(`storage: writing to ${problem.path} works again; ${problem.held_fires} held fires recorded, ${problem.dropped_log_lines} log lines dropped`);
+    this.ctx.logger.info(
+      `storage: writing to ${problem.path} works again; ${problem.held_fires} held fires recorded, ${problem.dropped_log_lines} log lines dropped`,
+    );
     this.ctx.events.emit('job:alert', storageRecoveredAlert(problem, now));
     this.ctx.changed();
     this.ctx.recovered();
@@ -228,7 +246,9 @@ export class StorageGuard {
     this.probeTimer = null;
     if (this.pending.length === 0) return;
     const what = this.pending.map((item) => item.what).join('; ');
-    this.ctx.logger.error(`storage: ${this.pending.length} writes could not be done before closing (${what}); runs left running are recorded as interrupted at the next start`);
+    this.ctx.logger.error(
+      `storage: ${this.pending.length} writes could not be done before closing (${what}); runs left running are recorded as interrupted at the next start`,
+    );
   }
 
   private probeWrite(): boolean {

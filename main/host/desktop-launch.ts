@@ -31,7 +31,10 @@ function runStep(script: string, env: NodeJS.ProcessEnv, line: 'first' | 'last')
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', (error) => resolve(error.message));
     child.on('close', (code) => {
-      const lines = stderr.split('\n').map((text) => text.trim()).filter((text) => text !== '');
+      const lines = stderr
+        .split('\n')
+        .map((text) => text.trim())
+        .filter((text) => text !== '');
       resolve(code === 0 ? null : ((line === 'first' ? lines[0] : lines.at(-1)) ?? `exit code ${code}`));
     });
   });
@@ -45,7 +48,8 @@ export async function decideStart(options: DecideOptions): Promise<Decision> {
   if (first.mode !== 'prepare') return first;
 
   if (first.steps.includes('fetch-electron') && !facts.electronCached) {
-    if (!(await probeOrigin(downloadOrigin(env)))) return chooseStartMode(facts, { downloadReachable: false, failed: null }) as Decision;
+    if (!(await probeOrigin(downloadOrigin(env))))
+      return chooseStartMode(facts, { downloadReachable: false, failed: null }) as Decision;
   }
   let failed: string | null = null;
   if (first.steps.includes('fetch-electron')) {

@@ -74,7 +74,8 @@ export async function startHost(options: HostOptions): Promise<Host> {
   try {
     // Under the lock: no other Jobtray has the file open while it is checked and moved.
     const movedDatabase = options.moveDamagedDb ? moveDamagedDatabase(dataDir) : null;
-    const logger = options.logger ?? createLogger({ dir: path.join(dataDir, 'logs'), console: options.consoleLog ?? false });
+    const logger =
+      options.logger ?? createLogger({ dir: path.join(dataDir, 'logs'), console: options.consoleLog ?? false });
     const engine = await createEngine({
       ...options.engine,
       dataDir,
@@ -93,9 +94,22 @@ export async function startHost(options: HostOptions): Promise<Host> {
     const token = loadOrCreateToken(dataDir);
     const port = options.port ?? engine.getSettings().api_port;
     const staticDir = options.staticDir === undefined ? defaultStaticDir() : options.staticDir;
-    const server = await startApiServer({ engine, token, port, staticDir, logger, services: { testWebhook: sendTestWebhook } });
+    const server = await startApiServer({
+      engine,
+      token,
+      port,
+      staticDir,
+      logger,
+      services: { testWebhook: sendTestWebhook },
+    });
     undo.push(() => server.close());
-    writeDiscovery(dataDir, { url: server.url, token, pid: process.pid, version: appVersion(), started_at: Date.now() });
+    writeDiscovery(dataDir, {
+      url: server.url,
+      token,
+      pid: process.pid,
+      version: appVersion(),
+      started_at: Date.now(),
+    });
     undo.push(() => removeDiscovery(dataDir));
     logger.info(`Local API listening on ${server.url}`);
     let closing: Promise<void> | null = null;
@@ -131,7 +145,9 @@ function moveDamagedDatabase(dataDir: string): MovedDatabase {
  * closed, the discovery file and lock removed. A second signal skips the rest
  * of the grace period (see stop-requests.ts).
  */
-export async function runHostUntilSignal(options: HostOptions & { print: (line: string) => void; onStarted?: (host: Host) => void }): Promise<void> {
+export async function runHostUntilSignal(
+  options: HostOptions & { print: (line: string) => void; onStarted?: (host: Host) => void },
+): Promise<void> {
   // Handled from before the host starts: its engine may start queued runs at once.
   const starting = startHost(options);
   const stop = createStopRequests({ stop: async (how) => (await starting).close(how), print: options.print });
@@ -143,13 +159,21 @@ export async function runHostUntilSignal(options: HostOptions & { print: (line: 
     if (stop.stage === 'running') {
       if (host.movedDatabase) {
         const moves = host.movedDatabase.moved.map((m) => `${m.from} -> ${m.to}`).join(', ');
-        options.print(`The database was damaged (${host.movedDatabase.damage}); moved it aside (${moves}) and started with an empty one.`);
+        options.print(
+          `The database was damaged (${host.movedDatabase.damage}); moved it aside (${moves}) and started with an empty one.`,
+        );
       } else if (options.moveDamagedDb) {
-        options.print(`--move-damaged-db: the database ${databasePath(host.dataDir)} is not damaged; nothing was moved.`);
+        options.print(
+          `--move-damaged-db: the database ${databasePath(host.dataDir)} is not damaged; nothing was moved.`,
+        );
       }
       options.print(`Jobtray is running (data: ${host.dataDir}).`);
       options.print(`Local API: ${host.url}`);
-      options.print(host.hasDashboard ? `Dashboard: ${host.loginUrl}` : `Dashboard: not built; use the CLI (npx jobtray status) or the API (token in ${path.join(host.dataDir, 'api-token')}).`);
+      options.print(
+        host.hasDashboard
+          ? `Dashboard: ${host.loginUrl}`
+          : `Dashboard: not built; use the CLI (npx jobtray status) or the API (token in ${path.join(host.dataDir, 'api-token')}).`,
+      );
       options.print('Press Ctrl+C to stop.');
       options.onStarted?.(host);
     }

@@ -53,5 +53,8 @@ function ownerOf(file: string): number | null {
 }
 
 function conflict(dir: string, pid: number, owner: string): JobtrayError {
-  return new JobtrayError('conflict', `Jobtray is already running on ${dir} (pid ${pid}${owner ? `, ${owner}` : ''}); a second instance would run every job twice. Stop it first, or use another --data-dir.`);
+  return new JobtrayError(
+    'conflict',
+    `Jobtray is already running on ${dir} (pid ${pid}${owner ? `, ${owner}` : ''}); a second instance would run every job twice. Stop it first, or use another --data-dir.`,
+  );
 }

@@ -18,9 +18,11 @@ const TRUTHY = ['1', 'true', 'yes'];
 export function decideOpenBrowser(facts: OpenBrowserFacts): OpenBrowserDecision {
   if (!facts.hasDashboard) return { open: false, reason: 'the dashboard is not built' };
   if (facts.argv.includes('--no-open')) return { open: false, reason: '--no-open was given' };
-  if (TRUTHY.includes((facts.env.JOBTRAY_NO_OPEN ?? '').toLowerCase())) return { open: false, reason: 'JOBTRAY_NO_OPEN is set' };
+  if (TRUTHY.includes((facts.env.JOBTRAY_NO_OPEN ?? '').toLowerCase()))
+    return { open: false, reason: 'JOBTRAY_NO_OPEN is set' };
   if (TRUTHY.includes((facts.env.CI ?? '').toLowerCase())) return { open: false, reason: 'running in CI' };
   if (facts.platform === 'darwin' || facts.platform === 'win32') return { open: true };
-  if (!facts.env.DISPLAY && !facts.env.WAYLAND_DISPLAY) return { open: false, reason: 'there is no desktop session (DISPLAY / WAYLAND_DISPLAY unset)' };
+  if (!facts.env.DISPLAY && !facts.env.WAYLAND_DISPLAY)
+    return { open: false, reason: 'there is no desktop session (DISPLAY / WAYLAND_DISPLAY unset)' };
   return { open: true };
 }

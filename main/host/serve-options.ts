@@ -19,7 +19,8 @@ export interface ServeArgs {
 
 function parsePort(raw: string): number {
   const port = Number(raw);
-  if (!/^\d+$/.test(raw) || port > 65_535) throw new InvalidArgumentError('the port must be a whole number from 0 to 65535 (0 = any free port).');
+  if (!/^\d+$/.test(raw) || port > 65_535)
+    throw new InvalidArgumentError('the port must be a whole number from 0 to 65535 (0 = any free port).');
   return port;
 }
 
@@ -29,11 +30,17 @@ export function withServeOptions(command: Command): Command {
     .option('--data-dir <dir>', 'data directory (default: JOBTRAY_DATA_DIR or the OS data dir)')
     .option('--jobs <file>', 'jobs file (default: jobs.yaml in the data directory)')
     .option('--port <n>', 'Local API port on 127.0.0.1 (0 = any free port; default: the api_port setting)', parsePort)
-    .option('--move-damaged-db', 'if the database is damaged, rename it (and its -wal/-shm) aside with a timestamp and start with an empty one; nothing is deleted');
+    .option(
+      '--move-damaged-db',
+      'if the database is damaged, rename it (and its -wal/-shm) aside with a timestamp and start with an empty one; nothing is deleted',
+    );
 }
 
 /** The host's options from parsed serve options; relative paths resolve against the current directory. */
-export function hostOptionsFrom(args: ServeArgs, env: NodeJS.ProcessEnv): Pick<HostOptions, 'dataDir' | 'jobsFile' | 'port' | 'moveDamagedDb'> {
+export function hostOptionsFrom(
+  args: ServeArgs,
+  env: NodeJS.ProcessEnv,
+): Pick<HostOptions, 'dataDir' | 'jobsFile' | 'port' | 'moveDamagedDb'> {
   return {
     dataDir: args.dataDir ? path.resolve(args.dataDir) : defaultDataDir(env),
     ...(args.jobs ? { jobsFile: path.resolve(args.jobs) } : {}),
@@ -49,11 +56,16 @@ export type StartArgs = { kind: 'serve'; args: ServeArgs } | { kind: 'exit'; cod
  * or a stray argument is refused with a usage line (exit code 2), `--help`
  * prints the options (exit code 0). Output goes to `write`, never to the process.
  */
-export function parseStartArgs(argv: string[], write: { out: (text: string) => void; err: (text: string) => void }): StartArgs {
+export function parseStartArgs(
+  argv: string[],
+  write: { out: (text: string) => void; err: (text: string) => void },
+): StartArgs {
   let parsed: ServeArgs = {};
   const program = withServeOptions(new Command('npm start'))
     .option('--no-open', 'do not open the dashboard in the default browser (also JOBTRAY_NO_OPEN=1)')
-    .description('Starts Jobtray: the tray app where Electron and a display exist, else the headless host (same options as "jobtray serve").')
+    .description(
+      'Starts Jobtray: the tray app where Electron and a display exist, else the headless host (same options as "jobtray serve").',
+    )
     .exitOverride()
     .configureOutput({ writeOut: write.out, writeErr: write.err })
     .action((options: ServeArgs) => {

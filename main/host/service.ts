@@ -55,7 +55,9 @@ export const WINDOWS_TASK = 'Jobtray';
 const STOP_TIMEOUT_S = 60;
 
 /** `serve` and the options that reproduce `options` (paths absolute). */
-export function serveArguments(options: Pick<HostOptions, 'dataDir' | 'jobsFile' | 'port' | 'moveDamagedDb'>): string[] {
+export function serveArguments(
+  options: Pick<HostOptions, 'dataDir' | 'jobsFile' | 'port' | 'moveDamagedDb'>,
+): string[] {
   return [
     'serve',
     '--data-dir',
@@ -67,12 +69,27 @@ export function serveArguments(options: Pick<HostOptions, 'dataDir' | 'jobsFile'
 }
 
 /** The spec of this Jobtray: this Node binary and this checkout's bin/jobtray.js, with `serve` and the options given. */
-export function serviceSpec(options: Pick<HostOptions, 'dataDir' | 'jobsFile' | 'port' | 'moveDamagedDb'>, env: Record<string, string>): ServiceSpec {
-  return { node: process.execPath, bin: path.join(packageRoot(), 'bin', 'jobtray.js'), args: serveArguments(options), dataDir: path.resolve(options.dataDir), env };
+export function serviceSpec(
+  options: Pick<HostOptions, 'dataDir' | 'jobsFile' | 'port' | 'moveDamagedDb'>,
+  env: Record<string, string>,
+): ServiceSpec {
+  return {
+    node: process.execPath,
+    bin: path.join(packageRoot(), 'bin', 'jobtray.js'),
+    args: serveArguments(options),
+    dataDir: path.resolve(options.dataDir),
+    env,
+  };
 }
 
 /** The service file and commands of `platform`; `home` is the user's home directory, `uid` their user id (launchd). */
-export function serviceLayout(platform: ServicePlatform, spec: ServiceSpec, home: string, env: NodeJS.ProcessEnv, uid: number): ServiceLayout {
+export function serviceLayout(
+  platform: ServicePlatform,
+  spec: ServiceSpec,
+  home: string,
+  env: NodeJS.ProcessEnv,
+  uid: number,
+): ServiceLayout {
   if (platform === 'darwin') {
     const file = path.join(home, 'Library', 'LaunchAgents', `${LAUNCHD_LABEL}.plist`);
     const domain = `gui/${uid}`;
@@ -105,7 +122,9 @@ export function serviceLayout(platform: ServicePlatform, spec: ServiceSpec, home
         ['schtasks', '/Delete', '/TN', WINDOWS_TASK, '/F'],
       ],
       status: ['schtasks', '/Query', '/TN', WINDOWS_TASK, '/FO', 'LIST'],
-      notes: ['It starts at logon and is restarted (every minute, up to 999 times) when it fails. Stopping the task ends the host without its graceful stop; stop it with Ctrl+C in a console instead when runs are in progress.'],
+      notes: [
+        'It starts at logon and is restarted (every minute, up to 999 times) when it fails. Stopping the task ends the host without its graceful stop; stop it with Ctrl+C in a console instead when runs are in progress.',
+      ],
     };
   }
   const configHome = env.XDG_CONFIG_HOME || path.join(home, '.config');
@@ -171,7 +190,8 @@ function systemdPath(value: string): string {
 export function systemdUnit(spec: ServiceSpec): string {
   const values = [spec.node, spec.bin, ...spec.args, spec.dataDir, ...Object.entries(spec.env).flat()];
   const multiline = values.find((value) => /[\r\n]/.test(value));
-  if (multiline !== undefined) throw new Error(`a systemd unit cannot hold a value with a line break: ${JSON.stringify(multiline)}`);
+  if (multiline !== undefined)
+    throw new Error(`a systemd unit cannot hold a value with a line break: ${JSON.stringify(multiline)}`);
   const env = Object.entries(spec.env).map(([key, value]) => `Environment=${systemdAssignment(`${key}=${value}`)}`);
   return [
     '[Unit]',

@@ -53,17 +53,23 @@ export function chooseStartMode(facts: StartFacts, prepared: Preparation | null 
   if (facts.platform === 'linux' && !facts.env.DISPLAY && !facts.env.WAYLAND_DISPLAY) {
     return { mode: 'headless', reason: 'there is no display (DISPLAY / WAYLAND_DISPLAY unset)' };
   }
-  if (!facts.electron || !facts.electronBinary) return { mode: 'headless', reason: 'the Electron runtime is not installed on this machine' };
+  if (!facts.electron || !facts.electronBinary)
+    return { mode: 'headless', reason: 'the Electron runtime is not installed on this machine' };
   if (!facts.appBuilt) return { mode: 'headless', reason: 'the desktop app has not been built' };
   if (prepared?.failed) return { mode: 'headless', reason: prepared.failed };
   if (!facts.electronBinaryExists && prepared?.downloadReachable === false) {
-    return { mode: 'headless', reason: `the Electron runtime is not downloaded and ${new URL(downloadOrigin(facts.env)).host} cannot be reached` };
+    return {
+      mode: 'headless',
+      reason: `the Electron runtime is not downloaded and ${new URL(downloadOrigin(facts.env)).host} cannot be reached`,
+    };
   }
   const steps: PrepareStep[] = [];
   if (!facts.electronBinaryExists) steps.push('fetch-electron');
   if (!facts.nativeBuilt) steps.push('build-native');
   if (steps.length > 0) {
-    return prepared ? { mode: 'headless', reason: `first-run setup did not finish (${steps.join(', ')})` } : { mode: 'prepare', steps };
+    return prepared
+      ? { mode: 'headless', reason: `first-run setup did not finish (${steps.join(', ')})` }
+      : { mode: 'prepare', steps };
   }
   return { mode: 'electron', binary: facts.electronBinary };
 }
@@ -88,16 +94,24 @@ export function electronBinaryPath(electronDir: string, platform: NodeJS.Platfor
   try {
     executable = fs.readFileSync(path.join(electronDir, 'path.txt'), 'utf8');
   } catch {
-    executable = platform === 'darwin' ? 'Electron.app/Contents/MacOS/Electron' : platform === 'win32' ? 'electron.exe' : 'electron';
+    executable =
+      platform === 'darwin'
+        ? 'Electron.app/Contents/MacOS/Electron'
+        : platform === 'win32'
+          ? 'electron.exe'
+          : 'electron';
   }
-  return env.ELECTRON_OVERRIDE_DIST_PATH ? path.join(env.ELECTRON_OVERRIDE_DIST_PATH, executable) : path.join(electronDir, 'dist', executable);
+  return env.ELECTRON_OVERRIDE_DIST_PATH
+    ? path.join(env.ELECTRON_OVERRIDE_DIST_PATH, executable)
+    : path.join(electronDir, 'dist', executable);
 }
 
 /** @electron/get's cache folder (its default per OS, or `electron_config_cache`). */
 function electronCacheRoot(env: NodeJS.ProcessEnv, platform: NodeJS.Platform, home: string): string {
   if (env.electron_config_cache) return env.electron_config_cache;
   if (platform === 'darwin') return path.join(home, 'Library', 'Caches', 'electron');
-  if (platform === 'win32') return path.join(env.LOCALAPPDATA ?? path.join(home, 'AppData', 'Local'), 'electron', 'Cache');
+  if (platform === 'win32')
+    return path.join(env.LOCALAPPDATA ?? path.join(home, 'AppData', 'Local'), 'electron', 'Cache');
   return path.join(env.XDG_CACHE_HOME ?? path.join(home, '.cache'), 'electron');
 }
 
@@ -105,7 +119,9 @@ function electronCacheRoot(env: NodeJS.ProcessEnv, platform: NodeJS.Platform, ho
 function isCached(cacheRoot: string, version: string, platform: NodeJS.Platform): boolean {
   const zip = `electron-v${version}-${platform}-${process.arch}.zip`;
   try {
-    return fs.readdirSync(cacheRoot, { withFileTypes: true }).some((entry) => entry.isDirectory() && fs.existsSync(path.join(cacheRoot, entry.name, zip)));
+    return fs
+      .readdirSync(cacheRoot, { withFileTypes: true })
+      .some((entry) => entry.isDirectory() && fs.existsSync(path.join(cacheRoot, entry.name, zip)));
   } catch {
     return false;
   }
@@ -115,22 +131,33 @@ function isCached(cacheRoot: string, version: string, platform: NodeJS.Platform)
 function installedElectron(root: string): StartFacts['electron'] {
   try {
     const manifest = createRequire(path.join(root, 'package.json')).resolve('electron/package.json');
-    return { dir: path.dirname(manifest), version: (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string }).version };
+    return {
+      dir: path.dirname(manifest),
+      version: (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string }).version,
+    };
   } catch {
     return null;
   }
 }
 
 /** Reads the facts from this machine: file checks only. */
-export function startFacts(root: string, nativeBinding: string, env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): StartFacts {
+export function startFacts(
+  root: string,
+  nativeBinding: string,
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): StartFacts {
   const electron = installedElectron(root);
   const electronBinary = electron ? electronBinaryPath(electron.dir, platform, env) : null;
   return {
     electron,
     electronBinary,
     electronBinaryExists: electronBinary !== null && fs.existsSync(electronBinary),
-    electronCached: electron !== null && isCached(electronCacheRoot(env, platform, os.homedir()), electron.version, platform),
-    appBuilt: fs.existsSync(path.join(root, 'dist', 'main', 'electron', 'main.js')) && fs.existsSync(path.join(root, 'dist', 'preload', 'preload.cjs')),
+    electronCached:
+      electron !== null && isCached(electronCacheRoot(env, platform, os.homedir()), electron.version, platform),
+    appBuilt:
+      fs.existsSync(path.join(root, 'dist', 'main', 'electron', 'main.js')) &&
+      fs.existsSync(path.join(root, 'dist', 'preload', 'preload.cjs')),
     nativeBuilt: fs.existsSync(nativeBinding),
     platform,
     env,

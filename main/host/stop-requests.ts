@@ -51,7 +51,9 @@ export function createStopRequests(actions: StopActions): StopRequests {
       const previous = stage;
       stage = nextStopStage(stage);
       if (previous === 'running') {
-        actions.print(`${source}: stopping (running runs are stopped and recorded as interrupted; press Ctrl+C again to stop now)…`);
+        actions.print(
+          `${source}: stopping (running runs are stopped and recorded as interrupted; press Ctrl+C again to stop now)…`,
+        );
         actions.stop({ force: false }).then(resolveStopped, failed);
       } else if (previous === 'graceful') {
         actions.print(`${source}: stopping now (forced)`);

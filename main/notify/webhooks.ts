@@ -205,7 +205,9 @@ class Notifier implements WebhookNotifier {
     clearTimeout(this.waiting.get(oldest));
     this.waiting.delete(oldest);
     this.stats.dropped++;
-    this.logger.warn(`webhook ${oldest.label} to ${oldest.shownUrl} dropped: the queue is full (${this.maxQueue} waiting, see maxQueue)`);
+    this.logger.warn(
+      `webhook ${oldest.label} to ${oldest.shownUrl} dropped: the queue is full (${this.maxQueue} waiting, see maxQueue)`,
+    );
   }
 
   // ───────────────────────────── delivery ─────────────────────────────
@@ -227,7 +229,9 @@ class Notifier implements WebhookNotifier {
         this.afterAttempt(delivery, outcome);
         this.pump();
       })
-      .catch((error) => this.logger.error(`webhook ${delivery.label} to ${delivery.shownUrl}: ${coerceError(error).message}`));
+      .catch((error) =>
+        this.logger.error(`webhook ${delivery.label} to ${delivery.shownUrl}: ${coerceError(error).message}`),
+      );
     this.inFlight.set(delivery, { controller, done });
   }
 
@@ -246,11 +250,15 @@ class Notifier implements WebhookNotifier {
     const attemptsText = `${delivery.attempts} attempt${delivery.attempts === 1 ? '' : 's'}`;
     if (outcome.kind === 'permanent' || delivery.attempts > this.retries) {
       this.stats.failed++;
-      this.logger.warn(`webhook ${delivery.label} to ${delivery.shownUrl} failed after ${attemptsText}: ${outcome.reason}`);
+      this.logger.warn(
+        `webhook ${delivery.label} to ${delivery.shownUrl} failed after ${attemptsText}: ${outcome.reason}`,
+      );
       return;
     }
     const delay = outcome.retryAfterMs ?? this.backoffMs * 2 ** (delivery.attempts - 1);
-    this.logger.info(`webhook ${delivery.label} to ${delivery.shownUrl}: attempt ${delivery.attempts} failed (${outcome.reason}); retrying in ${delay} ms`);
+    this.logger.info(
+      `webhook ${delivery.label} to ${delivery.shownUrl}: attempt ${delivery.attempts} failed (${outcome.reason}); retrying in ${delay} ms`,
+    );
     this.waitToRetry(delivery, delay);
   }
 
@@ -298,7 +306,12 @@ function makeDelivery(url: string, body: string, label: string, seq: number): De
  * One POST of a delivery; never rejects. Aborting `controller` from outside
  * (close()) gives `closed`; running out of `timeoutMs` gives `retry`.
  */
-async function postOnce(fetchImpl: typeof fetch, delivery: Delivery, controller: AbortController, timeoutMs: number): Promise<AttemptOutcome> {
+async function postOnce(
+  fetchImpl: typeof fetch,
+  delivery: Delivery,
+  controller: AbortController,
+  timeoutMs: number,
+): Promise<AttemptOutcome> {
   const timer = setTimeout(() => controller.abort(new AttemptTimeout()), timeoutMs);
   try {
     const response = await fetchImpl(delivery.url, {
@@ -314,9 +327,14 @@ async function postOnce(fetchImpl: typeof fetch, delivery: Delivery, controller:
     return classifyResponse(response);
   } catch (error) {
     if (controller.signal.aborted && !(controller.signal.reason instanceof AttemptTimeout)) return { kind: 'closed' };
-    if (controller.signal.aborted) return { kind: 'retry', reason: `no response within ${timeoutMs} ms`, retryAfterMs: null };
+    if (controller.signal.aborted)
+      return { kind: 'retry', reason: `no response within ${timeoutMs} ms`, retryAfterMs: null };
     // Error texts may quote the URL requested; the log shows the redacted one.
-    return { kind: 'retry', reason: networkReason(error).replaceAll(delivery.url, delivery.shownUrl), retryAfterMs: null };
+    return {
+      kind: 'retry',
+      reason: networkReason(error).replaceAll(delivery.url, delivery.shownUrl),
+      retryAfterMs: null,
+    };
   } finally {
     clearTimeout(timer);
   }
@@ -335,10 +353,19 @@ export interface WebhookTestPayload {
  * delivery that fails is a result (what the server said, or why it could not be
  * reached), never a thrown error.
  */
-export async function sendTestWebhook(url: string, health: HealthSnapshot, options: { timeoutMs?: number; fetchImpl?: typeof fetch } = {}): Promise<WebhookTestResult> {
+export async function sendTestWebhook(
+  url: string,
+  health: HealthSnapshot,
+  options: { timeoutMs?: number; fetchImpl?: typeof fetch } = {},
+): Promise<WebhookTestResult> {
   const shownUrl = redactUrl(url);
-  if (!isHttpUrl(url)) return { delivered: false, url: shownUrl, status: null, message: `${shownUrl} is not an http:// or https:// URL` };
-  const payload: WebhookTestPayload = { event: 'test', text: 'Jobtray test notification: alerts will reach this webhook.', health };
+  if (!isHttpUrl(url))
+    return { delivered: false, url: shownUrl, status: null, message: `${shownUrl} is not an http:// or https:// URL` };
+  const payload: WebhookTestPayload = {
+    event: 'test',
+    text: 'Jobtray test notification: alerts will reach this webhook.',
+    health,
+  };
   const delivery = makeDelivery(url, JSON.stringify(payload), 'test', 0);
   let status: number | null = null;
   const recordStatus: typeof fetch = async (input, init) => {
@@ -347,7 +374,8 @@ export async function sendTestWebhook(url: string, health: HealthSnapshot, optio
     return response;
   };
   const outcome = await postOnce(recordStatus, delivery, new AbortController(), options.timeoutMs ?? 5_000);
-  if (outcome.kind === 'delivered') return { delivered: true, url: shownUrl, status, message: `delivered to ${shownUrl} (HTTP ${status ?? '?'})` };
+  if (outcome.kind === 'delivered')
+    return { delivered: true, url: shownUrl, status, message: `delivered to ${shownUrl} (HTTP ${status ?? '?'})` };
   const reason = outcome.kind === 'closed' ? 'aborted' : outcome.reason;
   return { delivered: false, url: shownUrl, status, message: `not delivered to ${shownUrl}: ${reason}` };
 }
@@ -360,7 +388,8 @@ export function classifyResponse(response: Pick<Response, 'status' | 'statusText
   const { status } = response;
   if (status >= 200 && status < 300) return { kind: 'delivered' };
   const reason = `HTTP ${status}${response.statusText ? ` ${response.statusText}` : ''}`;
-  if (status >= 300 && status < 400) return { kind: 'permanent', reason: `${reason} (redirects are not followed; use the final URL)` };
+  if (status >= 300 && status < 400)
+    return { kind: 'permanent', reason: `${reason} (redirects are not followed; use the final URL)` };
   if (status === 408 || status === 429 || status >= 500) {
     return { kind: 'retry', reason, retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), Date.now()) };
   }

@@ -89,7 +89,13 @@ export function healthTone(health: JobHealth): Tone {
 
 /** Runs that "Retry now" applies to. */
 export function canRetry(run: RunRecord): boolean {
-  return run.state === 'failed' || run.state === 'timed_out' || run.state === 'interrupted' || run.state === 'cancelled' || run.state === 'retry_scheduled';
+  return (
+    run.state === 'failed' ||
+    run.state === 'timed_out' ||
+    run.state === 'interrupted' ||
+    run.state === 'cancelled' ||
+    run.state === 'retry_scheduled'
+  );
 }
 
 export function canCancel(run: RunRecord): boolean {

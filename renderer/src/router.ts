@@ -12,7 +12,12 @@ export function makeRouter(): Router {
     routes: [
       { path: '/', name: 'jobs', component: JobsView },
       { path: '/jobs/:id', name: 'job', component: () => import('./views/JobDetailView.vue'), props: true },
-      { path: '/runs/:id', name: 'run', component: () => import('./views/RunDetailView.vue'), props: (route) => ({ id: Number(route.params.id) }) },
+      {
+        path: '/runs/:id',
+        name: 'run',
+        component: () => import('./views/RunDetailView.vue'),
+        props: (route) => ({ id: Number(route.params.id) }),
+      },
       { path: '/settings', name: 'settings', component: () => import('./views/SettingsView.vue') },
       { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue') },
     ],

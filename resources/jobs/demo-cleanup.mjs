@@ -19,6 +19,8 @@ export default async function demoCleanup(ctx) {
     if (info && info.mtimeMs < cutoff) old++;
   }
   ctx.progress(100, 'Report ready');
-  ctx.log.info(`${old} of ${names.length} entries in ${folder} are older than ${MAX_AGE_DAYS} days (nothing was deleted)`);
+  ctx.log.info(
+    `${old} of ${names.length} entries in ${folder} are older than ${MAX_AGE_DAYS} days (nothing was deleted)`,
+  );
   return { folder, entries: names.length, older_than_days: MAX_AGE_DAYS, old, deleted: 0 };
 }

@@ -48,7 +48,8 @@ export async function startE2eHost(): Promise<E2eHost> {
   const dataDir = makeDataDir();
   writeFiles(dataDir, { ...E2E_FILES, 'jobs.yaml': E2E_JOBS });
   const jobsFile = path.join(dataDir, 'jobs.yaml');
-  const start = (port: number) => startHost({ dataDir, jobsFile, port, consoleLog: false, watch: true, settings: TEST_SETTINGS });
+  const start = (port: number) =>
+    startHost({ dataDir, jobsFile, port, consoleLog: false, watch: true, settings: TEST_SETTINGS });
   let host: Host | null = await start(0);
   const port = Number(new URL(host.url).port);
   const { token } = JSON.parse(fs.readFileSync(path.join(dataDir, 'api.json'), 'utf8')) as { token: string };
@@ -66,7 +67,8 @@ export async function startE2eHost(): Promise<E2eHost> {
         headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
         ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
       });
-      if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${apiPath}: HTTP ${response.status} ${await response.text()}`);
+      if (!response.ok)
+        throw new Error(`${init.method ?? 'GET'} ${apiPath}: HTTP ${response.status} ${await response.text()}`);
       return (await response.json()) as T;
     },
     async stop() {
@@ -104,7 +106,10 @@ export interface Dashboard {
   close(): Promise<void>;
 }
 
-export async function startDashboard(mode: BridgeMode, options: { colorScheme?: 'light' | 'dark' } = {}): Promise<Dashboard> {
+export async function startDashboard(
+  mode: BridgeMode,
+  options: { colorScheme?: 'light' | 'dark' } = {},
+): Promise<Dashboard> {
   const host = await startE2eHost();
   let browser: TestBrowser;
   try {
@@ -157,17 +162,25 @@ export async function vanishes(locator: Locator, what: string, timeoutMs = WAIT_
   try {
     await locator.first().waitFor({ state: 'hidden', timeout: timeoutMs });
   } catch (error) {
-    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} to go away (${String(locator)})`, { cause: error });
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} to go away (${String(locator)})`, {
+      cause: error,
+    });
   }
 }
 
 /** Polls `probe` until `accept` holds; a timeout names what was awaited and the last value seen. */
-export async function until<T>(what: string, probe: () => T | Promise<T>, accept: (value: T) => boolean, timeoutMs = WAIT_MS): Promise<T> {
+export async function until<T>(
+  what: string,
+  probe: () => T | Promise<T>,
+  accept: (value: T) => boolean,
+  timeoutMs = WAIT_MS,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (accept(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${JSON.stringify(value)}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${JSON.stringify(value)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
@@ -199,7 +212,12 @@ export async function recordTexts(page: Page, selector: string): Promise<() => P
         if (text && !seen.includes(text)) seen.push(text);
       }
     };
-    new MutationObserver(look).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    new MutationObserver(look).observe(document.body, {
+      subtree: true,
+      childList: true,
+      characterData: true,
+      attributes: true,
+    });
     look();
     return k;
   }, selector);

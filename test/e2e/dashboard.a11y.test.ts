@@ -14,7 +14,11 @@ const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-c
 
 /** One line per failing node: rule, impact, where, why. */
 function describeViolations(violations: Result[]): string[] {
-  return violations.flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}) at ${n.target.join(' ')}: ${n.failureSummary?.replace(/\s+/g, ' ') ?? v.help}`));
+  return violations.flatMap((v) =>
+    v.nodes.map(
+      (n) => `${v.id} (${v.impact}) at ${n.target.join(' ')}: ${n.failureSummary?.replace(/\s+/g, ' ') ?? v.help}`,
+    ),
+  );
 }
 
 describe.each(BRIDGE_MODES)('dashboard accessibility (%s bridge)', (mode) => {
@@ -23,9 +27,15 @@ describe.each(BRIDGE_MODES)('dashboard accessibility (%s bridge)', (mode) => {
 
   beforeAll(async () => {
     d = await startDashboard(mode);
-    for (const job of ['always-fails', 'stock-report']) await d.host.api(`/api/jobs/${job}/runs`, { method: 'POST', body: {} });
-    const finished = (runs: RunRecord[]) => runs.length === 2 && runs.every((r) => r.state === 'succeeded' || r.state === 'failed');
-    const runs = await until('both runs to finish', async () => (await d.host.api<{ runs: RunRecord[] }>('/api/runs')).runs, finished);
+    for (const job of ['always-fails', 'stock-report'])
+      await d.host.api(`/api/jobs/${job}/runs`, { method: 'POST', body: {} });
+    const finished = (runs: RunRecord[]) =>
+      runs.length === 2 && runs.every((r) => r.state === 'succeeded' || r.state === 'failed');
+    const runs = await until(
+      'both runs to finish',
+      async () => (await d.host.api<{ runs: RunRecord[] }>('/api/runs')).runs,
+      finished,
+    );
     runId = runs.find((r) => r.job_id === 'stock-report')!.id;
     await d.open();
   });
@@ -37,7 +47,11 @@ describe.each(BRIDGE_MODES)('dashboard accessibility (%s bridge)', (mode) => {
   });
 
   const PAGES = [
-    { name: 'grid', route: '/', ready: '[data-testid=job-card][data-job-id=stock-report] [data-testid=sparkline][data-points="1"]' },
+    {
+      name: 'grid',
+      route: '/',
+      ready: '[data-testid=job-card][data-job-id=stock-report] [data-testid=sparkline][data-points="1"]',
+    },
     { name: 'job detail', route: '/jobs/stock-report', ready: '[data-testid=history-row]' },
     { name: 'run detail', route: '', ready: '[data-testid=log-row]' },
   ];
@@ -46,12 +60,18 @@ describe.each(BRIDGE_MODES)('dashboard accessibility (%s bridge)', (mode) => {
     for (const { name, route, ready } of PAGES) {
       it(`${name}, ${scheme}: no serious or critical axe violation`, async () => {
         await d.page.emulateMedia({ colorScheme: scheme });
-        expect(await d.page.evaluate(() => window.matchMedia('(prefers-color-scheme: dark)').matches)).toBe(scheme === 'dark');
+        expect(await d.page.evaluate(() => window.matchMedia('(prefers-color-scheme: dark)').matches)).toBe(
+          scheme === 'dark',
+        );
         await d.go(route || `/runs/${runId}`, ready);
-        if (name === 'run detail') await shows(d.page.locator('[data-testid=artifact][data-name="stock.csv"]'), 'the artifact');
-        if (name === 'job detail') await shows(d.page.locator('[data-testid=duration-chart] canvas'), 'the duration chart');
+        if (name === 'run detail')
+          await shows(d.page.locator('[data-testid=artifact][data-name="stock.csv"]'), 'the artifact');
+        if (name === 'job detail')
+          await shows(d.page.locator('[data-testid=duration-chart] canvas'), 'the duration chart');
         await d.page.evaluate(AXE_SOURCE);
-        const results = await d.page.evaluate(() => (window as unknown as { axe: { run(context: Document): Promise<AxeResults> } }).axe.run(document));
+        const results = await d.page.evaluate(() =>
+          (window as unknown as { axe: { run(context: Document): Promise<AxeResults> } }).axe.run(document),
+        );
         const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
         expect(describeViolations(serious)).toEqual([]);
         expect(results.passes.length, 'axe ran its rules').toBeGreaterThan(10);

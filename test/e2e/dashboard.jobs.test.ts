@@ -45,7 +45,9 @@ describe.each(BRIDGE_MODES)('dashboard jobs (%s bridge)', (mode) => {
         await shows(page.getByTestId('job-card').nth(Object.keys(SCHEDULES_IN_WORDS).length - 1), 'every card');
         expect(page.url()).toBe(`${new URL(printed).origin}/#/`);
         expect(await page.evaluate(() => window.location.href)).not.toContain(token);
-        expect(await page.evaluate((key) => window.sessionStorage.getItem(key), TOKEN_KEY)).toBe(decodeURIComponent(token));
+        expect(await page.evaluate((key) => window.sessionStorage.getItem(key), TOKEN_KEY)).toBe(
+          decodeURIComponent(token),
+        );
       } finally {
         // Closed before the host stops, so its reconnect attempts never start.
         await page.close();
@@ -58,9 +60,15 @@ describe.each(BRIDGE_MODES)('dashboard jobs (%s bridge)', (mode) => {
   it('2. all cards show, with schedules in words', async () => {
     await toGrid();
     const cards = d.page.getByTestId('job-card');
-    await until('every job as a card', () => cards.count(), (n) => n === Object.keys(SCHEDULES_IN_WORDS).length);
+    await until(
+      'every job as a card',
+      () => cards.count(),
+      (n) => n === Object.keys(SCHEDULES_IN_WORDS).length,
+    );
     for (const [id, words] of Object.entries(SCHEDULES_IN_WORDS)) {
-      expect((await card(d.page, id).getByTestId('job-schedule').textContent())?.trim(), `${id}'s schedule`).toBe(words);
+      expect((await card(d.page, id).getByTestId('job-schedule').textContent())?.trim(), `${id}'s schedule`).toBe(
+        words,
+      );
     }
     expect(await card(d.page, 'stock-sync').getByTestId('job-countdown').textContent()).toMatch(/^in (59 min|1 h)$/);
     expect(await card(d.page, 'nightly-backup').getByTestId('job-countdown').textContent()).toMatch(/^in \d+ (h|min)/);
@@ -93,7 +101,10 @@ describe.each(BRIDGE_MODES)('dashboard jobs (%s bridge)', (mode) => {
     await sync.getByTestId('job-name').click();
     await shows(page.getByTestId('job-title').getByText('Stock sync'), 'the job page');
     await page.getByTestId('schedule-every').fill('5m');
-    await shows(page.locator('[data-testid=schedule-preview][data-valid=true]').getByText('Every 5 minutes'), 'the preview of every 5 minutes');
+    await shows(
+      page.locator('[data-testid=schedule-preview][data-valid=true]').getByText('Every 5 minutes'),
+      'the preview of every 5 minutes',
+    );
     expect(await page.getByTestId('schedule-preview-time').count()).toBe(5);
     await page.getByTestId('schedule-save').click();
     await shows(page.getByTestId('schedule-saved'), 'the override saved');
@@ -106,7 +117,10 @@ describe.each(BRIDGE_MODES)('dashboard jobs (%s bridge)', (mode) => {
 
     await sync.getByTestId('job-name').click();
     await page.getByTestId('schedule-revert').click();
-    await shows(page.getByTestId('schedule-saved').getByText('Back to the schedule in the jobs file'), 'the override reverted');
+    await shows(
+      page.getByTestId('schedule-saved').getByText('Back to the schedule in the jobs file'),
+      'the override reverted',
+    );
     await toGrid();
     await vanishes(sync.getByTestId('job-overridden'), '"overridden" on the card');
     expect((await sync.getByTestId('job-schedule').textContent())?.trim()).toBe('Every hour');
@@ -146,11 +160,17 @@ describe.each(BRIDGE_MODES)('dashboard jobs (%s bridge)', (mode) => {
       await shows(page.getByTestId('health-stale'), '"last known" beside the health');
 
       // Changed while the page cannot hear about it: only a reload after the restart shows it.
-      fs.writeFileSync(host.jobsFile, fs.readFileSync(host.jobsFile, 'utf8').replace('name: Stock sync\n', 'name: Stock sync (v2)\n'));
+      fs.writeFileSync(
+        host.jobsFile,
+        fs.readFileSync(host.jobsFile, 'utf8').replace('name: Stock sync\n', 'name: Stock sync (v2)\n'),
+      );
       await host.restart();
       await vanishes(page.getByTestId('connection-lost'), 'the reconnecting line', 30_000);
       await shows(page.locator('main[data-live=true]'), 'live data again');
-      await shows(card(page, 'stock-sync').getByTestId('job-name').getByText('Stock sync (v2)'), 'the name changed while the host was down');
+      await shows(
+        card(page, 'stock-sync').getByTestId('job-name').getByText('Stock sync (v2)'),
+        'the name changed while the host was down',
+      );
       expect(await page.getByTestId('health-stale').count()).toBe(0);
     });
   }

@@ -61,33 +61,44 @@ export async function startTrackedServer(options: ApiServerOptions): Promise<Api
  * One raw HTTP request (node:http, no connection reuse, no URL normalization:
  * `..` and odd bytes in `path` reach the server as written).
  */
-export function request<T = unknown>(port: number, method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+export function request<T = unknown>(
+  port: number,
+  method: string,
+  path: string,
+  options: RequestOptions = {},
+): Promise<ApiResponse<T>> {
   const { body, token = TEST_TOKEN } = options;
-  const payload = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+  const payload =
+    body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
   const headers: Record<string, string> = {
     Host: `127.0.0.1:${port}`,
     ...(token !== null ? { Authorization: `Bearer ${token}` } : {}),
-    ...(payload !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(payload)) } : {}),
+    ...(payload !== undefined
+      ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(payload)) }
+      : {}),
     ...options.headers,
   };
   // A header given as '' is left out (e.g. Content-Length, for a chunked body).
   for (const [name, value] of Object.entries(headers)) if (value === '') delete headers[name];
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent: false, setHost: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          parsed = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body: parsed as T });
-      });
-      res.on('error', reject);
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, method, path, headers, agent: false, setHost: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            parsed = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body: parsed as T });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });
@@ -119,7 +130,10 @@ export interface EventStream {
 }
 
 /** Opens `GET /api/events` with a raw request and parses the Server-Sent Events as they arrive. */
-export function openEventStream(port: number, options: { query?: string; lastEventId?: number; token?: string; read?: boolean } = {}): Promise<EventStream> {
+export function openEventStream(
+  port: number,
+  options: { query?: string; lastEventId?: number; token?: string; read?: boolean } = {},
+): Promise<EventStream> {
   const headers: Record<string, string> = {
     Host: `127.0.0.1:${port}`,
     Authorization: `Bearer ${options.token ?? TEST_TOKEN}`,
@@ -127,7 +141,15 @@ export function openEventStream(port: number, options: { query?: string; lastEve
     ...(options.lastEventId !== undefined ? { 'Last-Event-ID': String(options.lastEventId) } : {}),
   };
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method: 'GET', path: `/api/events${options.query ? `?${options.query}` : ''}`, headers, agent: false, setHost: false });
+    const req = http.request({
+      host: '127.0.0.1',
+      port,
+      method: 'GET',
+      path: `/api/events${options.query ? `?${options.query}` : ''}`,
+      headers,
+      agent: false,
+      setHost: false,
+    });
     req.on('error', reject);
     req.on('response', (res) => {
       const messages: StreamMessage[] = [];
@@ -139,24 +161,25 @@ export function openEventStream(port: number, options: { query?: string; lastEve
       res.setEncoding('utf8');
       // read: false leaves the socket unread, like a client that stopped keeping up.
       if (options.read === false) res.pause();
-      else res.on('data', (chunk: string) => {
-        all += chunk;
-        pending += chunk;
-        let cut: number;
-        while ((cut = pending.indexOf('\n\n')) !== -1) {
-          const block = pending.slice(0, cut);
-          pending = pending.slice(cut + 2);
-          const message = parseBlock(block);
-          if (!message) continue;
-          messages.push(message);
-          for (const waiter of [...waiters]) {
-            if (waiter.predicate(message)) {
-              waiters.splice(waiters.indexOf(waiter), 1);
-              waiter.resolve(message);
+      else
+        res.on('data', (chunk: string) => {
+          all += chunk;
+          pending += chunk;
+          let cut: number;
+          while ((cut = pending.indexOf('\n\n')) !== -1) {
+            const block = pending.slice(0, cut);
+            pending = pending.slice(cut + 2);
+            const message = parseBlock(block);
+            if (!message) continue;
+            messages.push(message);
+            for (const waiter of [...waiters]) {
+              if (waiter.predicate(message)) {
+                waiters.splice(waiters.indexOf(waiter), 1);
+                waiter.resolve(message);
+              }
             }
           }
-        }
-      });
+        });
       res.on('close', () => endedResolve());
       resolve({
         status: res.statusCode ?? 0,
@@ -168,7 +191,11 @@ export function openEventStream(port: number, options: { query?: string; lastEve
           const seen = messages.find(predicate);
           if (seen) return Promise.resolve(seen);
           return new Promise((resolveWait, rejectWait) => {
-            const timer = setTimeout(() => rejectWait(new Error(`timed out waiting for ${what}; got: ${messages.map((m) => m.event).join(', ')}`)), timeoutMs);
+            const timer = setTimeout(
+              () =>
+                rejectWait(new Error(`timed out waiting for ${what}; got: ${messages.map((m) => m.event).join(', ')}`)),
+              timeoutMs,
+            );
             waiters.push({
               predicate,
               resolve: (m) => {

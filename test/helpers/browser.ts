@@ -51,7 +51,10 @@ export async function startTestBrowser(options: ChromiumOptions = {}): Promise<T
       // Its helpers would be re-parented away from this process if they outlived it: list them first.
       const processes = [chromium.pid, ...liveDescendants(chromium.pid)];
       await chromium.close();
-      await eventually(() => processes.every((pid) => !isAlive(pid)), `every Chromium process (${processes.join(', ')}) to exit`);
+      await eventually(
+        () => processes.every((pid) => !isAlive(pid)),
+        `every Chromium process (${processes.join(', ')}) to exit`,
+      );
       release();
     },
   };

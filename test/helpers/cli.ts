@@ -37,7 +37,10 @@ export interface CliResult {
 }
 
 /** Runs `jobtray <args>` in this process with captured output. */
-export async function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; tty?: boolean } = {}): Promise<CliResult> {
+export async function runCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; tty?: boolean } = {},
+): Promise<CliResult> {
   const stdout = captureStream(options.tty ?? false);
   const stderr = captureStream(options.tty ?? false);
   const code = await main(args, { stdout, stderr, env: options.env ?? { PATH: process.env.PATH } });
@@ -55,10 +58,20 @@ export interface TestHost {
 }
 
 /** A real headless host (engine + Local API on a free port) on a temp data dir with the test's own jobs file. */
-export async function startTestHost(jobs: string | ((dataDir: string) => string), files: Record<string, string> = {}): Promise<TestHost> {
+export async function startTestHost(
+  jobs: string | ((dataDir: string) => string),
+  files: Record<string, string> = {},
+): Promise<TestHost> {
   const dataDir = makeDataDir();
   writeFiles(dataDir, { ...files, 'jobs.yaml': typeof jobs === 'string' ? jobs : jobs(dataDir) });
-  const host = await startHost({ dataDir, port: 0, staticDir: null, watch: false, consoleLog: false, settings: TEST_SETTINGS });
+  const host = await startHost({
+    dataDir,
+    port: 0,
+    staticDir: null,
+    watch: false,
+    consoleLog: false,
+    settings: TEST_SETTINGS,
+  });
   let open = true;
   const close = async () => {
     open = false;
@@ -92,7 +105,10 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}, script: st
 
 /** `node <script> <args>` as a real child process (e.g. dist/main/start.js, what `npm start` runs), registered with the leak check. */
 export function spawnNode(script: string, args: string[], env: NodeJS.ProcessEnv = {}): SpawnedCli {
-  const child = spawn(process.execPath, [script, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script, ...args], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   const waiters = new Set<() => void>();
@@ -101,7 +117,9 @@ export function spawnNode(script: string, args: string[], env: NodeJS.ProcessEnv
     for (const wake of waiters) wake();
   });
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   track({
     name: `jobtray ${args.join(' ')}`,
     isOpen: () => child.exitCode === null && child.signalCode === null,
@@ -120,7 +138,9 @@ export function spawnNode(script: string, args: string[], env: NodeJS.ProcessEnv
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`no ${pattern} in the output of jobtray ${args.join(' ')} within ${timeoutMs} ms:\n${out}\n${err}`));
+        reject(
+          new Error(`no ${pattern} in the output of jobtray ${args.join(' ')} within ${timeoutMs} ms:\n${out}\n${err}`),
+        );
       }, timeoutMs);
       const cleanup = () => {
         clearTimeout(timer);
@@ -132,7 +152,10 @@ export function spawnNode(script: string, args: string[], env: NodeJS.ProcessEnv
   const exitedWithin = (timeoutMs: number) => {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`jobtray ${args.join(' ')} did not exit within ${timeoutMs} ms:\n${out}\n${err}`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`jobtray ${args.join(' ')} did not exit within ${timeoutMs} ms:\n${out}\n${err}`)),
+        timeoutMs,
+      );
     });
     return Promise.race([exited, late]).finally(() => clearTimeout(timer));
   };

@@ -13,8 +13,12 @@ export function damageLeafPage(file: string, table: string, fraction: number): n
   let pageSize: number;
   try {
     db.pragma('wal_checkpoint(TRUNCATE)');
-    const leaves = db.prepare<[string], number>("SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY path").pluck().all(table);
-    if (leaves.length < 3) throw new Error(`table ${table} of ${file} has ${leaves.length} leaf pages; damaging one needs at least 3`);
+    const leaves = db
+      .prepare<[string], number>("SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY path")
+      .pluck()
+      .all(table);
+    if (leaves.length < 3)
+      throw new Error(`table ${table} of ${file} has ${leaves.length} leaf pages; damaging one needs at least 3`);
     page = leaves[Math.min(leaves.length - 2, Math.max(1, Math.floor(leaves.length * fraction)))]!;
     pageSize = db.pragma('page_size', { simple: true }) as number;
   } finally {

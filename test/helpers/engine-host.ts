@@ -21,7 +21,12 @@ export interface EngineHostProcess {
  * JSON>`), and resolves once a run printed `pids …`: the process is then
  * ready to be killed.
  */
-export async function hostAndTrigger(dataDir: string, triggers: string[], settings: Partial<Settings> = {}, timeoutMs = 15_000): Promise<EngineHostProcess> {
+export async function hostAndTrigger(
+  dataDir: string,
+  triggers: string[],
+  settings: Partial<Settings> = {},
+  timeoutMs = 15_000,
+): Promise<EngineHostProcess> {
   const host = spawn(process.execPath, [ENGINE_HOST, dataDir, ...triggers], {
     env: { ...process.env, JOBTRAY_TEST_SETTINGS: JSON.stringify(settings) },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -39,12 +44,21 @@ export async function hostAndTrigger(dataDir: string, triggers: string[], settin
   const runIds: number[] = [];
   let timer: NodeJS.Timeout | undefined;
   const pids = await new Promise<number[]>((resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`no run of the engine host printed its pids within ${timeoutMs} ms (triggers: ${triggers.join(' ')})`)), timeoutMs);
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `no run of the engine host printed its pids within ${timeoutMs} ms (triggers: ${triggers.join(' ')})`,
+          ),
+        ),
+      timeoutMs,
+    );
     host.once('exit', (code) => reject(new Error(`the engine host exited early with ${code}`)));
     lines.on('line', (line) => {
       const msg = JSON.parse(line) as { triggered?: number; message?: string };
       if (msg.triggered) runIds.push(msg.triggered);
-      if (typeof msg.message === 'string' && msg.message.startsWith('pids ')) resolve(msg.message.split(' ').slice(1).map(Number));
+      if (typeof msg.message === 'string' && msg.message.startsWith('pids '))
+        resolve(msg.message.split(' ').slice(1).map(Number));
     });
   }).finally(() => clearTimeout(timer));
   return { host, runIds, pids, exited };

@@ -19,7 +19,11 @@ export interface TestEngineOptions {
 }
 
 /** Fast kill grace and small limits, so tests stay quick. */
-export const TEST_SETTINGS: Partial<Settings> = { kill_grace_ms: 500, retention_max_age_days: 0, retention_max_runs_per_job: 0 };
+export const TEST_SETTINGS: Partial<Settings> = {
+  kill_grace_ms: 500,
+  retention_max_age_days: 0,
+  retention_max_runs_per_job: 0,
+};
 
 export function makeDataDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'jobtray-engine-'));
@@ -34,7 +38,9 @@ export function writeFiles(dir: string, files: Record<string, string>): void {
 }
 
 /** A real engine on a temp data dir with a jobs.yaml of the test's own. Registered with the leak check. */
-export async function makeTestEngine(opts: TestEngineOptions): Promise<{ engine: Engine; dataDir: string; jobsFile: string }> {
+export async function makeTestEngine(
+  opts: TestEngineOptions,
+): Promise<{ engine: Engine; dataDir: string; jobsFile: string }> {
   const dataDir = opts.dataDir ?? makeDataDir();
   const jobsFile = path.join(dataDir, 'jobs.yaml');
   writeFiles(dataDir, { ...(opts.files ?? {}), 'jobs.yaml': opts.jobs });
@@ -75,7 +81,11 @@ export function recordRuns(engine: Engine): RunRecord[] {
 export { isAlive } from '../../main/shared/process.js';
 
 /** Polls (there is no event for "a process I do not own exited"). */
-export async function eventually<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
+export async function eventually<T>(
+  fn: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -93,6 +103,8 @@ export async function eventually<T>(fn: () => T | Promise<T>, what: string, time
 /** Rejects naming `what` when `promise` takes longer than `ms`: an awaited event never hangs a test. */
 export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)));
+  const timeout = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)),
+  );
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

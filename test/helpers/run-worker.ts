@@ -1,7 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { LogLevel, LogStream } from '../../contract/model.js';
-import { unpackLogLines, type EngineToWorker, type WorkerOutcome, type WorkerRunSpec, type WorkerToEngine } from '../../contract/worker-protocol.js';
+import {
+  unpackLogLines,
+  type EngineToWorker,
+  type WorkerOutcome,
+  type WorkerRunSpec,
+  type WorkerToEngine,
+} from '../../contract/worker-protocol.js';
 import { track } from './open-handles.js';
 
 /** The compiled worker entry (the vitest global setup builds it). */
@@ -58,7 +64,11 @@ export function runWorker(spec: WorkerRunSpec, options: RunWorkerOptions = {}): 
     ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
   });
   let open = true;
-  track({ name: `run-job worker (${spec.job_id})`, isOpen: () => open, close: () => worker.terminate().then(() => undefined) });
+  track({
+    name: `run-job worker (${spec.job_id})`,
+    isOpen: () => open,
+    close: () => worker.terminate().then(() => undefined),
+  });
 
   const messages: WorkerToEngine[] = [];
   let error: WorkerRun['error'] = null;
@@ -95,7 +105,9 @@ export interface CollectedLine {
 
 /** Every log line of a run, in order, without timestamps. */
 export function logLines(messages: WorkerToEngine[]): CollectedLine[] {
-  return messages.flatMap((m) => (m.type === 'log' ? unpackLogLines(m.packed).map(({ stream, level, message }) => ({ stream, level, message })) : []));
+  return messages.flatMap((m) =>
+    m.type === 'log' ? unpackLogLines(m.packed).map(({ stream, level, message }) => ({ stream, level, message })) : [],
+  );
 }
 
 /** The type of each message, in order (one 'log' per posted batch). */

@@ -62,7 +62,9 @@ describe('dashboard operations over the Local API', () => {
   it('previews the next fire times of a schedule, or the error saving it would give', async () => {
     const t = await makeTestApi({ jobs: JOBS });
     const before = Date.now();
-    const every = await t.api<OperationResults['jobs:preview-schedule']>('POST', '/api/jobs/ok/schedule/preview', { body: { schedule: { every: '10m' } } });
+    const every = await t.api<OperationResults['jobs:preview-schedule']>('POST', '/api/jobs/ok/schedule/preview', {
+      body: { schedule: { every: '10m' } },
+    });
     expect(every.status, every.text).toBe(200);
     if (!every.body.valid) throw new Error(every.body.error);
     expect(every.body.schedule).toMatchObject({ kind: 'every', every_ms: 600_000 });
@@ -73,21 +75,31 @@ describe('dashboard operations over the Local API', () => {
     expect(next[0]! - Date.now()).toBeLessThanOrEqual(600_000);
     expect(next.slice(1).map((at, i) => at - next[i]!)).toEqual([600_000, 600_000, 600_000, 600_000]);
 
-    const cron = await t.api<OperationResults['jobs:preview-schedule']>('POST', '/api/jobs/ok/schedule/preview', { body: { schedule: { cron: '0 3 * * *', timezone: 'UTC' }, count: 3 } });
+    const cron = await t.api<OperationResults['jobs:preview-schedule']>('POST', '/api/jobs/ok/schedule/preview', {
+      body: { schedule: { cron: '0 3 * * *', timezone: 'UTC' }, count: 3 },
+    });
     if (!cron.body.valid) throw new Error(cron.body.error);
     expect(cron.body.next).toHaveLength(3);
     for (const at of cron.body.next) expect(new Date(at).toISOString()).toMatch(/T03:00:00\.000Z$/);
 
-    const past = await t.api<OperationResults['jobs:preview-schedule']>('POST', '/api/jobs/ok/schedule/preview', { body: { schedule: { at: '2001-01-01T00:00:00Z' } } });
+    const past = await t.api<OperationResults['jobs:preview-schedule']>('POST', '/api/jobs/ok/schedule/preview', {
+      body: { schedule: { at: '2001-01-01T00:00:00Z' } },
+    });
     expect(past.body).toMatchObject({ valid: true, next: [] });
 
-    const bad = await t.api<OperationResults['jobs:preview-schedule']>('POST', '/api/jobs/ok/schedule/preview', { body: { schedule: { cron: '61 * * * *' } } });
+    const bad = await t.api<OperationResults['jobs:preview-schedule']>('POST', '/api/jobs/ok/schedule/preview', {
+      body: { schedule: { cron: '61 * * * *' } },
+    });
     expect(bad.status).toBe(200);
     expect(bad.body.valid).toBe(false);
-    const saved = await t.api<ApiErrorBody>('PUT', '/api/jobs/ok/schedule', { body: { schedule: { cron: '61 * * * *' } } });
+    const saved = await t.api<ApiErrorBody>('PUT', '/api/jobs/ok/schedule', {
+      body: { schedule: { cron: '61 * * * *' } },
+    });
     expect(bad.body).toEqual({ valid: false, error: saved.body.error.message });
 
-    expect((await t.api('POST', '/api/jobs/nope/schedule/preview', { body: { schedule: { every: '1m' } } })).status).toBe(404);
+    expect(
+      (await t.api('POST', '/api/jobs/nope/schedule/preview', { body: { schedule: { every: '1m' } } })).status,
+    ).toBe(404);
     await t.close();
   });
 
@@ -98,7 +110,9 @@ describe('dashboard operations over the Local API', () => {
     const all = await t.api<OperationResults['jobs:sparklines']>('GET', '/api/sparklines');
     expect(all.status, all.text).toBe(200);
     expect(all.body.jobs.ok!.map((p) => p.id)).toEqual(okRuns);
-    expect(all.body.jobs.ok!.every((p) => p.state === 'succeeded' && p.duration_ms !== null && p.finished_at !== null)).toBe(true);
+    expect(
+      all.body.jobs.ok!.every((p) => p.state === 'succeeded' && p.duration_ms !== null && p.finished_at !== null),
+    ).toBe(true);
     expect(all.body.jobs.fails).toEqual([expect.objectContaining({ id: failed, state: 'failed' })]);
     expect(all.body.jobs.form).toBeUndefined();
     const two = await t.api<OperationResults['jobs:sparklines']>('GET', '/api/sparklines?limit=2');
@@ -110,9 +124,15 @@ describe('dashboard operations over the Local API', () => {
   it("lists a run's retry chain from any of its attempts", async () => {
     const t = await makeTestApi({ jobs: JOBS });
     const first = await t.api<OperationResults['jobs:trigger']>('POST', '/api/jobs/flaky/runs', { body: {} });
-    const last = await t.engine.events.waitFor('run:state', (r) => r.job_id === 'flaky' && r.attempt === 3 && r.state === 'failed');
+    const last = await t.engine.events.waitFor(
+      'run:state',
+      (r) => r.job_id === 'flaky' && r.attempt === 3 && r.state === 'failed',
+    );
     // A later chain of the same job stays out of this one.
-    const secondEnded = t.engine.events.waitFor('run:state', (r) => r.job_id === 'flaky' && r.root_run_id !== first.body.run_id && r.attempt === 3 && r.state === 'failed');
+    const secondEnded = t.engine.events.waitFor(
+      'run:state',
+      (r) => r.job_id === 'flaky' && r.root_run_id !== first.body.run_id && r.attempt === 3 && r.state === 'failed',
+    );
     await t.api('POST', '/api/jobs/flaky/runs', { body: {} });
     await secondEnded;
     for (const id of [first.body.run_id, last.id]) {
@@ -133,10 +153,16 @@ describe('dashboard operations over the Local API', () => {
     const broken = await receiver(500);
     const t = await makeTestApi({ jobs: JOBS });
     await t.api('PATCH', '/api/settings', { body: { webhook_url: good.url } });
-    const none = await t.api<OperationResults['settings:test-webhook']>('POST', '/api/settings/test-webhook', { body: {} });
+    const none = await t.api<OperationResults['settings:test-webhook']>('POST', '/api/settings/test-webhook', {
+      body: {},
+    });
     expect(none.body).toMatchObject({ delivered: true, status: 204 });
-    expect(good.bodies).toEqual([expect.objectContaining({ event: 'test', text: expect.stringMatching(/test notification/) })]);
-    const failing = await t.api<OperationResults['settings:test-webhook']>('POST', '/api/settings/test-webhook', { body: { url: broken.url } });
+    expect(good.bodies).toEqual([
+      expect.objectContaining({ event: 'test', text: expect.stringMatching(/test notification/) }),
+    ]);
+    const failing = await t.api<OperationResults['settings:test-webhook']>('POST', '/api/settings/test-webhook', {
+      body: { url: broken.url },
+    });
     expect(failing.status).toBe(200);
     expect(failing.body).toMatchObject({ delivered: false, status: 500, message: expect.stringMatching(/HTTP 500/) });
     expect(broken.bodies).toHaveLength(1);
@@ -152,7 +178,9 @@ describe('dashboard operations over the Local API', () => {
   it('sends no alert webhooks while notifications are muted', async () => {
     const rx = await receiver(204);
     const t = await makeTestApi({ jobs: JOBS });
-    const muted = await t.api<OperationResults['settings:update']>('PATCH', '/api/settings', { body: { webhook_url: rx.url, notifications_muted: true } });
+    const muted = await t.api<OperationResults['settings:update']>('PATCH', '/api/settings', {
+      body: { webhook_url: rx.url, notifications_muted: true },
+    });
     expect(muted.body.notifications_muted).toBe(true);
     const hooks = startWebhooks({ engine: t.engine, logger: silentLogger });
     const alert = t.engine.events.waitFor('job:alert', (a) => a.kind === 'failure');

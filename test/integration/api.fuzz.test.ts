@@ -26,36 +26,148 @@ const RUN = 1;
 
 const CASES: Case[] = [
   { what: 'malformed JSON', method: 'POST', path: '/api/jobs/hello/runs', body: '{"params": ', status: 400 },
-  { what: 'JSON with trailing garbage', method: 'POST', path: '/api/jobs/hello/runs', body: '{"params": {}} x', status: 400 },
+  {
+    what: 'JSON with trailing garbage',
+    method: 'POST',
+    path: '/api/jobs/hello/runs',
+    body: '{"params": {}} x',
+    status: 400,
+  },
   { what: 'JSON array body', method: 'POST', path: '/api/jobs/hello/runs', body: '[1, 2]', status: 400 },
   { what: 'JSON string body', method: 'POST', path: '/api/jobs/hello/runs', body: '"run it"', status: 400 },
   { what: 'JSON number body', method: 'POST', path: '/api/jobs/hello/runs', body: '42', status: 400 },
   { what: 'JSON null body', method: 'PATCH', path: '/api/settings', body: 'null', status: 400 },
   { what: 'JSON boolean body', method: 'PUT', path: '/api/jobs/hello/schedule', body: 'true', status: 400 },
-  { what: 'text/plain body', method: 'POST', path: '/api/jobs/hello/runs', body: '{}', headers: { 'Content-Type': 'text/plain' }, status: 415 },
-  { what: 'form body', method: 'PATCH', path: '/api/settings', body: 'max_concurrent_runs=2', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, status: 415 },
-  { what: '2 MB body', method: 'POST', path: '/api/jobs/hello/runs', body: JSON.stringify({ params: { name: 'x'.repeat(2 * 1024 * 1024) } }), status: 413 },
-  { what: '2 MB body, chunked', method: 'PATCH', path: '/api/settings', body: 'x'.repeat(2 * 1024 * 1024), headers: { 'Content-Length': '', 'Transfer-Encoding': 'chunked' }, status: 413 },
-  { what: 'params not an object', method: 'POST', path: '/api/jobs/hello/runs', body: { params: 'days=3' }, status: 400 },
-  { what: 'nested param value', method: 'POST', path: '/api/jobs/hello/runs', body: { params: { name: { deep: 1 } } }, status: 400 },
-  { what: 'param out of range', method: 'POST', path: '/api/jobs/hello/runs', body: { params: { days: 1000 } }, status: 400 },
-  { what: 'param of the wrong type', method: 'POST', path: '/api/jobs/hello/runs', body: { params: { days: 'many' } }, status: 400 },
+  {
+    what: 'text/plain body',
+    method: 'POST',
+    path: '/api/jobs/hello/runs',
+    body: '{}',
+    headers: { 'Content-Type': 'text/plain' },
+    status: 415,
+  },
+  {
+    what: 'form body',
+    method: 'PATCH',
+    path: '/api/settings',
+    body: 'max_concurrent_runs=2',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    status: 415,
+  },
+  {
+    what: '2 MB body',
+    method: 'POST',
+    path: '/api/jobs/hello/runs',
+    body: JSON.stringify({ params: { name: 'x'.repeat(2 * 1024 * 1024) } }),
+    status: 413,
+  },
+  {
+    what: '2 MB body, chunked',
+    method: 'PATCH',
+    path: '/api/settings',
+    body: 'x'.repeat(2 * 1024 * 1024),
+    headers: { 'Content-Length': '', 'Transfer-Encoding': 'chunked' },
+    status: 413,
+  },
+  {
+    what: 'params not an object',
+    method: 'POST',
+    path: '/api/jobs/hello/runs',
+    body: { params: 'days=3' },
+    status: 400,
+  },
+  {
+    what: 'nested param value',
+    method: 'POST',
+    path: '/api/jobs/hello/runs',
+    body: { params: { name: { deep: 1 } } },
+    status: 400,
+  },
+  {
+    what: 'param out of range',
+    method: 'POST',
+    path: '/api/jobs/hello/runs',
+    body: { params: { days: 1000 } },
+    status: 400,
+  },
+  {
+    what: 'param of the wrong type',
+    method: 'POST',
+    path: '/api/jobs/hello/runs',
+    body: { params: { days: 'many' } },
+    status: 400,
+  },
   { what: 'unknown param', method: 'POST', path: '/api/jobs/hello/runs', body: { params: { nope: 1 } }, status: 400 },
-  { what: '__proto__ param', method: 'POST', path: '/api/jobs/hello/runs', body: '{"params": {"__proto__": {"polluted": 1}}}', status: 400 },
+  {
+    what: '__proto__ param',
+    method: 'POST',
+    path: '/api/jobs/hello/runs',
+    body: '{"params": {"__proto__": {"polluted": 1}}}',
+    status: 400,
+  },
   { what: 'unknown body field', method: 'POST', path: '/api/jobs/hello/runs', body: { priority: 'high' }, status: 400 },
   { what: 'id in the body too', method: 'POST', path: '/api/jobs/hello/runs', body: { id: 'other' }, status: 400 },
-  { what: 'over-long Idempotency-Key', method: 'POST', path: '/api/jobs/hello/runs', headers: { 'Idempotency-Key': 'k'.repeat(300) }, status: 400 },
-  { what: 'idempotency key twice', method: 'POST', path: '/api/jobs/hello/runs', body: { idempotency_key: 'a' }, headers: { 'Idempotency-Key': 'b' }, status: 400 },
-  { what: 'setting as a string', method: 'PATCH', path: '/api/settings', body: { max_concurrent_runs: '4' }, status: 400 },
-  { what: 'fractional setting', method: 'PATCH', path: '/api/settings', body: { settings: { kill_grace_ms: 1.5 } }, status: 400 },
-  { what: 'javascript: webhook', method: 'PATCH', path: '/api/settings', body: { webhook_url: 'javascript:alert(1)' }, status: 400 },
+  {
+    what: 'over-long Idempotency-Key',
+    method: 'POST',
+    path: '/api/jobs/hello/runs',
+    headers: { 'Idempotency-Key': 'k'.repeat(300) },
+    status: 400,
+  },
+  {
+    what: 'idempotency key twice',
+    method: 'POST',
+    path: '/api/jobs/hello/runs',
+    body: { idempotency_key: 'a' },
+    headers: { 'Idempotency-Key': 'b' },
+    status: 400,
+  },
+  {
+    what: 'setting as a string',
+    method: 'PATCH',
+    path: '/api/settings',
+    body: { max_concurrent_runs: '4' },
+    status: 400,
+  },
+  {
+    what: 'fractional setting',
+    method: 'PATCH',
+    path: '/api/settings',
+    body: { settings: { kill_grace_ms: 1.5 } },
+    status: 400,
+  },
+  {
+    what: 'javascript: webhook',
+    method: 'PATCH',
+    path: '/api/settings',
+    body: { webhook_url: 'javascript:alert(1)' },
+    status: 400,
+  },
   { what: 'settings as an array', method: 'PATCH', path: '/api/settings', body: { settings: [1] }, status: 400 },
   { what: 'unknown setting', method: 'PATCH', path: '/api/settings', body: { theme: 'dark' }, status: 400 },
   { what: 'empty cron', method: 'PUT', path: '/api/jobs/hello/schedule', body: { cron: '' }, status: 400 },
   { what: 'bad every', method: 'PUT', path: '/api/jobs/hello/schedule', body: { every: 'forever' }, status: 400 },
-  { what: 'bad at', method: 'PUT', path: '/api/jobs/hello/schedule', body: { schedule: { at: 'not a date' } }, status: 400 },
-  { what: 'two schedule kinds', method: 'PUT', path: '/api/jobs/hello/schedule', body: { cron: '* * * * *', every: '5m' }, status: 400 },
-  { what: 'unknown time zone', method: 'PUT', path: '/api/jobs/hello/schedule', body: { cron: '* * * * *', timezone: 'Mars/Olympus_Mons' }, status: 400 },
+  {
+    what: 'bad at',
+    method: 'PUT',
+    path: '/api/jobs/hello/schedule',
+    body: { schedule: { at: 'not a date' } },
+    status: 400,
+  },
+  {
+    what: 'two schedule kinds',
+    method: 'PUT',
+    path: '/api/jobs/hello/schedule',
+    body: { cron: '* * * * *', every: '5m' },
+    status: 400,
+  },
+  {
+    what: 'unknown time zone',
+    method: 'PUT',
+    path: '/api/jobs/hello/schedule',
+    body: { cron: '* * * * *', timezone: 'Mars/Olympus_Mons' },
+    status: 400,
+  },
   { what: 'schedule missing', method: 'PUT', path: '/api/jobs/hello/schedule', status: 400 },
   { what: 'encoded traversal in a job id', method: 'GET', path: '/api/jobs/..%2F..%2Fetc', status: 400 },
   { what: 'dot-dot job id', method: 'GET', path: '/api/jobs/..', status: 400 },
@@ -76,8 +188,18 @@ const CASES: Case[] = [
   { what: 'unknown run, retry', method: 'POST', path: '/api/runs/123456/retry', status: 404 },
   { what: 'cancel a finished run', method: 'POST', path: `/api/runs/${RUN}/cancel`, status: 409 },
   { what: 'retry a succeeded run', method: 'POST', path: `/api/runs/${RUN}/retry`, status: 409 },
-  { what: 'traversal in an artifact name', method: 'GET', path: `/api/runs/${RUN}/artifacts/..%2F..%2Fjobtray.db`, status: 404 },
-  { what: 'over-long artifact name', method: 'GET', path: `/api/runs/${RUN}/artifacts/${'n'.repeat(200)}`, status: 400 },
+  {
+    what: 'traversal in an artifact name',
+    method: 'GET',
+    path: `/api/runs/${RUN}/artifacts/..%2F..%2Fjobtray.db`,
+    status: 404,
+  },
+  {
+    what: 'over-long artifact name',
+    method: 'GET',
+    path: `/api/runs/${RUN}/artifacts/${'n'.repeat(200)}`,
+    status: 400,
+  },
   { what: 'garbage cursor', method: 'GET', path: '/api/runs?cursor=garbage!', status: 400 },
   { what: 'cursor of id 0', method: 'GET', path: '/api/runs?cursor=MA', status: 400 },
   { what: 'bad state', method: 'GET', path: '/api/runs?state=exploded', status: 400 },
@@ -133,9 +255,75 @@ function prng(seed: number): () => number {
   };
 }
 
-const GARBAGE = ['', '0', '-1', '1.5', 'NaN', '1e309', 'null', 'true', '%00', '..%2F..', '..', 'a'.repeat(300), '%E0%A4%A', '%F0%9F%92%A9', 'hello', '1', '2', '__proto__', 'constructor', '%3Cscript%3E', "'%20OR%201=1", 'MA', 'running', 'x,y'];
-const FIELDS = ['params', 'settings', 'schedule', 'id', 'cron', 'every', 'at', 'timezone', 'max_concurrent_runs', 'kill_grace_ms', 'webhook_url', 'name', 'days', '__proto__', 'job', 'limit', 'cursor', 'state', 'after', 'level', 'q', 'idempotency_key'];
-const VALUES: unknown[] = [null, true, false, 0, -1, 1.5, 1e308, 'x', '', '* * * * *', '5m', 'https://x.example', [], [1, 'a'], {}, { a: { b: { c: 1 } } }, 'a'.repeat(5000)];
+const GARBAGE = [
+  '',
+  '0',
+  '-1',
+  '1.5',
+  'NaN',
+  '1e309',
+  'null',
+  'true',
+  '%00',
+  '..%2F..',
+  '..',
+  'a'.repeat(300),
+  '%E0%A4%A',
+  '%F0%9F%92%A9',
+  'hello',
+  '1',
+  '2',
+  '__proto__',
+  'constructor',
+  '%3Cscript%3E',
+  "'%20OR%201=1",
+  'MA',
+  'running',
+  'x,y',
+];
+const FIELDS = [
+  'params',
+  'settings',
+  'schedule',
+  'id',
+  'cron',
+  'every',
+  'at',
+  'timezone',
+  'max_concurrent_runs',
+  'kill_grace_ms',
+  'webhook_url',
+  'name',
+  'days',
+  '__proto__',
+  'job',
+  'limit',
+  'cursor',
+  'state',
+  'after',
+  'level',
+  'q',
+  'idempotency_key',
+];
+const VALUES: unknown[] = [
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1.5,
+  1e308,
+  'x',
+  '',
+  '* * * * *',
+  '5m',
+  'https://x.example',
+  [],
+  [1, 'a'],
+  {},
+  { a: { b: { c: 1 } } },
+  'a'.repeat(5000),
+];
 
 function randomBody(rand: () => number): unknown {
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rand() * list.length)]!;
@@ -176,11 +364,21 @@ describe('Local API against malformed input', () => {
     for (let i = 0; i < 300; i++) {
       const op = pick(operations);
       const method = rand() < 0.85 ? op.method : pick(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD']);
-      const path = op.path.replace(/:[a-z]+/g, () => (rand() < 0.3 ? (op.path.includes('/runs/') ? String(RUN) : 'hello') : pick(GARBAGE)));
-      const query = rand() < 0.4 ? `?${pick(FIELDS)}=${pick(GARBAGE)}${rand() < 0.3 ? `&${pick(FIELDS)}=${pick(GARBAGE)}` : ''}` : '';
+      const path = op.path.replace(/:[a-z]+/g, () =>
+        rand() < 0.3 ? (op.path.includes('/runs/') ? String(RUN) : 'hello') : pick(GARBAGE),
+      );
+      const query =
+        rand() < 0.4
+          ? `?${pick(FIELDS)}=${pick(GARBAGE)}${rand() < 0.3 ? `&${pick(FIELDS)}=${pick(GARBAGE)}` : ''}`
+          : '';
       const body = ['POST', 'PUT', 'PATCH'].includes(method) ? randomBody(rand) : undefined;
       const what = `#${i} ${method} ${path}${query} ${JSON.stringify(body)?.slice(0, 200)}`;
-      const res = await request<ApiErrorBody>(t.server.port, method, `${path}${query}`, body === undefined ? {} : { body });
+      const res = await request<ApiErrorBody>(
+        t.server.port,
+        method,
+        `${path}${query}`,
+        body === undefined ? {} : { body },
+      );
       expect(res.status, `${what} → ${res.text.slice(0, 300)}`).toBeLessThan(500);
       if (res.status >= 400 && method !== 'HEAD') await expectClientError(res, what);
     }

@@ -42,7 +42,9 @@ describe('Local API lifecycle', () => {
     await t.engine.close();
     const res = await t.api<ApiErrorBody>('GET', '/api/runs/1');
     expect(res.status).toBe(500);
-    expect(res.body).toEqual({ error: { code: 'internal', message: 'internal error; the details are in the Jobtray log' } });
+    expect(res.body).toEqual({
+      error: { code: 'internal', message: 'internal error; the details are in the Jobtray log' },
+    });
     expect(res.text).not.toMatch(/database|TypeError|at /);
     expect(logger.errors).toHaveLength(1);
     expect(String(logger.errors[0]![0])).toBe('local API: GET /api/runs/1 failed');
@@ -53,10 +55,21 @@ describe('Local API lifecycle', () => {
   it('lets a fetch client that sends too large a body read the 413, then serves it again', async () => {
     const t = await makeTestApi({ jobs: JOBS, server: { maxBodyBytes: 1024 } });
     const headers = { Authorization: `Bearer ${TEST_TOKEN}`, 'Content-Type': 'application/json' };
-    const big = await fetch(`${t.server.url}/api/settings`, { method: 'PATCH', headers, body: JSON.stringify({ webhook_url: `https://x.example/${'a'.repeat(4 * 1024 * 1024)}` }) });
+    const big = await fetch(`${t.server.url}/api/settings`, {
+      method: 'PATCH',
+      headers,
+      body: JSON.stringify({ webhook_url: `https://x.example/${'a'.repeat(4 * 1024 * 1024)}` }),
+    });
     expect(big.status).toBe(413);
-    expect(((await big.json()) as ApiErrorBody).error).toEqual({ code: 'payload_too_large', message: 'the request body is larger than 1024 bytes' });
-    const small = await fetch(`${t.server.url}/api/settings`, { method: 'PATCH', headers, body: JSON.stringify({ max_concurrent_runs: 2 }) });
+    expect(((await big.json()) as ApiErrorBody).error).toEqual({
+      code: 'payload_too_large',
+      message: 'the request body is larger than 1024 bytes',
+    });
+    const small = await fetch(`${t.server.url}/api/settings`, {
+      method: 'PATCH',
+      headers,
+      body: JSON.stringify({ max_concurrent_runs: 2 }),
+    });
     expect(small.status).toBe(200);
     await small.json();
     await t.close();
@@ -64,7 +77,10 @@ describe('Local API lifecycle', () => {
 
   it('reports a port in use as unavailable', async () => {
     const t = await makeTestApi({ jobs: JOBS });
-    await expect(startApiServer({ engine: t.engine, token: TEST_TOKEN, port: t.server.port })).rejects.toMatchObject({ code: 'unavailable', message: expect.stringMatching(/already in use/) });
+    await expect(startApiServer({ engine: t.engine, token: TEST_TOKEN, port: t.server.port })).rejects.toMatchObject({
+      code: 'unavailable',
+      message: expect.stringMatching(/already in use/),
+    });
     await t.close();
   });
 });

@@ -42,13 +42,21 @@ async function runToEnd(t: TestApi, job: string, body: unknown = {}): Promise<Ru
 describe('Local API operations', () => {
   it('triggers a run (202 + Location), which succeeds, with its logs and artifacts readable', async () => {
     const t = await makeTestApi({ jobs: API_JOBS, files: API_FILES });
-    const res = await t.api<OperationResults['jobs:trigger']>('POST', '/api/jobs/hello/runs', { body: { params: { name: 'ops' } } });
+    const res = await t.api<OperationResults['jobs:trigger']>('POST', '/api/jobs/hello/runs', {
+      body: { params: { name: 'ops' } },
+    });
     expect(res.status).toBe(202);
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers.location).toBe(`/api/runs/${res.body.run_id}`);
-    expect(res.body.run).toMatchObject({ id: res.body.run_id, job_id: 'hello', trigger: 'manual', requested_by: 'api', params: { name: 'ops' } });
+    expect(res.body.run).toMatchObject({
+      id: res.body.run_id,
+      job_id: 'hello',
+      trigger: 'manual',
+      requested_by: 'api',
+      params: { name: 'ops' },
+    });
 
     await waitForRun(t.engine, res.body.run_id);
     const run = await t.api<RunRecord>('GET', `/api/runs/${res.body.run_id}`);
@@ -61,7 +69,11 @@ describe('Local API operations', () => {
     const list = await t.api<OperationResults['runs:artifacts']>('GET', `/api/runs/${run.body.id}/artifacts`);
     expect(list.body.artifacts).toHaveLength(1);
     const artifact = list.body.artifacts[0]!;
-    expect(artifact).toMatchObject({ name: 'résumé "final".txt', media_type: 'text/plain', size: 'report body for ops'.length });
+    expect(artifact).toMatchObject({
+      name: 'résumé "final".txt',
+      media_type: 'text/plain',
+      size: 'report body for ops'.length,
+    });
 
     const content = await t.api('GET', `/api/runs/${run.body.id}/artifacts/${encodeURIComponent(artifact.name)}`);
     expect(content.status).toBe(200);
@@ -69,7 +81,9 @@ describe('Local API operations', () => {
     expect(content.headers['content-type']).toBe('text/plain');
     expect(content.headers['content-length']).toBe(String(artifact.size));
     expect(content.headers['x-content-type-options']).toBe('nosniff');
-    expect(content.headers['content-disposition']).toBe(`attachment; filename="r_sum_ _final_.txt"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%22final%22.txt`);
+    expect(content.headers['content-disposition']).toBe(
+      `attachment; filename="r_sum_ _final_.txt"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%22final%22.txt`,
+    );
 
     const missing = await t.api<ApiErrorBody>('GET', `/api/runs/${run.body.id}/artifacts/nope.txt`);
     expect(missing.status).toBe(404);
@@ -82,7 +96,10 @@ describe('Local API operations', () => {
     const run = await runToEnd(t, 'hello');
     const { file } = t.engine.getArtifact(run.id, 'résumé "final".txt');
     fs.rmSync(file);
-    const gone = await t.api<ApiErrorBody>('GET', `/api/runs/${run.id}/artifacts/${encodeURIComponent('résumé "final".txt')}`);
+    const gone = await t.api<ApiErrorBody>(
+      'GET',
+      `/api/runs/${run.id}/artifacts/${encodeURIComponent('résumé "final".txt')}`,
+    );
     expect(gone.status).toBe(404);
     expect(gone.body.error.message).toMatch(/missing/);
     for (const path of ['/api/runs/999999', '/api/runs/999999/logs', '/api/runs/999999/artifacts']) {
@@ -100,9 +117,14 @@ describe('Local API operations', () => {
     const first = await t.api<OperationResults['runs:logs']>('GET', `/api/runs/${run.id}/logs?limit=10`);
     expect(first.body.lines).toHaveLength(10);
     expect(first.body.next_after).toBe(first.body.lines[9]!.seq);
-    const second = await t.api<OperationResults['runs:logs']>('GET', `/api/runs/${run.id}/logs?limit=10&after=${first.body.next_after}`);
+    const second = await t.api<OperationResults['runs:logs']>(
+      'GET',
+      `/api/runs/${run.id}/logs?limit=10&after=${first.body.next_after}`,
+    );
     expect(second.body.lines[0]!.seq).toBe(first.body.next_after! + 1);
-    const stdout = [...first.body.lines, ...second.body.lines].filter((l) => l.stream === 'stdout').map((l) => l.message);
+    const stdout = [...first.body.lines, ...second.body.lines]
+      .filter((l) => l.stream === 'stdout')
+      .map((l) => l.message);
     expect(stdout.slice(0, 3)).toEqual(['line 1', 'line 2', 'line 3']);
     const errors = await t.api<OperationResults['runs:logs']>('GET', `/api/runs/${run.id}/logs?level=error`);
     expect(errors.body.lines.every((l) => l.level === 'error')).toBe(true);
@@ -118,7 +140,10 @@ describe('Local API operations', () => {
     const seen: number[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: OperationResults['runs:list'] } = await t.api('GET', `/api/runs?job=hello&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const page: { body: OperationResults['runs:list'] } = await t.api(
+        'GET',
+        `/api/runs?job=hello&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       expect(page.body.runs.length).toBeLessThanOrEqual(2);
       seen.push(...page.body.runs.map((r) => r.id));
       cursor = page.body.next_cursor;
@@ -149,7 +174,13 @@ describe('Local API operations', () => {
     expect(failed).toMatchObject({ state: 'failed', exit_code: 3 });
     const retry = await t.api<RunRecord>('POST', `/api/runs/${failed.id}/retry`);
     expect(retry.status).toBe(202);
-    expect(retry.body).toMatchObject({ job_id: 'fails', trigger: 'retry', parent_run_id: failed.id, attempt: 2, requested_by: 'api' });
+    expect(retry.body).toMatchObject({
+      job_id: 'fails',
+      trigger: 'retry',
+      parent_run_id: failed.id,
+      attempt: 2,
+      requested_by: 'api',
+    });
     expect((await waitForRun(t.engine, retry.body.id)).state).toBe('failed');
     await t.close();
   });
@@ -176,7 +207,11 @@ describe('Local API operations', () => {
     const jobs = await t.api<OperationResults['jobs:list']>('GET', '/api/jobs');
     expect(jobs.body.jobs.map((j) => j.id)).toEqual(['chatty', 'fails', 'hello', 'nightly', 'sleeper']);
     const job = await t.api<OperationResults['jobs:get']>('GET', '/api/jobs/nightly');
-    expect(job.body).toMatchObject({ id: 'nightly', enabled: true, file_schedule: { kind: 'cron', cron: '0 3 * * *' } });
+    expect(job.body).toMatchObject({
+      id: 'nightly',
+      enabled: true,
+      file_schedule: { kind: 'cron', cron: '0 3 * * *' },
+    });
     expect((await t.api('GET', '/api/jobs/no-such-job')).status).toBe(404);
 
     const disabled = await t.api<OperationResults['jobs:disable']>('POST', '/api/jobs/nightly/disable');
@@ -185,10 +220,14 @@ describe('Local API operations', () => {
     const enabled = await t.api<OperationResults['jobs:enable']>('POST', '/api/jobs/nightly/enable');
     expect(enabled.body).toMatchObject({ enabled: true, overrides: { enabled: null } });
 
-    const wrapped = await t.api<OperationResults['jobs:set-schedule']>('PUT', '/api/jobs/nightly/schedule', { body: { schedule: { every: '5m' } } });
+    const wrapped = await t.api<OperationResults['jobs:set-schedule']>('PUT', '/api/jobs/nightly/schedule', {
+      body: { schedule: { every: '5m' } },
+    });
     expect(wrapped.status, wrapped.text).toBe(200);
     expect(wrapped.body.overrides.schedule).toMatchObject({ kind: 'every', every: '5m', every_ms: 300_000 });
-    const bare = await t.api<OperationResults['jobs:set-schedule']>('PUT', '/api/jobs/nightly/schedule', { body: { cron: '*/15 * * * *', timezone: 'Europe/Berlin' } });
+    const bare = await t.api<OperationResults['jobs:set-schedule']>('PUT', '/api/jobs/nightly/schedule', {
+      body: { cron: '*/15 * * * *', timezone: 'Europe/Berlin' },
+    });
     expect(bare.body.overrides.schedule).toEqual({ kind: 'cron', cron: '*/15 * * * *', timezone: 'Europe/Berlin' });
     expect(t.engine.getJob('nightly').overrides.schedule).toMatchObject({ cron: '*/15 * * * *' });
     const badCron = await t.api<ApiErrorBody>('PUT', '/api/jobs/nightly/schedule', { body: { cron: '61 * * * *' } });
@@ -228,10 +267,18 @@ describe('Local API operations', () => {
     const t = await makeTestApi({ jobs: API_JOBS, files: API_FILES });
     const before = await t.api<OperationResults['settings:get']>('GET', '/api/settings');
     expect(before.body.max_concurrent_runs).toBe(4);
-    const wrapped = await t.api<OperationResults['settings:update']>('PATCH', '/api/settings', { body: { settings: { max_concurrent_runs: 3 } } });
+    const wrapped = await t.api<OperationResults['settings:update']>('PATCH', '/api/settings', {
+      body: { settings: { max_concurrent_runs: 3 } },
+    });
     expect(wrapped.body.max_concurrent_runs).toBe(3);
-    const bare = await t.api<OperationResults['settings:update']>('PATCH', '/api/settings', { body: { webhook_url: 'https://chat.example/hook', log_cap_per_run: 1000 } });
-    expect(bare.body).toMatchObject({ max_concurrent_runs: 3, webhook_url: 'https://chat.example/hook', log_cap_per_run: 1000 });
+    const bare = await t.api<OperationResults['settings:update']>('PATCH', '/api/settings', {
+      body: { webhook_url: 'https://chat.example/hook', log_cap_per_run: 1000 },
+    });
+    expect(bare.body).toMatchObject({
+      max_concurrent_runs: 3,
+      webhook_url: 'https://chat.example/hook',
+      log_cap_per_run: 1000,
+    });
     expect(t.engine.getSettings().max_concurrent_runs).toBe(3);
     const bad = await t.api<ApiErrorBody>('PATCH', '/api/settings', { body: { max_concurrent_runs: 0 } });
     expect(bad.status).toBe(400);

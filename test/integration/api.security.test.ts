@@ -16,7 +16,10 @@ jobs:
 
 function makeStaticDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobtray-static-'));
-  fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>Jobtray</title><script src="/app.js"></script>');
+  fs.writeFileSync(
+    path.join(dir, 'index.html'),
+    '<!doctype html><title>Jobtray</title><script src="/app.js"></script>',
+  );
   fs.writeFileSync(path.join(dir, 'app.js'), 'console.log("dashboard")');
   fs.mkdirSync(path.join(dir, 'assets'));
   fs.writeFileSync(path.join(dir, 'assets', 'style.css'), 'body{}');
@@ -33,7 +36,10 @@ describe('Local API security', () => {
       { what: 'wrong token, same length', headers: { Authorization: `Bearer ${'x'.repeat(TEST_TOKEN.length)}` } },
       { what: 'shorter token', headers: { Authorization: 'Bearer abc' } },
       { what: 'longer token', headers: { Authorization: `Bearer ${TEST_TOKEN}${TEST_TOKEN}` } },
-      { what: 'Basic scheme', headers: { Authorization: `Basic ${Buffer.from(`user:${TEST_TOKEN}`).toString('base64')}` } },
+      {
+        what: 'Basic scheme',
+        headers: { Authorization: `Basic ${Buffer.from(`user:${TEST_TOKEN}`).toString('base64')}` },
+      },
       { what: 'token without scheme', headers: { Authorization: TEST_TOKEN } },
       { what: 'empty bearer', headers: { Authorization: 'Bearer ' } },
       { what: 'token in the query', headers: {} },
@@ -41,7 +47,12 @@ describe('Local API security', () => {
     for (const { what, headers } of cases) {
       for (const target of ['/api/health', '/api/jobs/hello/runs', '/metrics', '/api/events', '/api/nope']) {
         const method = target.endsWith('/runs') ? 'POST' : 'GET';
-        const res = await request<ApiErrorBody>(t.server.port, method, what === 'token in the query' ? `${target}?token=${TEST_TOKEN}` : target, { token: null, headers });
+        const res = await request<ApiErrorBody>(
+          t.server.port,
+          method,
+          what === 'token in the query' ? `${target}?token=${TEST_TOKEN}` : target,
+          { token: null, headers },
+        );
         expect(res.status, `${what} ${target}`).toBe(401);
         expect(res.headers['www-authenticate']).toBe('Bearer');
         expect(res.body.error.code).toBe('unauthorized');
@@ -57,7 +68,17 @@ describe('Local API security', () => {
     const t = await makeTestApi({ jobs: JOBS, server: { staticDir: makeStaticDir() } });
     const port = t.server.port;
     // '' sends no Host header at all.
-    for (const host of ['evil.example', `evil.example:${port}`, '127.0.0.1.evil.example', `127.0.0.1.evil.example:${port}`, `localhost.evil.example:${port}`, `127.0.0.1:${port + 1}`, '0.0.0.0', `[::2]:${port}`, '']) {
+    for (const host of [
+      'evil.example',
+      `evil.example:${port}`,
+      '127.0.0.1.evil.example',
+      `127.0.0.1.evil.example:${port}`,
+      `localhost.evil.example:${port}`,
+      `127.0.0.1:${port + 1}`,
+      '0.0.0.0',
+      `[::2]:${port}`,
+      '',
+    ]) {
       for (const target of ['/api/health', '/', '/metrics']) {
         const res = await request<ApiErrorBody>(port, 'GET', target, { headers: { Host: host } });
         expect(res.status, `${host} ${target}`).toBe(403);
@@ -66,7 +87,15 @@ describe('Local API security', () => {
       const noToken = await request(port, 'GET', '/api/health', { token: null, headers: { Host: host } });
       expect(noToken.status).toBe(403);
     }
-    for (const host of ['127.0.0.1', `127.0.0.1:${port}`, 'localhost', `localhost:${port}`, `LOCALHOST:${port}`, '[::1]', `[::1]:${port}`]) {
+    for (const host of [
+      '127.0.0.1',
+      `127.0.0.1:${port}`,
+      'localhost',
+      `localhost:${port}`,
+      `LOCALHOST:${port}`,
+      '[::1]',
+      `[::1]:${port}`,
+    ]) {
       expect((await request(port, 'GET', '/api/health', { headers: { Host: host } })).status, host).toBe(200);
     }
     await t.close();
@@ -74,7 +103,11 @@ describe('Local API security', () => {
 
   it('sends no CORS headers on any answer and refuses OPTIONS with 405', async () => {
     const t = await makeTestApi({ jobs: JOBS, server: { staticDir: makeStaticDir() } });
-    const preflight = { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization' };
+    const preflight = {
+      Origin: 'https://evil.example',
+      'Access-Control-Request-Method': 'POST',
+      'Access-Control-Request-Headers': 'authorization',
+    };
     const answers = [
       await t.api('OPTIONS', '/api/jobs/hello/runs', { token: null, headers: preflight }),
       await t.api('OPTIONS', '/api/health', { headers: preflight }),
@@ -141,7 +174,17 @@ describe('Local API security', () => {
     }
 
     const secret = `/../${path.basename(staticDir)}-secret.txt`;
-    for (const evil of ['/../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/assets/..%2f..%2fetc%2fpasswd', '/%2e%2e%2fetc%2fpasswd', secret, '/assets/%2e%2e/app.js', '/app.js%00.html', '/..\\..\\etc\\passwd', '/%E0%A4%A']) {
+    for (const evil of [
+      '/../../etc/passwd',
+      '/%2e%2e/%2e%2e/etc/passwd',
+      '/assets/..%2f..%2fetc%2fpasswd',
+      '/%2e%2e%2fetc%2fpasswd',
+      secret,
+      '/assets/%2e%2e/app.js',
+      '/app.js%00.html',
+      '/..\\..\\etc\\passwd',
+      '/%E0%A4%A',
+    ]) {
       const res = await request<ApiErrorBody>(port, 'GET', evil, { token: null });
       expect([400, 404], evil).toContain(res.status);
       expect(res.text).not.toContain('root:');
@@ -170,12 +213,20 @@ describe('Local API security', () => {
     expect(t.server.url).toBe(`http://127.0.0.1:${t.server.port}`);
     expect(t.server.address()).toMatchObject({ address: '127.0.0.1', family: 'IPv4', port: t.server.port });
     // Another address of this machine does not reach the server.
-    const external = Object.values(os.networkInterfaces()).flat().find((i) => i && !i.internal && i.family === 'IPv4');
+    const external = Object.values(os.networkInterfaces())
+      .flat()
+      .find((i) => i && !i.internal && i.family === 'IPv4');
     if (external) {
-      await expect(new Promise((resolve, reject) => net.connect(t.server.port, external.address).on('connect', resolve).on('error', reject))).rejects.toThrow(/ECONNREFUSED/);
+      await expect(
+        new Promise((resolve, reject) =>
+          net.connect(t.server.port, external.address).on('connect', resolve).on('error', reject),
+        ),
+      ).rejects.toThrow(/ECONNREFUSED/);
     }
     for (const host of ['0.0.0.0', '::', '192.168.1.10', 'example.com', '10.0.0.1']) {
-      await expect(startApiServer({ engine: t.engine, token: TEST_TOKEN, port: 0, host }), host).rejects.toThrow(/loopback/);
+      await expect(startApiServer({ engine: t.engine, token: TEST_TOKEN, port: 0, host }), host).rejects.toThrow(
+        /loopback/,
+      );
     }
     await t.close();
   });

@@ -12,7 +12,8 @@ jobs:
     command: [sh, -c, 'true']
 `;
 
-const isRunState = (runId: number, state: string) => (m: StreamMessage) => m.event === 'run:state' && (m.data as RunRecord).id === runId && (m.data as RunRecord).state === state;
+const isRunState = (runId: number, state: string) => (m: StreamMessage) =>
+  m.event === 'run:state' && (m.data as RunRecord).id === runId && (m.data as RunRecord).state === state;
 
 describe('Local API event stream (SSE)', () => {
   it('streams run:state, run:log and job:state of a triggered run in order, with increasing ids', async () => {
@@ -24,13 +25,20 @@ describe('Local API event stream (SSE)', () => {
     const trigger = await t.api<OperationResults['jobs:trigger']>('POST', '/api/jobs/hello/runs');
     const runId = trigger.body.run_id;
     await stream.waitFor(isRunState(runId, 'succeeded'), 'the run to succeed');
-    await stream.waitFor((m) => m.event === 'job:state' && (m.data as JobView).last_run?.state === 'succeeded', 'job:state after the run');
+    await stream.waitFor(
+      (m) => m.event === 'job:state' && (m.data as JobView).last_run?.state === 'succeeded',
+      'job:state after the run',
+    );
 
     expect(stream.raw().startsWith('retry: 2000\n\n')).toBe(true);
     const ids = stream.messages.map((m) => m.id!);
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     expect(new Set(ids).size).toBe(ids.length);
-    const mine = stream.messages.filter((m) => (m.event === 'run:state' && (m.data as RunRecord).id === runId) || (m.event === 'run:log' && (m.data as { run_id: number }).run_id === runId));
+    const mine = stream.messages.filter(
+      (m) =>
+        (m.event === 'run:state' && (m.data as RunRecord).id === runId) ||
+        (m.event === 'run:log' && (m.data as { run_id: number }).run_id === runId),
+    );
     const states = mine.filter((m) => m.event === 'run:state').map((m) => (m.data as RunRecord).state);
     expect(states).toEqual(['queued', 'running', 'succeeded']);
     const firstLog = mine.findIndex((m) => m.event === 'run:log');
@@ -38,7 +46,9 @@ describe('Local API event stream (SSE)', () => {
     const done = mine.findIndex((m) => m.event === 'run:state' && (m.data as RunRecord).state === 'succeeded');
     expect(running).toBeLessThan(firstLog);
     expect(firstLog).toBeLessThan(done);
-    const lines = mine.filter((m) => m.event === 'run:log').flatMap((m) => (m.data as OperationResults['runs:logs']).lines.map((l) => l.message));
+    const lines = mine
+      .filter((m) => m.event === 'run:log')
+      .flatMap((m) => (m.data as OperationResults['runs:logs']).lines.map((l) => l.message));
     expect(lines).toEqual(expect.arrayContaining(['one', 'two']));
 
     stream.close();
@@ -141,7 +151,14 @@ describe('Local API event stream (SSE)', () => {
     const slow = await openEventStream(t.server.port, { read: false });
     await eventually(() => t.server.streamClients === 1, 'the slow client to attach');
     // 32 MB of events to a client that reads nothing: more than the kernel's socket buffers hold.
-    const line = { run_id: 1, seq: 1, ts: 0, stream: 'stdout' as const, level: 'info' as const, message: 'x'.repeat(1024 * 1024) };
+    const line = {
+      run_id: 1,
+      seq: 1,
+      ts: 0,
+      stream: 'stdout' as const,
+      level: 'info' as const,
+      message: 'x'.repeat(1024 * 1024),
+    };
     for (let i = 0; i < 32; i++) t.engine.events.emit('run:log', { run_id: 1, job_id: 'hello', lines: [line] });
     await slow.ended;
     expect(t.server.streamClients).toBe(0);

@@ -28,7 +28,9 @@ describe('Local API on a damaged database', () => {
     const broken = await t.api<ApiErrorBody>('GET', `/api/runs/${chatty.id}/logs?limit=5000`);
     expect(broken.status).toBe(500);
     expect(broken.body.error.code).toBe('storage_corrupt');
-    expect(broken.body.error.message).toContain(`the log of run ${chatty.id} cannot be read: the database ${file} is damaged`);
+    expect(broken.body.error.message).toContain(
+      `the log of run ${chatty.id} cannot be read: the database ${file} is damaged`,
+    );
     expect(broken.body.error.message).toContain('--move-damaged-db');
 
     const readable = await t.api<LogPage>('GET', `/api/runs/${quiet.id}/logs`);

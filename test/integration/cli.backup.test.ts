@@ -14,7 +14,7 @@ jobs:
 `;
 
 describe('jobtray backup', () => {
-  it('takes an online backup that, restored as a data dir\'s database, has every run and its logs', async () => {
+  it("takes an online backup that, restored as a data dir's database, has every run and its logs", async () => {
     const t = await startTestHost(JOBS);
     const ok = await waitForRun(t.host.engine, t.host.engine.trigger('hello', { actor: 'cli' }).id);
     const failed = await waitForRun(t.host.engine, t.host.engine.trigger('broken', { actor: 'cli' }).id);
@@ -35,7 +35,9 @@ describe('jobtray backup', () => {
     expect(chosen.stdout).toMatch(new RegExp(`^Backed up the database to ${to} \\(\\d+ bytes\\)\\.\\n$`));
     const again = await t.cli(['backup', '--to', to]);
     expect(again.code).toBe(1);
-    expect(again.stderr).toBe(`error: cannot back up the database to ${to}: the file exists; choose another name or remove it\n`);
+    expect(again.stderr).toBe(
+      `error: cannot back up the database to ${to}: the file exists; choose another name or remove it\n`,
+    );
     await t.close();
 
     // Restore: the backup becomes another data dir's jobtray.db.
@@ -47,7 +49,12 @@ describe('jobtray backup', () => {
       [ok.id, 'hello', 'succeeded', 0],
     ]);
     expect(engine.getRunLogs(ok.id).lines.map((line) => line.message)).toEqual(['hello from the past']);
-    expect(engine.getRunLogs(failed.id).lines.filter((line) => line.stream === 'stderr').map((line) => line.message)).toEqual(['oops']);
+    expect(
+      engine
+        .getRunLogs(failed.id)
+        .lines.filter((line) => line.stream === 'stderr')
+        .map((line) => line.message),
+    ).toEqual(['oops']);
     await engine.close();
   });
 });

@@ -39,7 +39,9 @@ describe('jobtray CLI commands against a running host', () => {
     const lines = out.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^ID\s+HEALTH\s+ENABLED\s+SCHEDULE\s+NEXT\s+LAST RUN$/);
     expect(lines.find((l) => l.startsWith('hourly'))).toMatch(/^hourly\s+ok\s+yes\s+every 1h\s+\d\d:\d\d(:\d\d)?/);
-    expect(lines.find((l) => l.startsWith('broken'))).toMatch(new RegExp(`^broken\\s+failing\\s+yes\\s+manual\\s+-\\s+failed \\(#${done.id}, `));
+    expect(lines.find((l) => l.startsWith('broken'))).toMatch(
+      new RegExp(`^broken\\s+failing\\s+yes\\s+manual\\s+-\\s+failed \\(#${done.id}, `),
+    );
 
     const asJson = await t.cli(['jobs', '--json']);
     expect(asJson.code).toBe(0);
@@ -55,10 +57,14 @@ describe('jobtray CLI commands against a running host', () => {
     expect(out.code).toBe(0);
     expect(out.stdout).toContain('Health: invalid');
     expect(out.stdout).toMatch(/Jobs: .*1 running.*1 invalid/);
-    expect(out.stdout).toMatch(/jobs\.yaml has 1 error\(s\); the last good jobs keep running:\n {2}.*misconfigured.*soon/);
+    expect(out.stdout).toMatch(
+      /jobs\.yaml has 1 error\(s\); the last good jobs keep running:\n {2}.*misconfigured.*soon/,
+    );
     expect(out.stdout).toMatch(new RegExp(`Running:\\n  #${run.id} sleeper running`));
 
-    const asJson = json<{ health: unknown; config: unknown; running: RunRecord[] }>((await t.cli(['status', '--json'])).stdout);
+    const asJson = json<{ health: unknown; config: unknown; running: RunRecord[] }>(
+      (await t.cli(['status', '--json'])).stdout,
+    );
     expect(asJson.health).toEqual(await t.api('/api/health'));
     expect(asJson.config).toEqual(await t.api('/api/config'));
     expect(asJson.running.map((r) => r.id)).toEqual([run.id]);
@@ -75,11 +81,15 @@ describe('jobtray CLI commands against a running host', () => {
     const all = await t.cli(['runs']);
     expect(all.code).toBe(0);
     expect(all.stdout).toMatch(/^ID\s+JOB\s+TRIGGER\s+STATE\s+ATTEMPT\s+STARTED\s+DURATION\s+DETAIL\n/);
-    expect(all.stdout).toMatch(new RegExp(`\\n${failed.id}\\s+broken\\s+manual\\s+failed\\s+1/1\\s+\\S+\\s+\\S+.*exited with code 4`));
+    expect(all.stdout).toMatch(
+      new RegExp(`\\n${failed.id}\\s+broken\\s+manual\\s+failed\\s+1/1\\s+\\S+\\s+\\S+.*exited with code 4`),
+    );
     expect(all.stdout).toMatch(new RegExp(`\\n${ok.id}\\s+echo-lines\\s+manual\\s+succeeded`));
 
     const onlyFailed = await t.cli(['runs', '--state', 'failed', '--json']);
-    expect(json<OperationResults['runs:list']>(onlyFailed.stdout)).toEqual(await t.api('/api/runs?state=failed&limit=20'));
+    expect(json<OperationResults['runs:list']>(onlyFailed.stdout)).toEqual(
+      await t.api('/api/runs?state=failed&limit=20'),
+    );
     expect(json<OperationResults['runs:list']>(onlyFailed.stdout).runs.map((r) => r.id)).toEqual([failed.id]);
     const byJob = json<OperationResults['runs:list']>((await t.cli(['runs', '--job', 'echo-lines', '--json'])).stdout);
     expect(byJob.runs.map((r) => r.id)).toEqual([ok.id]);
@@ -157,7 +167,10 @@ describe('jobtray CLI commands against a running host', () => {
     expect(t.host.engine.getJob('hourly').enabled).toBe(false);
     const on = await t.cli(['enable', 'hourly', '--json']);
     expect(json(on.stdout)).toEqual(await t.api('/api/jobs/hourly'));
-    expect(json<OperationResults['jobs:enable']>(on.stdout)).toMatchObject({ enabled: true, overrides: { enabled: null } });
+    expect(json<OperationResults['jobs:enable']>(on.stdout)).toMatchObject({
+      enabled: true,
+      overrides: { enabled: null },
+    });
     await t.close();
   });
 
@@ -165,10 +178,15 @@ describe('jobtray CLI commands against a running host', () => {
     const t = await startTestHost(JOBS);
     const cron = await t.cli(['schedule', 'echo-lines', '--cron', '*/5 9-17 * * 1-5', '--timezone', 'Europe/Berlin']);
     expect(cron.code).toBe(0);
-    expect(cron.stdout).toMatch(/^echo-lines: cron \*\/5 9-17 \* \* 1-5 \(Europe\/Berlin\) \(a runtime override: the jobs file says manual\)\. Next run: /);
+    expect(cron.stdout).toMatch(
+      /^echo-lines: cron \*\/5 9-17 \* \* 1-5 \(Europe\/Berlin\) \(a runtime override: the jobs file says manual\)\. Next run: /,
+    );
 
     const every = await t.cli(['schedule', 'echo-lines', '--every', '15m', '--json']);
-    expect(json<OperationResults['jobs:set-schedule']>(every.stdout).overrides.schedule).toMatchObject({ kind: 'every', every: '15m' });
+    expect(json<OperationResults['jobs:set-schedule']>(every.stdout).overrides.schedule).toMatchObject({
+      kind: 'every',
+      every: '15m',
+    });
     expect(json(every.stdout)).toEqual(await t.api('/api/jobs/echo-lines'));
 
     const at = await t.cli(['schedule', 'echo-lines', '--at', '2099-06-01T08:00:00Z']);
@@ -189,14 +207,18 @@ describe('jobtray CLI commands against a running host', () => {
     await t.close();
   });
 
-  it('artifacts lists a run\'s files and --save downloads them into a new directory', async () => {
+  it("artifacts lists a run's files and --save downloads them into a new directory", async () => {
     const t = await startTestHost(JOBS);
     const run = await waitForRun(t.host.engine, t.host.engine.trigger('exporter', { actor: 'api' }).id);
     expect(run.state).toBe('succeeded');
     const list = await t.cli(['artifacts', String(run.id)]);
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(/^NAME\s+SIZE\s+TYPE\s+SHA256\ncopy\.txt\s+8\s+text\/plain\S*\s+[0-9a-f]{12}\nexport\.csv\s+8\s+\S+\s+[0-9a-f]{12}\n$/);
-    expect(json((await t.cli(['artifacts', String(run.id), '--json'])).stdout)).toEqual(await t.api(`/api/runs/${run.id}/artifacts`));
+    expect(list.stdout).toMatch(
+      /^NAME\s+SIZE\s+TYPE\s+SHA256\ncopy\.txt\s+8\s+text\/plain\S*\s+[0-9a-f]{12}\nexport\.csv\s+8\s+\S+\s+[0-9a-f]{12}\n$/,
+    );
+    expect(json((await t.cli(['artifacts', String(run.id), '--json'])).stdout)).toEqual(
+      await t.api(`/api/runs/${run.id}/artifacts`),
+    );
 
     const dir = path.join(t.dataDir, 'saved', 'nested');
     const save = await t.cli(['artifacts', String(run.id), '--save', dir]);

@@ -17,7 +17,8 @@ jobs:
     command: [sh, -c, 'true']
 `;
 
-const NOT_RUNNING = /^error: Jobtray is not running \(no API at .+\)\. Start it with: jobtray serve \(or npm start in a checkout\)/;
+const NOT_RUNNING =
+  /^error: Jobtray is not running \(no API at .+\)\. Start it with: jobtray serve \(or npm start in a checkout\)/;
 
 /** A port nothing listens on (it was free a moment ago). */
 async function closedPort(): Promise<number> {
@@ -86,7 +87,9 @@ describe('jobtray CLI errors', () => {
     const t = await startTestHost(JOBS);
     const param = await t.cli(['run', 'import', '--param', 'days']);
     expect(param.code).toBe(2);
-    expect(param.stderr).toBe('error: --param "days" is not name=value (e.g. --param days_back=3)\n(add --help for usage)\n');
+    expect(param.stderr).toBe(
+      'error: --param "days" is not name=value (e.g. --param days_back=3)\n(add --help for usage)\n',
+    );
     const runId = await t.cli(['logs', 'latest']);
     expect(runId.code).toBe(2);
     expect(runId.stderr).toContain('"latest" is not a run id');
@@ -104,14 +107,24 @@ describe('jobtray CLI errors', () => {
     const t = await startTestHost(JOBS);
     const given = await t.cli(['jobs', '--token', 'not-the-token']);
     expect(given.code).toBe(1);
-    expect(given.stderr).toMatch(/^error: the token given with --token was rejected by http:\/\/127\.0\.0\.1:\d+: is it from another Jobtray instance\?/);
+    expect(given.stderr).toMatch(
+      /^error: the token given with --token was rejected by http:\/\/127\.0\.0\.1:\d+: is it from another Jobtray instance\?/,
+    );
 
     // A discovery file of another instance pointing at this host.
     const otherDir = makeDataDir();
-    writeDiscovery(otherDir, { url: t.host.url, token: 'someone-elses', pid: process.pid, version: '0', started_at: 0 });
+    writeDiscovery(otherDir, {
+      url: t.host.url,
+      token: 'someone-elses',
+      pid: process.pid,
+      version: '0',
+      started_at: 0,
+    });
     const file = await runCli(['status', '--data-dir', otherDir]);
     expect(file.code).toBe(1);
-    expect(file.stderr).toContain(`error: the token in ${path.join(otherDir, 'api.json')} was rejected by ${t.host.url}: is it from another Jobtray instance?`);
+    expect(file.stderr).toContain(
+      `error: the token in ${path.join(otherDir, 'api.json')} was rejected by ${t.host.url}: is it from another Jobtray instance?`,
+    );
     await t.close();
   });
 

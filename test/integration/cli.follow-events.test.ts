@@ -25,11 +25,16 @@ async function streamServer(scripts: ((req: http.IncomingMessage, res: http.Serv
       server.close(() => resolve());
     });
   track({ name: 'fake event stream', isOpen: () => open, close });
-  const client = new ApiClient({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, token: 't', tokenOrigin: 'given with --token' });
+  const client = new ApiClient({
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    token: 't',
+    tokenOrigin: 'given with --token',
+  });
   return { client, seen, urls, close };
 }
 
-const progress = (id: number) => `id: ${id}\nevent: run:progress\ndata: ${JSON.stringify({ run_id: 1, job_id: 'j', progress: id * 10, step: null })}\n\n`;
+const progress = (id: number) =>
+  `id: ${id}\nevent: run:progress\ndata: ${JSON.stringify({ run_id: 1, job_id: 'j', progress: id * 10, step: null })}\n\n`;
 
 describe('followEvents', () => {
   it('resumes a dropped stream with Last-Event-ID and resyncs on connect and on stream:reset', async () => {

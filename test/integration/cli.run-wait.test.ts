@@ -27,7 +27,9 @@ describe('jobtray run', () => {
     const t = await startTestHost(JOBS);
     const out = await t.cli(['run', 'broken']);
     expect(out.code).toBe(0);
-    const id = Number(/^Run (\d+) of broken is (queued|running)\. Follow it with: jobtray logs \1 --follow\n$/.exec(out.stdout)?.[1]);
+    const id = Number(
+      /^Run (\d+) of broken is (queued|running)\. Follow it with: jobtray logs \1 --follow\n$/.exec(out.stdout)?.[1],
+    );
     await waitForRun(t.host.engine, id);
     const asJson = JSON.parse((await t.cli(['run', 'broken', '--json'])).stdout) as OperationResults['jobs:trigger'];
     expect(asJson.run).toMatchObject({ id: asJson.run_id, job_id: 'broken', trigger: 'manual' });
@@ -41,7 +43,9 @@ describe('jobtray run', () => {
     expect(out.stderr).toBe('');
     expect(out.code).toBe(0);
     const lines = out.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^Run (\d+) of import is (queued|running); waiting for it to end \(Ctrl\+C stops waiting, not the run\)\.$/);
+    expect(lines[0]).toMatch(
+      /^Run (\d+) of import is (queued|running); waiting for it to end \(Ctrl\+C stops waiting, not the run\)\.$/,
+    );
     expect(lines).toContain('25% Loading');
     expect(lines).toContain('75% Importing orders');
     expect(lines.at(-1)).toMatch(/^Run \d+ \(import, attempt 1\/1\) succeeded in \d/);
@@ -93,7 +97,9 @@ describe('jobtray run', () => {
     const t = await startTestHost(JOBS);
     const out = await t.cli(['run', 'flaky', '--wait']);
     expect(out.code).toBe(0);
-    expect(out.stdout).toMatch(/Run (\d+) \(flaky, attempt 1\/3\) failed after [^:\n]+: exited with code 1 — retry scheduled \(attempt 2\/3 at \d\d:\d\d:\d\d\)\n/);
+    expect(out.stdout).toMatch(
+      /Run (\d+) \(flaky, attempt 1\/3\) failed after [^:\n]+: exited with code 1 — retry scheduled \(attempt 2\/3 at \d\d:\d\d:\d\d\)\n/,
+    );
     expect(out.stdout).toMatch(/Run \d+ \(flaky, attempt 2\/3\) succeeded in /);
     await t.close();
   });
@@ -129,7 +135,9 @@ describe('jobtray run', () => {
     await waitForRun(t.host.engine, runId, ['running']);
     cli.child.kill('SIGINT');
     expect(await cli.exited).toEqual({ code: 130, signal: null });
-    expect(cli.stderr()).toBe(`Stopped waiting. Run ${runId} keeps going in Jobtray: follow it with "jobtray logs ${runId} --follow", stop it with "jobtray cancel ${runId}".\n`);
+    expect(cli.stderr()).toBe(
+      `Stopped waiting. Run ${runId} keeps going in Jobtray: follow it with "jobtray logs ${runId} --follow", stop it with "jobtray cancel ${runId}".\n`,
+    );
     expect(t.host.engine.getRun(runId).state).toBe('running');
     t.host.engine.cancel(runId, 'api');
     await waitForRun(t.host.engine, runId);

@@ -43,35 +43,50 @@ describe('jobtray serve: a second signal during the grace period', () => {
     ['SIGTERM', 'SIGTERM'],
     ['SIGINT', 'SIGINT'],
     ['SIGTERM', 'SIGINT'],
-  ] as const)('%s then %s kills the job tree now, records the run interrupted and exits cleanly', async (first, second) => {
-    const dataDir = makeDataDir();
-    writeFiles(dataDir, { 'jobs.yaml': JOBS });
-    const store = openStore({ path: path.join(dataDir, 'jobtray.db') });
-    store.updateSettings({ kill_grace_ms: KILL_GRACE_MS });
-    store.close();
-    const serve = spawnCli(['serve', '--data-dir', dataDir, '--jobs', path.join(dataDir, 'jobs.yaml'), '--port', '0']);
-    await serve.waitForStdout(/^Press Ctrl\+C to stop\.$/m);
-    const started = await runCli(['run', 'stubborn', '--json', '--data-dir', dataDir]);
-    const runId = (JSON.parse(started.stdout) as { run_id: number }).run_id;
-    const tree = await treeOf(dataDir, runId);
-    expect(tree).toHaveLength(3);
-    expect(tree.every(isAlive)).toBe(true);
+  ] as const)(
+    '%s then %s kills the job tree now, records the run interrupted and exits cleanly',
+    async (first, second) => {
+      const dataDir = makeDataDir();
+      writeFiles(dataDir, { 'jobs.yaml': JOBS });
+      const store = openStore({ path: path.join(dataDir, 'jobtray.db') });
+      store.updateSettings({ kill_grace_ms: KILL_GRACE_MS });
+      store.close();
+      const serve = spawnCli([
+        'serve',
+        '--data-dir',
+        dataDir,
+        '--jobs',
+        path.join(dataDir, 'jobs.yaml'),
+        '--port',
+        '0',
+      ]);
+      await serve.waitForStdout(/^Press Ctrl\+C to stop\.$/m);
+      const started = await runCli(['run', 'stubborn', '--json', '--data-dir', dataDir]);
+      const runId = (JSON.parse(started.stdout) as { run_id: number }).run_id;
+      const tree = await treeOf(dataDir, runId);
+      expect(tree).toHaveLength(3);
+      expect(tree.every(isAlive)).toBe(true);
 
-    serve.child.kill(first);
-    await serve.waitForStdout(new RegExp(`^${first}: stopping \\(`, 'm'));
-    serve.child.kill(second);
-    await serve.waitForStdout(new RegExp(`^${second}: stopping now \\(forced\\)$`, 'm'));
-    expect(await serve.exitedWithin(KILL_GRACE_MS / 3)).toEqual({ code: 0, signal: null });
+      serve.child.kill(first);
+      await serve.waitForStdout(new RegExp(`^${first}: stopping \\(`, 'm'));
+      serve.child.kill(second);
+      await serve.waitForStdout(new RegExp(`^${second}: stopping now \\(forced\\)$`, 'm'));
+      expect(await serve.exitedWithin(KILL_GRACE_MS / 3)).toEqual({ code: 0, signal: null });
 
-    await eventually(() => tree.every((pid) => !isAlive(pid)), `every process of the job's tree (${tree.join(', ')}) to be gone`, 5_000);
-    expect(fs.existsSync(path.join(dataDir, 'api.json')), 'api.json removed').toBe(false);
-    expect(fs.existsSync(path.join(dataDir, 'jobtray.lock')), 'lock removed').toBe(false);
-    const after = openStore({ path: path.join(dataDir, 'jobtray.db') });
-    try {
-      expect(after.getRun(runId)).toMatchObject({ state: 'interrupted', error_code: 'interrupted' });
-      expect(after.runsInStates(['running'])).toEqual([]);
-    } finally {
-      after.close();
-    }
-  });
+      await eventually(
+        () => tree.every((pid) => !isAlive(pid)),
+        `every process of the job's tree (${tree.join(', ')}) to be gone`,
+        5_000,
+      );
+      expect(fs.existsSync(path.join(dataDir, 'api.json')), 'api.json removed').toBe(false);
+      expect(fs.existsSync(path.join(dataDir, 'jobtray.lock')), 'lock removed').toBe(false);
+      const after = openStore({ path: path.join(dataDir, 'jobtray.db') });
+      try {
+        expect(after.getRun(runId)).toMatchObject({ state: 'interrupted', error_code: 'interrupted' });
+        expect(after.runsInStates(['running'])).toEqual([]);
+      } finally {
+        after.close();
+      }
+    },
+  );
 });

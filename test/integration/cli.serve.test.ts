@@ -19,14 +19,19 @@ describe('jobtray serve', () => {
     const serve = spawnCli(['serve', '--data-dir', dataDir, '--jobs', jobsFile, '--port', '0']);
     await serve.waitForStdout(/^Press Ctrl\+C to stop\.$/m);
     const discovery = path.join(dataDir, 'api.json');
-    const { url, token, pid: hostPid } = JSON.parse(fs.readFileSync(discovery, 'utf8')) as { url: string; token: string; pid: number };
+    const {
+      url,
+      token,
+      pid: hostPid,
+    } = JSON.parse(fs.readFileSync(discovery, 'utf8')) as { url: string; token: string; pid: number };
     expect(hostPid).toBe(serve.child.pid);
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const printed = serve.stdout();
     expect(printed).toContain(`Local API: ${url}\n`);
     // The token is printed only in a login URL's fragment (never sent to a server), never in a query.
     expect(printed).not.toMatch(/\?\S*token/i);
-    for (const match of printed.matchAll(new RegExp(token, 'g'))) expect(printed.slice(0, match.index)).toMatch(/Dashboard: http:\/\/127\.0\.0\.1:\d+\/#token=$/);
+    for (const match of printed.matchAll(new RegExp(token, 'g')))
+      expect(printed.slice(0, match.index)).toMatch(/Dashboard: http:\/\/127\.0\.0\.1:\d+\/#token=$/);
 
     const second = spawnCli(['serve', '--data-dir', dataDir, '--port', '0']);
     const { code } = await second.exitedWithin(10_000);
@@ -38,7 +43,9 @@ describe('jobtray serve', () => {
     const started = await runCli(['run', 'sleeper', '--json', '--data-dir', dataDir]);
     const runId = (JSON.parse(started.stdout) as { run_id: number }).run_id;
     const pid = await eventually(async () => {
-      const logs = JSON.parse((await runCli(['logs', String(runId), '--json', '--data-dir', dataDir])).stdout) as LogPage;
+      const logs = JSON.parse(
+        (await runCli(['logs', String(runId), '--json', '--data-dir', dataDir])).stdout,
+      ) as LogPage;
       const line = logs.lines.find((l) => l.message.startsWith('pid '));
       return line ? Number(line.message.slice(4)) : null;
     }, 'the job to print the pid of its sleep');
@@ -58,7 +65,23 @@ describe('jobtray serve', () => {
   it('--help lists the commands', async () => {
     const help = spawnCli(['--help']);
     expect(await help.exited).toEqual({ code: 0, signal: null });
-    for (const command of ['serve', 'jobs', 'status', 'run', 'runs', 'logs', 'cancel', 'retry', 'enable', 'disable', 'schedule', 'pause', 'resume', 'reload', 'artifacts']) {
+    for (const command of [
+      'serve',
+      'jobs',
+      'status',
+      'run',
+      'runs',
+      'logs',
+      'cancel',
+      'retry',
+      'enable',
+      'disable',
+      'schedule',
+      'pause',
+      'resume',
+      'reload',
+      'artifacts',
+    ]) {
       expect(help.stdout()).toMatch(new RegExp(`^  ${command} `, 'm'));
     }
   });
@@ -66,6 +89,8 @@ describe('jobtray serve', () => {
   it('a bad --port is a usage error', async () => {
     const out = await runCli(['serve', '--data-dir', makeDataDir(), '--port', '99999']);
     expect(out.code).toBe(2);
-    expect(out.stderr).toContain("option '--port <n>' argument '99999' is invalid. the port must be a whole number from 0 to 65535");
+    expect(out.stderr).toContain(
+      "option '--port <n>' argument '99999' is invalid. the port must be a whole number from 0 to 65535",
+    );
   });
 });

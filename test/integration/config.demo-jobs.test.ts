@@ -64,7 +64,11 @@ describe('demo jobs', () => {
 
   it('demo-failing fails with a message that says what to do', async () => {
     const run = await runWorker(specFor('demo-failing'));
-    expect(run.result).toMatchObject({ ok: false, code: 'exception', message: expect.stringContaining('mount the share') });
+    expect(run.result).toMatchObject({
+      ok: false,
+      code: 'exception',
+      message: expect.stringContaining('mount the share'),
+    });
   });
 
   it('demo-params echoes its typed params', async () => {

@@ -21,7 +21,16 @@ jobs:
   - id: beta
     script: ok.mjs
 `;
-    const { engine, jobsFile } = await makeTestEngine({ dataDir, jobs: v1, watch: true, files: { 'gate.mjs': GATE, 'ok.mjs': 'export default async () => "v1";', 'ok2.mjs': 'export default async () => "v2";' } });
+    const { engine, jobsFile } = await makeTestEngine({
+      dataDir,
+      jobs: v1,
+      watch: true,
+      files: {
+        'gate.mjs': GATE,
+        'ok.mjs': 'export default async () => "v1";',
+        'ok2.mjs': 'export default async () => "v2";',
+      },
+    });
     const running = engine.trigger('alpha', { actor: 'ui' });
     await waitForRun(engine, running.id, ['running']);
     const applied = engine.events.waitFor('config:applied', (s) => s.errors.length === 0);
@@ -58,7 +67,11 @@ jobs:
   - { id: ticker, script: ok.mjs, schedule: { every: 200ms } }
   - { id: other, script: ok.mjs }
 `;
-    const { engine, jobsFile } = await makeTestEngine({ jobs: good, watch: true, files: { 'ok.mjs': 'export default async () => 1;' } });
+    const { engine, jobsFile } = await makeTestEngine({
+      jobs: good,
+      watch: true,
+      files: { 'ok.mjs': 'export default async () => 1;' },
+    });
     // a broken entry: its last good definition keeps running and the job shows invalid
     let error = engine.events.waitFor('config:error');
     fs.writeFileSync(jobsFile, good.replace('every: 200ms', 'every: soon'));
@@ -66,7 +79,10 @@ jobs:
     expect(status.errors).toHaveLength(1);
     expect(status.errors[0]).toMatchObject({ file: jobsFile, job_id: 'ticker', field: 'schedule.every' });
     expect(status.errors[0]!.message).toMatch(/jobs\.yaml.*ticker.*schedule\.every.*soon/);
-    expect(engine.getJob('ticker')).toMatchObject({ health: 'invalid', definition: { schedule: { kind: 'every', every_ms: 200 } } });
+    expect(engine.getJob('ticker')).toMatchObject({
+      health: 'invalid',
+      definition: { schedule: { kind: 'every', every_ms: 200 } },
+    });
     expect(engine.health().overall).toBe('invalid');
     await nextRun(engine, (r) => r.job_id === 'ticker' && r.state === 'succeeded');
 
@@ -101,7 +117,12 @@ jobs:
     const dataDir = makeDataDir();
     const { createEngine } = await import('../../main/engine/engine.js');
     const { silentLogger } = await import('../../main/engine/logger.js');
-    const engine = await createEngine({ dataDir, watch: false, logger: silentLogger, settings: { kill_grace_ms: 500 } });
+    const engine = await createEngine({
+      dataDir,
+      watch: false,
+      logger: silentLogger,
+      settings: { kill_grace_ms: 500 },
+    });
     try {
       expect(fs.existsSync(path.join(dataDir, 'jobs.yaml'))).toBe(true);
       expect(engine.configStatus().errors).toEqual([]);

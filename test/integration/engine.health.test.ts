@@ -11,7 +11,9 @@ describe('health', () => {
     const flag = path.join(dataDir, 'broken');
     const { engine } = await makeTestEngine({
       dataDir,
-      files: { 'toggle.mjs': `import fs from 'node:fs'; export default async () => { if (fs.existsSync(${JSON.stringify(flag)})) throw new Error('broken'); return 'fine'; };` },
+      files: {
+        'toggle.mjs': `import fs from 'node:fs'; export default async () => { if (fs.existsSync(${JSON.stringify(flag)})) throw new Error('broken'); return 'fine'; };`,
+      },
       jobs: `
 jobs:
   - { id: toggle, script: toggle.mjs, retries: { max: 1, delay: 200ms, jitter: false } }
@@ -59,11 +61,21 @@ jobs:
     // Three hours pass with the engine down: the last completed run is now old.
     const db = new Database(path.join(first.dataDir, 'jobtray.db'));
     const threeHoursAgo = Date.now() - 3 * 3_600_000;
-    db.prepare('UPDATE runs SET finished_at = ?, started_at = ?, created_at = ? WHERE id = ?').run(threeHoursAgo, threeHoursAgo, threeHoursAgo, run.id);
+    db.prepare('UPDATE runs SET finished_at = ?, started_at = ?, created_at = ? WHERE id = ?').run(
+      threeHoursAgo,
+      threeHoursAgo,
+      threeHoursAgo,
+      run.id,
+    );
     db.prepare('UPDATE job_state SET last_slot_at = ?, first_seen_at = ?').run(threeHoursAgo, threeHoursAgo - 1000);
     db.close();
 
-    const { engine } = await makeTestEngine({ jobs, files, dataDir: first.dataDir, settings: { overdue_grace_ms: 60_000 } });
+    const { engine } = await makeTestEngine({
+      jobs,
+      files,
+      dataDir: first.dataDir,
+      settings: { overdue_grace_ms: 60_000 },
+    });
     expect(engine.listRuns({}).runs).toHaveLength(1); // catch_up: skip ran nothing
     expect(engine.getJob('hourly').health).toBe('overdue');
     expect(engine.health().overall).toBe('overdue');
@@ -101,7 +113,10 @@ jobs:
 
   it('alerts once per timed-out retry chain and once per distinct broken jobs file', async () => {
     const { engine, jobsFile } = await makeTestEngine({
-      files: { 'slow.mjs': 'export default (ctx) => new Promise((_, reject) => ctx.signal.addEventListener("abort", () => reject(new Error("stopped"))));' },
+      files: {
+        'slow.mjs':
+          'export default (ctx) => new Promise((_, reject) => ctx.signal.addEventListener("abort", () => reject(new Error("stopped"))));',
+      },
       jobs: `
 jobs:
   - { id: slow, script: slow.mjs, timeout: 100ms, retries: { max: 1, delay: 10ms } }

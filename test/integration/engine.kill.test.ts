@@ -89,7 +89,10 @@ describe('stopping runs', () => {
     const run = engine.trigger('stubborn-no-timeout', { actor: 'ui' });
     const pids = await pidsOf(engine, run.id);
     const interrupted = waitForRun(engine, run.id);
-    const stopping = engine.events.waitFor('run:log', (e) => e.run_id === run.id && e.lines.some((l) => l.message === 'engine shutting down; stopping'));
+    const stopping = engine.events.waitFor(
+      'run:log',
+      (e) => e.run_id === run.id && e.lines.some((l) => l.message === 'engine shutting down; stopping'),
+    );
     const graceful = engine.close();
     await stopping;
     expect(pids.every(isAlive)).toBe(true);

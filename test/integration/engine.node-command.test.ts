@@ -12,13 +12,18 @@ jobs:
   - id: bare
     command: [node, -e, "${print}"]
 `,
-      engineOptions: { nodeRuntime: { execPath: process.execPath, env: { RUNTIME_MARK: 'runtime' }, mapBareNode: true } },
+      engineOptions: {
+        nodeRuntime: { execPath: process.execPath, env: { RUNTIME_MARK: 'runtime' }, mapBareNode: true },
+      },
     });
     expect(engine.configStatus().errors).toEqual([]);
     for (const id of ['placeholder', 'bare']) {
       const run = await waitForRun(engine, engine.trigger(id, { actor: 'ui' }).id);
       expect(run.state, id).toBe('succeeded');
-      const lines = engine.getRunLogs(run.id).lines.filter((line) => line.stream === 'stdout').map((line) => line.message);
+      const lines = engine
+        .getRunLogs(run.id)
+        .lines.filter((line) => line.stream === 'stdout')
+        .map((line) => line.message);
       expect(lines, id).toEqual(['runtime same']);
     }
     await engine.close();
@@ -32,7 +37,12 @@ jobs:
     command: [sh, -c, "echo {{node}}"]
 `,
     });
-    expect(engine.configStatus().errors.map((error) => error.message).join('\n')).toContain('placeholder "{{node}}" names no declared param');
+    expect(
+      engine
+        .configStatus()
+        .errors.map((error) => error.message)
+        .join('\n'),
+    ).toContain('placeholder "{{node}}" names no declared param');
     await engine.close();
   });
 });

@@ -36,7 +36,12 @@ jobs:
 async function setup(settings = {}) {
   const dataDir = makeDataDir();
   const gate = path.join(dataDir, 'release');
-  const made = await makeTestEngine({ dataDir, jobs: JOBS(gate), files: { 'gate.mjs': GATE, 'ok.mjs': 'export default async () => 1;' }, settings });
+  const made = await makeTestEngine({
+    dataDir,
+    jobs: JOBS(gate),
+    files: { 'gate.mjs': GATE, 'ok.mjs': 'export default async () => 1;' },
+    settings,
+  });
   return { ...made, release: () => fs.writeFileSync(gate, '') };
 }
 
@@ -101,7 +106,9 @@ describe('overlap and the concurrency limit', () => {
     const started = nextRun(engine, (r) => r.id === run.id && r.state === 'succeeded');
     engine.resume('tray');
     expect((await started).state).toBe('succeeded');
-    expect(engine.listAudit({}).map((a) => a.action)).toEqual(expect.arrayContaining(['engine:pause', 'engine:resume']));
+    expect(engine.listAudit({}).map((a) => a.action)).toEqual(
+      expect.arrayContaining(['engine:pause', 'engine:resume']),
+    );
     await engine.close();
   });
 });

@@ -43,12 +43,25 @@ async function expectRanInOrder(engine: Engine, runIds: number[]): Promise<void>
   const done: RunRecord[] = [];
   for (const id of runIds) done.push(await waitForRun(engine, id));
   done.forEach((run, i) => {
-    expect(run).toMatchObject({ job_id: QUEUED[i]!.job, state: 'succeeded', params: { tag: QUEUED[i]!.tag }, attempt: 1, trigger: 'manual' });
+    expect(run).toMatchObject({
+      job_id: QUEUED[i]!.job,
+      state: 'succeeded',
+      params: { tag: QUEUED[i]!.tag },
+      attempt: 1,
+      trigger: 'manual',
+    });
   });
-  expect(fs.readFileSync(path.join(engine.dataDir, 'order.txt'), 'utf8').split('\n').filter(Boolean)).toEqual(EXPECTED_ORDER);
+  expect(fs.readFileSync(path.join(engine.dataDir, 'order.txt'), 'utf8').split('\n').filter(Boolean)).toEqual(
+    EXPECTED_ORDER,
+  );
   // No attempt was burned: one run per trigger, no retry.
   for (const job of ['normal', 'low', 'high']) {
-    expect(engine.listRuns({ job_id: job }).runs.map((r) => r.id).sort()).toEqual(runIds.filter((_, i) => QUEUED[i]!.job === job).sort());
+    expect(
+      engine
+        .listRuns({ job_id: job })
+        .runs.map((r) => r.id)
+        .sort(),
+    ).toEqual(runIds.filter((_, i) => QUEUED[i]!.job === job).sort());
   }
 }
 
@@ -78,7 +91,10 @@ describe('queued runs across restarts', () => {
     const [blockerId, ...queuedIds] = runIds;
 
     const { engine } = await makeTestEngine({ jobs: JOBS, dataDir, settings: SETTINGS });
-    expect(engine.getRun(blockerId!)).toMatchObject({ state: 'interrupted', error: 'Jobtray stopped while the run was running' });
+    expect(engine.getRun(blockerId!)).toMatchObject({
+      state: 'interrupted',
+      error: 'Jobtray stopped while the run was running',
+    });
     await eventually(() => pids.every((p) => !isAlive(p)), "the blocker's orphaned processes to be killed", 5_000);
     await expectRanInOrder(engine, queuedIds);
     await engine.close();
@@ -96,7 +112,11 @@ describe('queued runs across restarts', () => {
     expect(engine.getRun(run.id).state).toBe('queued');
     expect(engine.getJob('low').health).not.toBe('failing');
     engine.resume('ui');
-    expect(await waitForRun(engine, run.id)).toMatchObject({ state: 'succeeded', attempt: 1, params: { tag: 'paused' } });
+    expect(await waitForRun(engine, run.id)).toMatchObject({
+      state: 'succeeded',
+      attempt: 1,
+      params: { tag: 'paused' },
+    });
     expect(fs.readFileSync(path.join(engine.dataDir, 'order.txt'), 'utf8')).toBe('paused\n');
     await engine.close();
   });

@@ -23,7 +23,11 @@ describe('crash recovery', () => {
     expect(pids.every(isAlive)).toBe(true);
 
     const { engine } = await makeTestEngine({ jobs: JOBS, dataDir });
-    expect(engine.getRun(runId)).toMatchObject({ state: 'interrupted', error_code: 'interrupted', error: 'Jobtray stopped while the run was running' });
+    expect(engine.getRun(runId)).toMatchObject({
+      state: 'interrupted',
+      error_code: 'interrupted',
+      error: 'Jobtray stopped while the run was running',
+    });
     await eventually(() => pids.every((p) => !isAlive(p)), 'the orphaned processes of the run to be killed', 5000);
     const retry = await nextRun(engine, (r) => r.job_id === 'long' && r.state === 'succeeded');
     expect(retry).toMatchObject({ trigger: 'retry', attempt: 2, parent_run_id: runId, root_run_id: runId });

@@ -11,8 +11,14 @@ describe('retention', () => {
 jobs:
   - { id: export, script: export.mjs }
 `;
-    const files = { 'export.mjs': `export default async (ctx) => { ctx.log.info('exporting'); await ctx.artifact('out.txt', { data: 'run ' + ctx.runId }); return ctx.runId; };` };
-    const { engine, dataDir } = await makeTestEngine({ jobs, files, settings: { retention_max_age_days: 30, retention_max_runs_per_job: 2 } });
+    const files = {
+      'export.mjs': `export default async (ctx) => { ctx.log.info('exporting'); await ctx.artifact('out.txt', { data: 'run ' + ctx.runId }); return ctx.runId; };`,
+    };
+    const { engine, dataDir } = await makeTestEngine({
+      jobs,
+      files,
+      settings: { retention_max_age_days: 30, retention_max_runs_per_job: 2 },
+    });
     const runs: RunRecord[] = [];
     for (let i = 0; i < 4; i++) runs.push(await waitForRun(engine, engine.trigger('export', { actor: 'ui' }).id));
     const artifactFile = (id: number) => path.join(dataDir, 'artifacts', String(id), 'out.txt');
@@ -31,7 +37,12 @@ jobs:
     const old = Date.now() - 40 * 86_400_000;
     db.prepare('UPDATE runs SET created_at = ?, finished_at = ?').run(old, old);
     db.close();
-    const { engine: again } = await makeTestEngine({ jobs, files, dataDir, settings: { retention_max_age_days: 30, retention_max_runs_per_job: 0 } });
+    const { engine: again } = await makeTestEngine({
+      jobs,
+      files,
+      dataDir,
+      settings: { retention_max_age_days: 30, retention_max_runs_per_job: 0 },
+    });
     expect(again.listRuns({}).runs.map((r) => r.id)).toEqual([runs[3]!.id]);
     await again.close();
   });

@@ -56,7 +56,13 @@ describe('retries', () => {
     const { engine } = await makeTestEngine({ jobs: JOBS, files: FILES });
     const first = engine.trigger('flaky', { actor: 'ui' });
     const success = await nextRun(engine, (r) => r.job_id === 'flaky' && r.state === 'succeeded');
-    expect(success).toMatchObject({ attempt: 3, trigger: 'retry', root_run_id: first.id, result: 'third time lucky', max_attempts: 4 });
+    expect(success).toMatchObject({
+      attempt: 3,
+      trigger: 'retry',
+      root_run_id: first.id,
+      result: 'third time lucky',
+      max_attempts: 4,
+    });
     const attempts = engine.listRuns({ job_id: 'flaky' }).runs.reverse();
     expect(attempts.map((r) => [r.attempt, r.state, r.trigger])).toEqual([
       [1, 'failed', 'manual'],
@@ -96,7 +102,10 @@ describe('retries', () => {
       expect(run.state).toBe('failed');
       expect(engine.listRuns({ job_id: id }).runs, id).toHaveLength(1);
     }
-    expect(engine.getRun(engine.listRuns({ job_id: 'fatal-script' }).runs[0]!.id)).toMatchObject({ error_code: 'fatal', error: expect.stringContaining('credentials revoked') });
+    expect(engine.getRun(engine.listRuns({ job_id: 'fatal-script' }).runs[0]!.id)).toMatchObject({
+      error_code: 'fatal',
+      error: expect.stringContaining('credentials revoked'),
+    });
     expect(engine.listRuns({ job_id: 'fatal-exit' }).runs[0]).toMatchObject({ exit_code: 2, error_code: 'exit_code' });
     // a non-fatal exit code is retried
     const first = engine.trigger('exit-3', { actor: 'ui' });

@@ -74,7 +74,13 @@ describe('engine runs', () => {
     expect(done.state, done.error ?? '').toBe('succeeded');
     const lines = engine.getRunLogs(run.id).lines.filter((l) => l.stream === 'stdout');
     const seen = JSON.parse(lines[0]!.message);
-    expect(seen).toEqual({ argv: ['--days', '12'], env_days: '12', from_file: 'yes-it-is', run_id: String(run.id), cwd: fs.realpathSync(dataDir) });
+    expect(seen).toEqual({
+      argv: ['--days', '12'],
+      env_days: '12',
+      from_file: 'yes-it-is',
+      run_id: String(run.id),
+      cwd: fs.realpathSync(dataDir),
+    });
     await engine.close();
   });
 
@@ -89,8 +95,20 @@ describe('engine runs', () => {
     expect(logs.map((l) => l.seq)).toEqual(logs.map((_, i) => i + 1));
     const stdout = logs.filter((l) => l.stream === 'stdout').map((l) => l.message);
     expect(stdout).toEqual(['line 1', 'line 2', 'line 3', 'line 4', 'line 5']);
-    expect(logs.filter((l) => l.stream === 'stderr').map((l) => l.message)).toEqual(['err 1', 'err 2', 'err 3', 'err 4', 'err 5']);
-    expect(logs.filter((l) => l.stream === 'progress').map((l) => l.message)).toEqual(['20% step 1', '40% step 2', '60% step 3', '80% step 4', '100% step 5']);
+    expect(logs.filter((l) => l.stream === 'stderr').map((l) => l.message)).toEqual([
+      'err 1',
+      'err 2',
+      'err 3',
+      'err 4',
+      'err 5',
+    ]);
+    expect(logs.filter((l) => l.stream === 'progress').map((l) => l.message)).toEqual([
+      '20% step 1',
+      '40% step 2',
+      '60% step 3',
+      '80% step 4',
+      '100% step 5',
+    ]);
     // stdout lines and progress lines of one stream keep their relative order
     const order = logs.filter((l) => l.stream !== 'stderr').map((l) => l.message);
     expect(order.indexOf('line 2')).toBeLessThan(order.indexOf('40% step 2'));

@@ -26,7 +26,13 @@ jobs:
     const seen = recordRuns(engine);
     expect(engine.getJob('manual').next_fire_at).toBeNull();
     expect(engine.getJob('once').next_fire_at).toBe(Date.parse(at));
-    await nextRun(engine, () => runsOf(seen, 'interval').length >= 3 && runsOf(seen, 'each-second').length >= 1 && runsOf(seen, 'once').length >= 1);
+    await nextRun(
+      engine,
+      () =>
+        runsOf(seen, 'interval').length >= 3 &&
+        runsOf(seen, 'each-second').length >= 1 &&
+        runsOf(seen, 'once').length >= 1,
+    );
     const interval = runsOf(seen, 'interval', 'running');
     expect(interval.every((r) => r.trigger === 'schedule' && r.requested_by === 'engine')).toBe(true);
     const gap = interval[2]!.started_at! - interval[1]!.started_at!;
@@ -52,7 +58,10 @@ jobs:
     await first.engine.close();
     // The engine was "down" for three days.
     const db = new Database(path.join(first.dataDir, 'jobtray.db'));
-    db.prepare('UPDATE job_state SET last_slot_at = ?, first_seen_at = ?').run(Date.now() - 3 * 86_400_000, Date.now() - 4 * 86_400_000);
+    db.prepare('UPDATE job_state SET last_slot_at = ?, first_seen_at = ?').run(
+      Date.now() - 3 * 86_400_000,
+      Date.now() - 4 * 86_400_000,
+    );
     db.close();
     const { engine } = await makeTestEngine({ files: OK, jobs, dataDir: first.dataDir });
     const seen = recordRuns(engine);
@@ -106,7 +115,13 @@ jobs:
     const first = await makeTestEngine({ files: OK, jobs });
     await nextRun(first.engine, (r) => r.job_id === 'ticker' && r.state === 'succeeded');
     const disabled = first.engine.setEnabled('ticker', false, 'tray');
-    expect(disabled).toMatchObject({ enabled: false, health: 'disabled', next_fire_at: null, overrides: { enabled: false }, file_enabled: true });
+    expect(disabled).toMatchObject({
+      enabled: false,
+      health: 'disabled',
+      next_fire_at: null,
+      overrides: { enabled: false },
+      file_enabled: true,
+    });
     await first.engine.close();
     const { engine } = await makeTestEngine({ files: OK, jobs, dataDir: first.dataDir });
     expect(engine.getJob('ticker')).toMatchObject({ enabled: false, health: 'disabled' });

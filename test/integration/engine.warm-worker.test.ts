@@ -7,8 +7,12 @@ export default async () => ({ warm: !workerData?.run });`;
 
 describe('warm worker', () => {
   it('starts the next attempt in a worker started ahead of time, one thread per attempt, matching the memory limit', async () => {
-    const { engine } = await makeTestEngine({ jobs: 'jobs:\n  - { id: probe, script: probe.mjs, overlap: queue }\n', files: { 'probe.mjs': PROBE } });
-    const warmth = async () => ((await waitForRun(engine, engine.trigger('probe', { actor: 'ui' }).id)).result as { warm: boolean }).warm;
+    const { engine } = await makeTestEngine({
+      jobs: 'jobs:\n  - { id: probe, script: probe.mjs, overlap: queue }\n',
+      files: { 'probe.mjs': PROBE },
+    });
+    const warmth = async () =>
+      ((await waitForRun(engine, engine.trigger('probe', { actor: 'ui' }).id)).result as { warm: boolean }).warm;
     expect(await warmth()).toBe(false);
     expect(await warmth()).toBe(true);
     expect(await warmth()).toBe(true);

@@ -34,7 +34,9 @@ describe('host on a damaged database', () => {
     const serve = spawnCli(['serve', '--data-dir', dataDir, '--port', '0']);
     expect(await serve.exitedWithin(15_000)).toEqual({ code: 1, signal: null });
     const stderr = serve.stderr();
-    expect(stderr).toContain(`error: Jobtray cannot open its database: the database ${db} is damaged (file is not a database).`);
+    expect(stderr).toContain(
+      `error: Jobtray cannot open its database: the database ${db} is damaged (file is not a database).`,
+    );
     expect(stderr).toContain(`restore a backup (copy a file from ${path.join(dataDir, 'backups')} over ${db}`);
     expect(stderr).toContain('"jobtray serve --move-damaged-db"');
     expect(fs.readFileSync(db)).toEqual(GARBAGE);

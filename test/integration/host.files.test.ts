@@ -32,7 +32,9 @@ describe('host files', () => {
     // a live other process holds it
     const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
     fs.writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify({ pid: other.pid }));
-    expect(() => acquireLock(dir, () => 'Local API at http://127.0.0.1:1')).toThrow(`pid ${other.pid}, Local API at http://127.0.0.1:1`);
+    expect(() => acquireLock(dir, () => 'Local API at http://127.0.0.1:1')).toThrow(
+      `pid ${other.pid}, Local API at http://127.0.0.1:1`,
+    );
     const exited = new Promise((r) => other.once('exit', r));
     other.kill('SIGKILL');
     await exited;

@@ -18,8 +18,21 @@ jobs:
 async function host(dataDir: string) {
   const h = await startHost({ dataDir, port: 0, staticDir: null, watch: false, settings: { kill_grace_ms: 300 } });
   let open = true;
-  track({ name: `host ${dataDir}`, isOpen: () => open, close: async () => { open = false; await h.close(); } });
-  return { h, close: async () => { open = false; await h.close(); } };
+  track({
+    name: `host ${dataDir}`,
+    isOpen: () => open,
+    close: async () => {
+      open = false;
+      await h.close();
+    },
+  });
+  return {
+    h,
+    close: async () => {
+      open = false;
+      await h.close();
+    },
+  };
 }
 
 describe('headless host', () => {
@@ -35,7 +48,9 @@ describe('headless host', () => {
     const res = await fetch(`${h.url}/api/health`, { headers: { authorization: `Bearer ${discovery.token}` } });
     expect(res.status).toBe(200);
     expect((await fetch(`${h.url}/api/health`)).status).toBe(401);
-    await expect(startHost({ dataDir, port: 0, staticDir: null, watch: false })).rejects.toThrow(/already running on .*Local API at http:\/\/127\.0\.0\.1/);
+    await expect(startHost({ dataDir, port: 0, staticDir: null, watch: false })).rejects.toThrow(
+      /already running on .*Local API at http:\/\/127\.0\.0\.1/,
+    );
     await close();
     expect(fs.existsSync(discoveryPath(dataDir))).toBe(false);
     expect(fs.existsSync(path.join(dataDir, LOCK_FILE))).toBe(false);
@@ -67,7 +82,9 @@ describe('headless host', () => {
     const port = Number(new URL(h.url).port);
     const other = makeDataDir();
     writeFiles(other, { 'jobs.yaml': JOBS });
-    await expect(startHost({ dataDir: other, port, staticDir: null, watch: false })).rejects.toThrow(`port ${port} on 127.0.0.1 is already in use`);
+    await expect(startHost({ dataDir: other, port, staticDir: null, watch: false })).rejects.toThrow(
+      `port ${port} on 127.0.0.1 is already in use`,
+    );
     // nothing of the failed host stays behind: its data dir can be used at once
     const second = await host(other);
     await second.close();

@@ -118,7 +118,11 @@ describe('makeBridge ↔ registerIpc', () => {
 
   it('unwraps Vue reactive proxies before sending; the run and its events arrive over the bridge', async () => {
     const t = await setUp();
-    const input = reactive({ id: 'hello', params: { name: 'ops', times: 2 }, idempotency_key: undefined as string | undefined });
+    const input = reactive({
+      id: 'hello',
+      params: { name: 'ops', times: 2 },
+      idempotency_key: undefined as string | undefined,
+    });
     // The reason for the unwrapping: a proxy cannot cross Electron's structured clone.
     expect(() => structuredClone(input)).toThrow();
     const events: string[] = [];
@@ -142,9 +146,14 @@ describe('makeBridge ↔ registerIpc', () => {
     expect(notFound).toMatchObject({ code: 'not_found', message: expect.stringContaining('nope') });
 
     const badId = await t.bridge.call('jobs:get', { id: 'Not An Id' }).catch((error: unknown) => error);
-    expect(badId).toMatchObject({ code: 'invalid_input', message: 'jobs:get: field "id": a job id: lowercase letters, digits and "-", at most 64 characters' });
+    expect(badId).toMatchObject({
+      code: 'invalid_input',
+      message: 'jobs:get: field "id": a job id: lowercase letters, digits and "-", at most 64 characters',
+    });
 
-    const badParams = await t.bridge.call('jobs:trigger', { id: 'hello', params: { times: 9 } }).catch((error: unknown) => error);
+    const badParams = await t.bridge
+      .call('jobs:trigger', { id: 'hello', params: { times: 9 } })
+      .catch((error: unknown) => error);
     expect(badParams).toMatchObject({ code: 'invalid_params', details: expect.anything() });
 
     // A payload a typed caller cannot send, straight at the handler.
@@ -152,16 +161,27 @@ describe('makeBridge ↔ registerIpc', () => {
       ok: false,
       error: { code: 'invalid_input', message: expect.stringContaining('desktop:set-start-at-login: field "enabled"') },
     });
-    expect(await t.pair.invokeAs(APP_FRAME, 'engine:pause', { extra: 1 })).toMatchObject({ ok: false, error: { code: 'invalid_input', message: 'engine:pause: input: unknown field(s) "extra"' } });
+    expect(await t.pair.invokeAs(APP_FRAME, 'engine:pause', { extra: 1 })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input', message: 'engine:pause: input: unknown field(s) "extra"' },
+    });
     expect(t.engine.isPaused()).toBe(false);
     await t.close();
   });
 
   it('refuses a foreign frame and a gone (null) sender frame before anything runs', async () => {
     const t = await setUp();
-    for (const frame of [{ url: 'https://evil.example/' }, { url: 'file:///tmp/page.html' }, { url: 'app://other/index.html' }, null]) {
+    for (const frame of [
+      { url: 'https://evil.example/' },
+      { url: 'file:///tmp/page.html' },
+      { url: 'app://other/index.html' },
+      null,
+    ]) {
       const reply = await t.pair.invokeAs(frame, 'engine:pause', {});
-      expect(reply).toEqual({ ok: false, error: { code: 'forbidden', message: 'engine:pause: refused, the sender is not the Jobtray window' } });
+      expect(reply).toEqual({
+        ok: false,
+        error: { code: 'forbidden', message: 'engine:pause: refused, the sender is not the Jobtray window' },
+      });
     }
     expect(t.engine.isPaused()).toBe(false);
     expect(t.warnings).toHaveLength(4);
@@ -180,7 +200,10 @@ describe('makeBridge ↔ registerIpc', () => {
 
     t.bridge.close();
     expect(t.pair.listeners.size).toBe(0);
-    await expect(t.bridge.call('jobs:list', {})).rejects.toMatchObject({ code: 'unavailable', message: 'the bridge is closed' });
+    await expect(t.bridge.call('jobs:list', {})).rejects.toMatchObject({
+      code: 'unavailable',
+      message: 'the bridge is closed',
+    });
     await t.close();
   });
 });

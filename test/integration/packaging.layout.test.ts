@@ -52,19 +52,28 @@ beforeAll(async () => {
   const project = path.join(work, 'project');
   const dist = path.join(project, 'dist');
   fs.mkdirSync(dist, { recursive: true });
-  for (const file of ['package.json', 'electron-builder.yml']) fs.copyFileSync(path.join(ROOT, file), path.join(project, file));
+  for (const file of ['package.json', 'electron-builder.yml'])
+    fs.copyFileSync(path.join(ROOT, file), path.join(project, file));
   // The compiled main process, contract and worker (the test run's global setup built them).
-  for (const dir of ['main', 'contract', 'workers']) fs.cpSync(path.join(ROOT, 'dist', dir), path.join(dist, dir), { recursive: true });
+  for (const dir of ['main', 'contract', 'workers'])
+    fs.cpSync(path.join(ROOT, 'dist', dir), path.join(dist, dir), { recursive: true });
   fs.cpSync(path.join(ROOT, 'resources'), path.join(project, 'resources'), { recursive: true });
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(project, 'node_modules'), 'dir');
   // Stand-in for scripts/build-electron-native.ts's output (it needs Electron's headers from the network).
   const native = path.join(project, nativeBuildDir('linux', 'x64'));
   fs.mkdirSync(native, { recursive: true });
-  fs.copyFileSync(path.join(ROOT, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'), path.join(native, 'better_sqlite3.node'));
+  fs.copyFileSync(
+    path.join(ROOT, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'),
+    path.join(native, 'better_sqlite3.node'),
+  );
 
   const vite = path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
   const viteBuild = (configFile: string, outDir: string) =>
-    run(process.execPath, [vite, 'build', '--config', configFile, '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: ROOT, timeout: STEP_TIMEOUT_MS });
+    run(
+      process.execPath,
+      [vite, 'build', '--config', configFile, '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'],
+      { cwd: ROOT, timeout: STEP_TIMEOUT_MS },
+    );
   await viteBuild('main/electron/preload.vite.config.ts', path.join(dist, 'preload'));
   await viteBuild('renderer/vite.config.ts', path.join(dist, 'renderer'));
 
@@ -76,7 +85,11 @@ beforeAll(async () => {
 
   fs.writeFileSync(path.join(work, 'runner.mjs'), RUNNER);
   const configOut = path.join(work, 'effective-config.json');
-  await run(process.execPath, [path.join(work, 'runner.mjs'), project, electronDist, path.join(work, 'release'), configOut], { cwd: project, timeout: STEP_TIMEOUT_MS });
+  await run(
+    process.execPath,
+    [path.join(work, 'runner.mjs'), project, electronDist, path.join(work, 'release'), configOut],
+    { cwd: project, timeout: STEP_TIMEOUT_MS },
+  );
   resources = path.join(work, 'release', 'linux-unpacked', 'resources');
   config = JSON.parse(fs.readFileSync(configOut, 'utf8')) as Record<string, unknown>;
 }, 4 * STEP_TIMEOUT_MS);
@@ -88,9 +101,18 @@ afterAll(() => {
 describe('packaged app layout (electron-builder --dir, Linux)', () => {
   it('app.asar holds the main entry (package.json "main"), the preload bundle and the dashboard; no CLI, no source maps', () => {
     const files = asar.listPackage(path.join(resources, 'app.asar'), { isPack: false });
-    const expected = ['/package.json', '/dist/main/electron/main.js', '/dist/preload/preload.cjs', '/dist/renderer/index.html', '/resources/jobs/demo-params.mjs'];
+    const expected = [
+      '/package.json',
+      '/dist/main/electron/main.js',
+      '/dist/preload/preload.cjs',
+      '/dist/renderer/index.html',
+      '/resources/jobs/demo-params.mjs',
+    ];
     expect(expected.filter((file) => !files.includes(file))).toEqual([]);
-    const pkg = JSON.parse(fs.readFileSync(path.join(resources, 'app.asar.unpacked', 'package.json'), 'utf8')) as { main: string; type: string };
+    const pkg = JSON.parse(fs.readFileSync(path.join(resources, 'app.asar.unpacked', 'package.json'), 'utf8')) as {
+      main: string;
+      type: string;
+    };
     expect(pkg).toMatchObject({ main: 'dist/main/electron/main.js', type: 'module' });
     expect(files.filter((file) => file.startsWith('/dist/main/cli/') || file.endsWith('.map'))).toEqual([]);
     expect(files.some((file) => file.startsWith('/node_modules/better-sqlite3/'))).toBe(true);
@@ -98,31 +120,49 @@ describe('packaged app layout (electron-builder --dir, Linux)', () => {
 
   it('the worker, every file it imports, package.json and better_sqlite3.node are in app.asar.unpacked', () => {
     const unpacked = path.join(resources, 'app.asar.unpacked');
-    expect(fs.existsSync(path.join(unpacked, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node'))).toBe(true);
+    expect(
+      fs.existsSync(path.join(unpacked, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node')),
+    ).toBe(true);
     // Follow the worker's relative imports: a worker thread loads them from the unpacked folder.
     const seen = new Set<string>();
     const visit = (file: string) => {
       if (seen.has(file)) return;
       seen.add(file);
       expect(fs.existsSync(file), `${path.relative(unpacked, file)} is unpacked`).toBe(true);
-      for (const [, spec] of fs.readFileSync(file, 'utf8').matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)) visit(path.resolve(path.dirname(file), spec!));
+      for (const [, spec] of fs.readFileSync(file, 'utf8').matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g))
+        visit(path.resolve(path.dirname(file), spec!));
     };
     visit(path.join(unpacked, 'dist', 'workers', 'run-job.js'));
-    expect([...seen].map((file) => path.relative(unpacked, file))).toEqual(expect.arrayContaining(['dist/workers/run-job.js', 'dist/contract/worker-protocol.js', 'dist/contract/errors.js']));
+    expect([...seen].map((file) => path.relative(unpacked, file))).toEqual(
+      expect.arrayContaining([
+        'dist/workers/run-job.js',
+        'dist/contract/worker-protocol.js',
+        'dist/contract/errors.js',
+      ]),
+    );
   });
 
   it('resources/ holds the tray icon of every state per OS, the app icon, the demo jobs and the Electron-ABI binding', () => {
     for (const status of HEALTH_STATUSES) {
-      for (const platform of ['linux', 'darwin', 'win32'] as const) expect(fs.existsSync(path.join(resources, 'icons', trayIconFile(status, platform))), `${status} ${platform}`).toBe(true);
+      for (const platform of ['linux', 'darwin', 'win32'] as const)
+        expect(
+          fs.existsSync(path.join(resources, 'icons', trayIconFile(status, platform))),
+          `${status} ${platform}`,
+        ).toBe(true);
     }
     expect(fs.existsSync(path.join(resources, 'icons', 'app', '512x512.png'))).toBe(true);
     expect(fs.existsSync(path.join(resources, 'jobs.yaml'))).toBe(true);
-    expect(fs.readdirSync(path.join(resources, 'jobs'))).toEqual(expect.arrayContaining(['demo-failing.mjs', 'demo-params.mjs']));
+    expect(fs.readdirSync(path.join(resources, 'jobs'))).toEqual(
+      expect.arrayContaining(['demo-failing.mjs', 'demo-params.mjs']),
+    );
     expect(fs.existsSync(path.join(resources, 'native', 'better_sqlite3.node'))).toBe(true);
   });
 
   it('the effective config: the three OS targets, appId, per-user NSIS, LSUIElement, libnotify, no npm rebuild', () => {
-    const targets = (os: string) => ((config[os] as { target: (string | { target: string })[] }).target ?? []).map((t) => (typeof t === 'string' ? t : t.target));
+    const targets = (os: string) =>
+      ((config[os] as { target: (string | { target: string })[] }).target ?? []).map((t) =>
+        typeof t === 'string' ? t : t.target,
+      );
     expect(targets('linux')).toEqual(['AppImage', 'deb']);
     expect(targets('win')).toEqual(['nsis']);
     expect(targets('mac')).toEqual(['dmg']);
@@ -136,11 +176,16 @@ describe('packaged app layout (electron-builder --dir, Linux)', () => {
       asarUnpack: expect.arrayContaining(['dist/workers/**', '**/*.node']),
     });
     // deb needs both; electron-builder reads them from package.json.
-    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { author?: { email?: string }; homepage?: string };
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      author?: { email?: string };
+      homepage?: string;
+    };
     expect(pkg.author?.email).toMatch(/@/);
     expect(pkg.homepage).toMatch(/^https:\/\//);
     // The fuses of the real build (overridden above for the stand-in binary): runAsNode stays on for `node` command jobs.
-    const file = parse(fs.readFileSync(path.join(ROOT, 'electron-builder.yml'), 'utf8')) as { electronFuses: Record<string, boolean> };
+    const file = parse(fs.readFileSync(path.join(ROOT, 'electron-builder.yml'), 'utf8')) as {
+      electronFuses: Record<string, boolean>;
+    };
     expect(file.electronFuses.runAsNode).toBe(true);
   });
 });

@@ -20,10 +20,23 @@ let code: string;
 
 beforeAll(async () => {
   outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jobtray-preload-'));
-  await promisify(execFile)(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'main/electron/preload.vite.config.ts', '--outDir', outDir, '--logLevel', 'warn'], {
-    cwd: ROOT,
-    timeout: 120_000,
-  });
+  await promisify(execFile)(
+    process.execPath,
+    [
+      path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
+      'build',
+      '--config',
+      'main/electron/preload.vite.config.ts',
+      '--outDir',
+      outDir,
+      '--logLevel',
+      'warn',
+    ],
+    {
+      cwd: ROOT,
+      timeout: 120_000,
+    },
+  );
   code = fs.readFileSync(path.join(outDir, 'preload.cjs'), 'utf8');
 }, 150_000);
 
@@ -45,7 +58,8 @@ function loadPreload() {
       on: (channel: string, listener: (event: unknown, message: IpcEventMessage) => void) => {
         listeners.set(channel, (listeners.get(channel) ?? new Set()).add(listener));
       },
-      removeListener: (channel: string, listener: (event: unknown, message: IpcEventMessage) => void) => listeners.get(channel)?.delete(listener),
+      removeListener: (channel: string, listener: (event: unknown, message: IpcEventMessage) => void) =>
+        listeners.get(channel)?.delete(listener),
     },
   };
   const required: string[] = [];
@@ -72,14 +86,18 @@ describe('preload bundle', () => {
     const transport = exposed.get('jobtray') as IpcTransport;
     expect(await transport.invoke('jobs:list', { a: 1 })).toEqual({ ok: true, value: 'answer of jobs:list' });
     expect(await transport.invoke('desktop:set-start-at-login', { enabled: true })).toMatchObject({ ok: true });
-    expect(await transport.invoke('evil:channel' as 'jobs:list', {})).toEqual({ ok: false, error: { code: 'invalid_input', message: '"evil:channel" is not a Jobtray channel' } });
+    expect(await transport.invoke('evil:channel' as 'jobs:list', {})).toEqual({
+      ok: false,
+      error: { code: 'invalid_input', message: '"evil:channel" is not a Jobtray channel' },
+    });
     expect(invoked.map(([channel]) => channel)).toEqual(['jobs:list', 'desktop:set-start-at-login']);
 
     const received: IpcEventMessage[] = [];
     const off = transport.on('bridge:event', (message) => received.push(message));
     expect(transport.on('other' as 'bridge:event', () => {})).toBeTypeOf('function');
     expect([...listeners.keys()]).toEqual(['bridge:event']);
-    for (const listener of listeners.get('bridge:event')!) listener({ sender: 'ipc event' }, { name: 'engine:paused', data: { paused: true } });
+    for (const listener of listeners.get('bridge:event')!)
+      listener({ sender: 'ipc event' }, { name: 'engine:paused', data: { paused: true } });
     expect(received).toEqual([{ name: 'engine:paused', data: { paused: true } }]);
     off();
     expect(listeners.get('bridge:event')!.size).toBe(0);

@@ -53,8 +53,13 @@ function readyPids(stream: Readable, count: number, timeoutMs: number): Promise<
       text += chunk.toString();
       if (pids().length >= count) finish(null);
     };
-    const onEnd = () => finish(new Error(`the tree's stdout ended after ${JSON.stringify(text)}, before ${count} "ready <pid>" lines`));
-    const timer = setTimeout(() => finish(new Error(`no ${count} "ready <pid>" lines within ${timeoutMs} ms; received ${JSON.stringify(text)}`)), timeoutMs);
+    const onEnd = () =>
+      finish(new Error(`the tree's stdout ended after ${JSON.stringify(text)}, before ${count} "ready <pid>" lines`));
+    const timer = setTimeout(
+      () =>
+        finish(new Error(`no ${count} "ready <pid>" lines within ${timeoutMs} ms; received ${JSON.stringify(text)}`)),
+      timeoutMs,
+    );
     stream.on('data', onData);
     stream.once('end', onEnd);
   });
@@ -66,7 +71,9 @@ function readyPids(stream: Readable, count: number, timeoutMs: number): Promise<
  * Each process is registered for cleanup as soon as its pid is known, so a
  * failure anywhere after the spawn leaves nothing running.
  */
-async function startTree(register: (pid: number) => void): Promise<{ shell: ChildProcessByStdio<null, Readable, null>; grandchildren: number[] }> {
+async function startTree(
+  register: (pid: number) => void,
+): Promise<{ shell: ChildProcessByStdio<null, Readable, null>; grandchildren: number[] }> {
   const script = `trap '' TERM; python3 '${IGNORE_TERM}' & setsid python3 '${IGNORE_TERM}' & wait`;
   const shell = spawn('sh', ['-c', script], { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
   if (shell.pid === undefined) throw new Error('sh could not be spawned');

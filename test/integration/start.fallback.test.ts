@@ -21,7 +21,18 @@ const START = path.join(ROOT, 'dist', 'main', 'start.js');
 
 beforeAll(async () => {
   // The decision looks at the built preload; the rest of dist/ is the test run's build.
-  await promisify(execFile)(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'main/electron/preload.vite.config.ts', '--logLevel', 'warn'], { cwd: ROOT, timeout: 120_000 });
+  await promisify(execFile)(
+    process.execPath,
+    [
+      path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
+      'build',
+      '--config',
+      'main/electron/preload.vite.config.ts',
+      '--logLevel',
+      'warn',
+    ],
+    { cwd: ROOT, timeout: 120_000 },
+  );
 }, 150_000);
 
 /** A data dir whose Local API listens on any free port (the stored setting), so parallel tests never collide. */
@@ -55,7 +66,9 @@ async function runStart(env: NodeJS.ProcessEnv) {
 describe('npm start where Electron cannot run', () => {
   it('no display: says so in one line and runs the headless host', async () => {
     const { decision, code, output } = await runStart({});
-    expect(decision).toBe('Jobtray: there is no display (DISPLAY / WAYLAND_DISPLAY unset); running the headless host instead (dashboard in your browser).');
+    expect(decision).toBe(
+      'Jobtray: there is no display (DISPLAY / WAYLAND_DISPLAY unset); running the headless host instead (dashboard in your browser).',
+    );
     expect(code).toBe(0);
     expect(output).not.toMatch(/^\s+at /m);
   });
@@ -70,7 +83,9 @@ describe('npm start where Electron cannot run', () => {
       ELECTRON_MIRROR: `http://127.0.0.1:${port}/electron/`,
       electron_config_cache: noBinary,
     });
-    expect(decision).toBe(`Jobtray: the Electron runtime is not downloaded and 127.0.0.1:${port} cannot be reached; running the headless host instead (dashboard in your browser).`);
+    expect(decision).toBe(
+      `Jobtray: the Electron runtime is not downloaded and 127.0.0.1:${port} cannot be reached; running the headless host instead (dashboard in your browser).`,
+    );
     // Node's start-up and imports included; the probe itself is bounded by PROBE_TIMEOUT_MS.
     expect(decidedInMs).toBeLessThan(5_000);
     expect(code).toBe(0);
@@ -90,7 +105,9 @@ describe('npm start where Electron cannot run', () => {
         ELECTRON_MIRROR: `http://127.0.0.1:${port}/electron/`,
         electron_config_cache: noBinary,
       });
-      expect(decision).toMatch(/^Jobtray: the Electron runtime could not be downloaded \(.+\); running the headless host instead/);
+      expect(decision).toMatch(
+        /^Jobtray: the Electron runtime could not be downloaded \(.+\); running the headless host instead/,
+      );
       expect(output).toContain('Jobtray: downloading the Electron runtime');
       expect(code).toBe(0);
       expect(output).not.toMatch(/^\s+at /m);

@@ -32,7 +32,10 @@ interface Receiver {
   close(): Promise<void>;
 }
 
-const answer = (status: number, headers: Record<string, string> = {}): Reply => (res) => res.writeHead(status, headers).end();
+const answer =
+  (status: number, headers: Record<string, string> = {}): Reply =>
+  (res) =>
+    res.writeHead(status, headers).end();
 
 /** A real HTTP receiver on 127.0.0.1, registered with the leak check. */
 async function startReceiver(reply: Reply = answer(204)): Promise<Receiver> {
@@ -43,7 +46,12 @@ async function startReceiver(reply: Reply = answer(204)): Promise<Receiver> {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const index = requests.length;
-      requests.push({ url: req.url ?? '', headers: req.headers, payload: JSON.parse(Buffer.concat(chunks).toString('utf8')) as WebhookPayload, at: Date.now() });
+      requests.push({
+        url: req.url ?? '',
+        headers: req.headers,
+        payload: JSON.parse(Buffer.concat(chunks).toString('utf8')) as WebhookPayload,
+        at: Date.now(),
+      });
       arrivals.emit('request');
       reply(res, index);
     });
@@ -81,7 +89,10 @@ async function refusedPort(): Promise<number> {
 
 function captureLogger(): { logger: Logger; lines: { level: string; text: string }[] } {
   const lines: { level: string; text: string }[] = [];
-  const at = (level: string) => (...args: unknown[]) => lines.push({ level, text: args.map(String).join(' ') });
+  const at =
+    (level: string) =>
+    (...args: unknown[]) =>
+      lines.push({ level, text: args.map(String).join(' ') });
   return { logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }, lines };
 }
 
@@ -181,7 +192,11 @@ describe('startWebhooks: what is sent where', () => {
     const recovered = await recover();
     await hooks.idle();
     expect(events(rx)).toEqual(['job.failing', 'job.recovered']);
-    expect(rx.requests[1]!.payload).toMatchObject({ alert: { kind: 'recovery' }, run: { id: recovered.id, state: 'succeeded' }, health: { jobs: { toggle: 'ok' } } });
+    expect(rx.requests[1]!.payload).toMatchObject({
+      alert: { kind: 'recovery' },
+      run: { id: recovered.id, state: 'succeeded' },
+      health: { jobs: { toggle: 'ok' } },
+    });
     expect(hooks.stats).toEqual({ delivered: 2, failed: 0, dropped: 0 });
 
     await hooks.close();
@@ -200,7 +215,11 @@ describe('startWebhooks: what is sent where', () => {
     // The timeout alert, and the job failing because of it (concurrent deliveries: any order).
     expect(events(rx).sort()).toEqual(['job.failing', 'run.timed_out']);
     const timeout = rx.requests.find((r) => r.payload.event === 'run.timed_out')!.payload;
-    expect(timeout).toMatchObject({ alert: { kind: 'timeout', job_id: 'slow', run_id: timedOut.id }, job: { id: 'slow' }, run: { id: timedOut.id, state: 'timed_out' } });
+    expect(timeout).toMatchObject({
+      alert: { kind: 'timeout', job_id: 'slow', run_id: timedOut.id },
+      job: { id: 'slow' },
+      run: { id: timedOut.id, state: 'timed_out' },
+    });
 
     await hooks.close();
     await engine.close();
@@ -224,7 +243,12 @@ describe('startWebhooks: what is sent where', () => {
     expect(global.requests).toHaveLength(1);
     const payload = global.requests[0]!.payload;
     expect(global.requests[0]!.url).toBe('/global');
-    expect(payload).toMatchObject({ event: 'config.error', alert: { kind: 'config_error', job_id: null, run_id: null }, job: null, run: null });
+    expect(payload).toMatchObject({
+      event: 'config.error',
+      alert: { kind: 'config_error', job_id: null, run_id: null },
+      job: null,
+      run: null,
+    });
     expect(payload.health.jobs.quick).toBe('invalid');
     expect(payload.text).toMatch(/^jobs\.yaml has \d+ errors?: /);
 
@@ -332,7 +356,9 @@ describe('startWebhooks: delivery, retries and failures', () => {
       expect(rx.requests.map((r) => r.url)).toEqual(['/hook']);
       expect(hooks.stats).toEqual({ delivered: 0, failed: 1, dropped: 0 });
       expect(lines.filter((l) => l.level === 'warn').map((l) => l.text)).toEqual([
-        expect.stringMatching(new RegExp(`job.failing for job "toggle" to ${rx.url}/hook failed after 1 attempt: HTTP (400|302)`)),
+        expect.stringMatching(
+          new RegExp(`job.failing for job "toggle" to ${rx.url}/hook failed after 1 attempt: HTTP (400|302)`),
+        ),
       ]);
       await hooks.close();
       await engine.close();

@@ -1,6 +1,11 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { unpackLogLines, type EngineToWorker, type WorkerOutcome, type WorkerToEngine } from '../../contract/worker-protocol.js';
+import {
+  unpackLogLines,
+  type EngineToWorker,
+  type WorkerOutcome,
+  type WorkerToEngine,
+} from '../../contract/worker-protocol.js';
 import { eventually } from '../helpers/engine.js';
 import { track } from '../helpers/open-handles.js';
 import { commandSpec, WORKER_FILE } from '../helpers/run-worker.js';
@@ -20,7 +25,11 @@ describe('run-job worker: log flow control (log_window)', () => {
     let open = true;
     const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
     void exited.then(() => (open = false));
-    track({ name: 'run-job worker (log window)', isOpen: () => open, close: () => worker.terminate().then(() => undefined) });
+    track({
+      name: 'run-job worker (log window)',
+      isOpen: () => open,
+      close: () => worker.terminate().then(() => undefined),
+    });
 
     const received: string[] = [];
     let acknowledging = false;

@@ -6,7 +6,8 @@ import type { WorkerToEngine } from '../../contract/worker-protocol.js';
 import { FIXTURES, logLines, messageTypes, runWorker, scriptSpec } from '../helpers/run-worker.js';
 
 const JOB = path.join(FIXTURES, 'script-job.mjs');
-const withMode = (mode: string, params: Record<string, string> = {}) => scriptSpec(JOB, { params: { mode, ...params } });
+const withMode = (mode: string, params: Record<string, string> = {}) =>
+  scriptSpec(JOB, { params: { mode, ...params } });
 const progressOf = (messages: WorkerToEngine[]) => messages.filter((m) => m.type === 'progress');
 
 describe('run-job worker: script jobs', () => {
@@ -87,7 +88,9 @@ describe('run-job worker: script jobs', () => {
   it('fails clearly when the return value cannot be stored as JSON', async () => {
     const run = await runWorker(withMode('circular'));
     expect(run.result).toMatchObject({ ok: false, code: 'exception' });
-    expect(run.result?.ok === false && run.result.message).toMatch(/returned a value that cannot be stored as JSON.*circular/i);
+    expect(run.result?.ok === false && run.result.message).toMatch(
+      /returned a value that cannot be stored as JSON.*circular/i,
+    );
   });
 
   it('turns console output of the job into log lines', async () => {
@@ -127,7 +130,11 @@ describe('run-job worker: script jobs', () => {
     expect(errors[2]).toContain('non-empty');
     expect(errors[3]).toContain('longer than 128');
     expect(errors[4]).toContain(path.join(FIXTURES, 'does/not/exist.txt'));
-    expect(logLines(run.messages).filter((l) => l.stream === 'system' && l.level === 'error').map((l) => l.message)).toEqual(errors);
+    expect(
+      logLines(run.messages)
+        .filter((l) => l.stream === 'system' && l.level === 'error')
+        .map((l) => l.message),
+    ).toEqual(errors);
   });
 
   it('aborts ctx.signal on cancel with the reason; a job that then throws ends as aborted', async () => {

@@ -60,7 +60,11 @@ describe('HTTP + SSE bridge', () => {
   it('resumes with Last-Event-ID after the stream drops, and says when it is reconnecting', async () => {
     const requests: { url: string; auth: string | undefined; lastEventId: string | undefined }[] = [];
     const server = http.createServer((req, res) => {
-      requests.push({ url: req.url ?? '', auth: req.headers.authorization, lastEventId: req.headers['last-event-id'] as string | undefined });
+      requests.push({
+        url: req.url ?? '',
+        auth: req.headers.authorization,
+        lastEventId: req.headers['last-event-id'] as string | undefined,
+      });
       res.writeHead(200, { 'Content-Type': 'text/event-stream' });
       res.write('retry: 2000\n\n');
       if (requests.length === 1) {
@@ -112,15 +116,23 @@ jobs:
     const { jobs } = await bridge.call('jobs:list', {});
     expect(jobs.map((j) => j.id)).toEqual(['quick']);
     const { run_id } = await bridge.call('jobs:trigger', { id: 'quick', params: { count: 2 } });
-    await until(bridge, () => events.some((e) => e.name === 'run:state' && e.data.id === run_id && e.data.state === 'succeeded'), 'the run to succeed');
+    await until(
+      bridge,
+      () => events.some((e) => e.name === 'run:state' && e.data.id === run_id && e.data.state === 'succeeded'),
+      'the run to succeed',
+    );
     expect(t.engine.listAudit({ job_id: 'quick' })[0]).toMatchObject({ actor: 'ui', action: 'run:trigger' });
 
     const missing = await bridge.call('runs:get', { id: 999_999 }).catch((error: unknown) => error);
     expect(missing).toBeInstanceOf(BridgeError);
     expect(missing).toMatchObject({ code: 'not_found', message: 'run 999999 does not exist' });
-    const bad = await bridge.call('jobs:trigger', { id: 'quick', params: { count: 9 } }).catch((error: unknown) => error);
+    const bad = await bridge
+      .call('jobs:trigger', { id: 'quick', params: { count: 9 } })
+      .catch((error: unknown) => error);
     expect(bad).toMatchObject({ code: 'invalid_params' });
-    expect(((bad as BridgeError).details as InvalidParamsDetails).fields).toEqual({ count: 'must be at most 3, got 9' });
+    expect(((bad as BridgeError).details as InvalidParamsDetails).fields).toEqual({
+      count: 'must be at most 3, got 9',
+    });
 
     // The Local API restarts on the same port: its event ids start again, so the bridge is told to reload.
     const port = t.server.port;

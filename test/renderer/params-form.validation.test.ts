@@ -41,7 +41,11 @@ describe('ParamsForm', () => {
     expect((mode.element as HTMLSelectElement).value).toBe('quick');
     expect(mode.findAll('option').map((o) => o.text())).toEqual(['quick', 'full']);
     // A required enum without a default asks for a choice.
-    expect(field(wrapper, 'region').findAll('option').map((o) => o.text())).toEqual(['Choose…', 'eu', 'us']);
+    expect(
+      field(wrapper, 'region')
+        .findAll('option')
+        .map((o) => o.text()),
+    ).toEqual(['Choose…', 'eu', 'us']);
   });
 
   it("refuses bad values with the engine's rules, next to each field, and submits nothing", async () => {
@@ -74,7 +78,9 @@ describe('ParamsForm', () => {
     await field(wrapper, 'mode').get('select').setValue('full');
     await field(wrapper, 'region').get('select').setValue('eu');
     await wrapper.get('form').trigger('submit');
-    expect(wrapper.emitted('submit')).toEqual([[{ count: 5, ratio: 0.25, label: 'hello', dry_run: false, mode: 'full', region: 'eu' }]]);
+    expect(wrapper.emitted('submit')).toEqual([
+      [{ count: 5, ratio: 0.25, label: 'hello', dry_run: false, mode: 'full', region: 'eu' }],
+    ]);
   });
 
   it("shows the server's error next to its field until that field is edited", async () => {
@@ -93,7 +99,11 @@ describe('RunDialog', () => {
     const job = jobView('alpha', { definition: definition('alpha', { count: PARAMS.count!, label: PARAMS.label! }) });
     let answer: 'reject' | 'accept' = 'reject';
     bridge.answer('jobs:trigger', () => {
-      if (answer === 'reject') throw new BridgeError('invalid_params', 'Invalid params', { problems: ['x'], fields: { count: 'must be at most 10 on this server' } });
+      if (answer === 'reject')
+        throw new BridgeError('invalid_params', 'Invalid params', {
+          problems: ['x'],
+          fields: { count: 'must be at most 10 on this server' },
+        });
       return { run_id: 7, run: run(7) };
     });
     const wrapper = mount(RunDialog, { props: { job }, ...mountOptions(app, bridge), attachTo: document.body });

@@ -11,8 +11,16 @@ const NOW = Date.UTC(2026, 2, 2, 8, 0, 0);
 function engine(bridge: FakeBridge): void {
   bridge.answer('jobs:preview-schedule', ({ schedule }) => {
     const input = schedule as ScheduleInput;
-    if ('cron' in input && input.cron.startsWith('61')) return { valid: false, error: 'schedule override for job "alpha": field "cron": cron "61 * * * *" is invalid: minute out of range' };
-    return { valid: true, schedule: { kind: 'every', every: '10m', every_ms: 600_000 }, next: [1, 2, 3, 4, 5].map((k) => Date.now() + k * 600_000) };
+    if ('cron' in input && input.cron.startsWith('61'))
+      return {
+        valid: false,
+        error: 'schedule override for job "alpha": field "cron": cron "61 * * * *" is invalid: minute out of range',
+      };
+    return {
+      valid: true,
+      schedule: { kind: 'every', every: '10m', every_ms: 600_000 },
+      next: [1, 2, 3, 4, 5].map((k) => Date.now() + k * 600_000),
+    };
   });
 }
 
@@ -34,7 +42,15 @@ describe('ScheduleEditor', () => {
     engine(bridge);
     const app = makeTestApp(bridge);
     const job = jobView('alpha');
-    bridge.answer('jobs:set-schedule', ({ schedule }) => jobView('alpha', { overrides: { enabled: null, schedule: { kind: 'every', every: '10m', every_ms: 600_000 } }, definition: { ...job.definition!, schedule: { kind: 'every', every: (schedule as { every: string }).every, every_ms: 600_000 } } }));
+    bridge.answer('jobs:set-schedule', ({ schedule }) =>
+      jobView('alpha', {
+        overrides: { enabled: null, schedule: { kind: 'every', every: '10m', every_ms: 600_000 } },
+        definition: {
+          ...job.definition!,
+          schedule: { kind: 'every', every: (schedule as { every: string }).every, every_ms: 600_000 },
+        },
+      }),
+    );
     const wrapper = mount(ScheduleEditor, { props: { job }, ...mountOptions(app, bridge) });
     await settle();
     // The job's own schedule (every 10m) is the starting point.
@@ -67,7 +83,10 @@ describe('ScheduleEditor', () => {
     await wrapper.get('[data-testid="schedule-cron"]').setValue('61 * * * *');
     await wrapper.get('[data-testid="schedule-timezone"]').setValue('Europe/Berlin');
     await settle();
-    expect(bridge.calls.at(-1)).toEqual({ name: 'jobs:preview-schedule', input: { id: 'alpha', schedule: { cron: '61 * * * *', timezone: 'Europe/Berlin' } } });
+    expect(bridge.calls.at(-1)).toEqual({
+      name: 'jobs:preview-schedule',
+      input: { id: 'alpha', schedule: { cron: '61 * * * *', timezone: 'Europe/Berlin' } },
+    });
     expect(wrapper.get('[data-testid="schedule-preview-error"]').text()).toContain('minute out of range');
     expect(wrapper.findAll('[data-testid="schedule-preview-time"]')).toHaveLength(0);
     expect(wrapper.get('[data-testid="schedule-save"]').attributes('disabled')).toBeDefined();
@@ -80,7 +99,9 @@ describe('ScheduleEditor', () => {
     const app = makeTestApp(bridge);
     const plain = mount(ScheduleEditor, { props: { job: jobView('alpha') }, ...mountOptions(app, bridge) });
     expect(plain.find('[data-testid="schedule-revert"]').exists()).toBe(false);
-    const overridden = jobView('alpha', { overrides: { enabled: null, schedule: { kind: 'cron', cron: '0 3 * * *', timezone: null } } });
+    const overridden = jobView('alpha', {
+      overrides: { enabled: null, schedule: { kind: 'cron', cron: '0 3 * * *', timezone: null } },
+    });
     const wrapper = mount(ScheduleEditor, { props: { job: overridden }, ...mountOptions(app, bridge) });
     expect(wrapper.text()).toContain('overridden');
     await wrapper.get('[data-testid="schedule-revert"]').trigger('click');

@@ -5,11 +5,21 @@ import { useHealthStore } from '../../renderer/src/stores/health-store.js';
 import { health } from './helpers/data.js';
 import { FakeBridge, makeTestApp, mountOptions } from './helpers/fake-bridge.js';
 
-const STORAGE = { code: 'SQLITE_FULL', path: '/data/jobtray.db', free_bytes: 2048, since: 1, message: 'disk full', dropped_log_lines: 1204, held_fires: 1 };
+const STORAGE = {
+  code: 'SQLITE_FULL',
+  path: '/data/jobtray.db',
+  free_bytes: 2048,
+  since: 1,
+  message: 'disk full',
+  dropped_log_lines: 1204,
+  held_fires: 1,
+};
 
 describe('StorageBanner', () => {
   it('shows the file, the code, the free space and what is held while writing fails, and goes away when it works', async () => {
-    const bridge = new FakeBridge().answer('health:get', health()).answer('config:get', { file: '/data/jobs.yaml', errors: [], loaded_at: 1, applied_at: 1 });
+    const bridge = new FakeBridge()
+      .answer('health:get', health())
+      .answer('config:get', { file: '/data/jobs.yaml', errors: [], loaded_at: 1, applied_at: 1 });
     const test = makeTestApp(bridge);
     const store = test.run(() => useHealthStore());
     store.setUp();

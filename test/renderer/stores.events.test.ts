@@ -19,11 +19,22 @@ function loadedBridge(): FakeBridge {
     .answer('config:get', CONFIG)
     .answer('jobs:list', { jobs: [jobView('alpha'), jobView('beta')] })
     .answer('jobs:sparklines', { jobs: { alpha: [{ id: 1, state: 'succeeded', duration_ms: 100, finished_at: 10 }] } })
-    .answer('runs:list', ({ state }) => ({ runs: state === 'running' ? [run(5, { state: 'running', job_id: 'beta' })] : [], next_cursor: null }));
+    .answer('runs:list', ({ state }) => ({
+      runs: state === 'running' ? [run(5, { state: 'running', job_id: 'beta' })] : [],
+      next_cursor: null,
+    }));
 }
 
 function line(seq: number, patch: Partial<LogLine> = {}): LogLine {
-  return { run_id: 9, seq, ts: 1_700_000_000_000 + seq, stream: 'stdout', level: 'info', message: `line ${seq}`, ...patch };
+  return {
+    run_id: 9,
+    seq,
+    ts: 1_700_000_000_000 + seq,
+    stream: 'stdout',
+    level: 'info',
+    message: `line ${seq}`,
+    ...patch,
+  };
 }
 
 describe('stores kept current by pushed events', () => {
@@ -83,7 +94,10 @@ describe('stores kept current by pushed events', () => {
     const jobs = makeTestApp(bridge).run(() => useJobsStore());
     jobs.setUp();
     let release: () => void = () => {};
-    bridge.answer('jobs:list', () => new Promise((resolve) => (release = () => resolve({ jobs: [jobView('alpha', { health: 'ok' })] }))));
+    bridge.answer(
+      'jobs:list',
+      () => new Promise((resolve) => (release = () => resolve({ jobs: [jobView('alpha', { health: 'ok' })] }))),
+    );
     const loading = jobs.load();
     await flushPromises();
     bridge.emit('job:state', jobView('alpha', { health: 'running' }));
@@ -101,12 +115,18 @@ describe('stores kept current by pushed events', () => {
     bridge.emit('run:progress', { run_id: 6, job_id: 'alpha', progress: 40, step: 'Importing' });
     expect(runs.pendingByJob.get('alpha')?.[0]).toMatchObject({ id: 6, progress: 40, step: 'Importing' });
 
-    bridge.answer('runs:get', run(6, { job_id: 'alpha', state: 'running' })).answer('runs:chain', { runs: [run(6, { job_id: 'alpha', state: 'running' })] }).answer('runs:artifacts', { artifacts: [] });
+    bridge
+      .answer('runs:get', run(6, { job_id: 'alpha', state: 'running' }))
+      .answer('runs:chain', { runs: [run(6, { job_id: 'alpha', state: 'running' })] })
+      .answer('runs:artifacts', { artifacts: [] });
     await runs.openRun(6);
     bridge.emit('run:progress', { run_id: 6, job_id: 'alpha', progress: 80, step: 'Writing' });
     expect(runs.detail?.run).toMatchObject({ progress: 80, step: 'Writing' });
     bridge.emit('run:state', run(6, { job_id: 'alpha', state: 'failed', attempt: 1, max_attempts: 2 }));
-    bridge.emit('run:state', run(7, { job_id: 'alpha', state: 'retry_scheduled', attempt: 2, max_attempts: 2, root_run_id: 6, due_at: 99 }));
+    bridge.emit(
+      'run:state',
+      run(7, { job_id: 'alpha', state: 'retry_scheduled', attempt: 2, max_attempts: 2, root_run_id: 6, due_at: 99 }),
+    );
     expect(runs.detail?.run?.state).toBe('failed');
     expect(runs.detail?.chain.map((r) => [r.id, r.state])).toEqual([
       [6, 'failed'],
@@ -125,13 +145,21 @@ describe('stores kept current by pushed events', () => {
     store.setUp();
     await store.load();
     expect(store.status).toBe('ok');
-    bridge.emit('health:change', health({ overall: 'failing', counts: { ...health().counts, failing: 2, running: 1, retrying: 1 } }));
+    bridge.emit(
+      'health:change',
+      health({ overall: 'failing', counts: { ...health().counts, failing: 2, running: 1, retrying: 1 } }),
+    );
     expect(store.status).toBe('failing');
     expect(store.counts).toEqual({ running: 2, failing: 2, overdue: 0 });
     bridge.emit('health:change', health({ overall: 'running' }));
     bridge.emit('engine:paused', { paused: true });
     expect(store.status).toBe('paused');
-    const broken = { ...CONFIG, errors: [{ file: '/data/jobs.yaml', line: 4, job_id: 'alpha', index: 0, field: 'schedule.every', message: 'bad' }] };
+    const broken = {
+      ...CONFIG,
+      errors: [
+        { file: '/data/jobs.yaml', line: 4, job_id: 'alpha', index: 0, field: 'schedule.every', message: 'bad' },
+      ],
+    };
     bridge.emit('config:error', broken);
     expect(store.config?.errors).toHaveLength(1);
     bridge.emit('config:applied', CONFIG);
@@ -139,12 +167,19 @@ describe('stores kept current by pushed events', () => {
   });
 
   it("logs: the open run's lines arrive by run:log, in order, without duplicates; a level filter keeps up", async () => {
-    const bridge = loadedBridge().answer('runs:logs', ({ after }) => ({ lines: (after ?? 0) === 0 ? [line(1), line(2)] : [], next_after: null }));
+    const bridge = loadedBridge().answer('runs:logs', ({ after }) => ({
+      lines: (after ?? 0) === 0 ? [line(1), line(2)] : [],
+      next_after: null,
+    }));
     const logs = makeTestApp(bridge).run(() => useLogsStore());
     logs.setUp();
     await logs.open(9);
     expect(logs.visibleCount()).toBe(2);
-    bridge.emit('run:log', { run_id: 9, job_id: 'alpha', lines: [line(2), line(3, { stream: 'stderr', level: 'error' })] });
+    bridge.emit('run:log', {
+      run_id: 9,
+      job_id: 'alpha',
+      lines: [line(2), line(3, { stream: 'stderr', level: 'error' })],
+    });
     bridge.emit('run:log', { run_id: 8, job_id: 'alpha', lines: [line(4)] });
     expect(logs.visibleCount()).toBe(3);
     expect(logs.visibleLine(2)).toMatchObject({ seq: 3, stream: 'stderr', level: 'error' });

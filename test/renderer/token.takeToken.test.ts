@@ -6,7 +6,9 @@ function place(hash: string, stored: string | null = null) {
   const replaced: string[] = [];
   const where: TokenPlace = {
     location: { hash, pathname: '/', search: '' },
-    history: { replaceState: (_data: unknown, _unused: string, url?: string | URL | null) => void replaced.push(String(url)) },
+    history: {
+      replaceState: (_data: unknown, _unused: string, url?: string | URL | null) => void replaced.push(String(url)),
+    },
     storage: { getItem: (key) => storage.get(key) ?? null, setItem: (key, value) => void storage.set(key, value) },
   };
   return { where, storage, replaced };

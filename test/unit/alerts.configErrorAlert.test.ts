@@ -22,18 +22,31 @@ describe('configErrorAlert', () => {
   it('a file that could not be applied at all says so', () => {
     const alert = configErrorAlert('jobs.yaml', [error('YAML syntax error at line 3'), error('no jobs list')], true, 5);
     expect(alert.title).toBe('jobs.yaml has 2 errors');
-    expect(alert.body).toBe('YAML syntax error at line 3\nno jobs list\nNothing was applied; the last good definitions keep running.');
+    expect(alert.body).toBe(
+      'YAML syntax error at line 3\nno jobs list\nNothing was applied; the last good definitions keep running.',
+    );
   });
 
   it('lists three errors and counts the rest', () => {
     const errors = ['one', 'two', 'three', 'four', 'five'].map((m) => error(m));
     const alert = configErrorAlert('jobs.yaml', errors, false, 0);
     expect(alert.title).toBe('jobs.yaml has 5 errors');
-    expect(alert.body.split('\n')).toEqual(['one', 'two', 'three', '… and 2 more', 'The valid jobs were applied; the last good definitions keep running.']);
+    expect(alert.body.split('\n')).toEqual([
+      'one',
+      'two',
+      'three',
+      '… and 2 more',
+      'The valid jobs were applied; the last good definitions keep running.',
+    ]);
   });
 
   it('exactly three errors are all listed, with no "more" line', () => {
-    const alert = configErrorAlert('jobs.yaml', ['one', 'two', 'three'].map((m) => error(m)), false, 0);
+    const alert = configErrorAlert(
+      'jobs.yaml',
+      ['one', 'two', 'three'].map((m) => error(m)),
+      false,
+      0,
+    );
     expect(alert.body).not.toContain('more');
     expect(alert.body.split('\n')).toHaveLength(4);
   });

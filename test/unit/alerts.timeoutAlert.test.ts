@@ -16,10 +16,14 @@ describe('timeoutAlert', () => {
   });
 
   it('says when another attempt follows', () => {
-    expect(timeoutAlert(run, true, 7).body).toBe('Run 42 of sync-orders (attempt 2/3) timed out after 3m and was stopped. It will be retried.');
+    expect(timeoutAlert(run, true, 7).body).toBe(
+      'Run 42 of sync-orders (attempt 2/3) timed out after 3m and was stopped. It will be retried.',
+    );
   });
 
   it('a run without an error text still reads as a sentence', () => {
-    expect(timeoutAlert({ ...run, error: null }, false, 7).body).toBe('Run 42 of sync-orders (attempt 2/3) timed out and was stopped.');
+    expect(timeoutAlert({ ...run, error: null }, false, 7).body).toBe(
+      'Run 42 of sync-orders (attempt 2/3) timed out and was stopped.',
+    );
   });
 });

@@ -7,7 +7,15 @@ describe('IPC sender check', () => {
   it('accepts only frames of app://jobtray; a null frame (gone) is refused', () => {
     expect(isTrustedSender({ url: APP_ENTRY_URL })).toBe(true);
     expect(isTrustedSender({ url: 'app://jobtray/index.html#/runs/4' })).toBe(true);
-    for (const url of ['app://evil/index.html', 'https://jobtray/', 'file:///index.html', 'http://127.0.0.1:4770/', 'about:blank', '', 'app:jobtray']) {
+    for (const url of [
+      'app://evil/index.html',
+      'https://jobtray/',
+      'file:///index.html',
+      'http://127.0.0.1:4770/',
+      'about:blank',
+      '',
+      'app:jobtray',
+    ]) {
       expect(isTrustedSender({ url }), url).toBe(false);
     }
     expect(isTrustedSender(null)).toBe(false);
@@ -18,7 +26,9 @@ describe('IPC sender check', () => {
 describe('IPC input checks of the desktop channels', () => {
   it('validates with schemas and names the bad field', () => {
     expect(parseDesktopInput('desktop:set-start-at-login', { enabled: true })).toEqual({ enabled: true });
-    expect(() => parseDesktopInput('desktop:set-start-at-login', { enabled: 1 })).toThrow(/desktop:set-start-at-login: field "enabled"/);
+    expect(() => parseDesktopInput('desktop:set-start-at-login', { enabled: 1 })).toThrow(
+      /desktop:set-start-at-login: field "enabled"/,
+    );
     expect(() => parseDesktopInput('bridge:local-api', { x: 1 })).toThrow(/unknown field\(s\) "x"/);
     expect(parseDesktopInput('bridge:read-artifact', { id: '12', name: 'a.csv' })).toEqual({ id: 12, name: 'a.csv' });
     expect(() => parseDesktopInput('bridge:read-artifact', { id: 0, name: '' })).toThrow(/field "id".*field "name"/);
@@ -31,7 +41,12 @@ describe('app:// protocol and links', () => {
     expect(appFileFor('app://jobtray/', root)).toBe(path.join(root, 'index.html'));
     expect(appFileFor('app://jobtray/assets/index-abc.js', root)).toBe(path.join(root, 'assets', 'index-abc.js'));
     // Dot segments, plain or encoded, never leave the root.
-    for (const url of ['app://jobtray/../../etc/passwd', 'app://jobtray/%2e%2e/%2e%2e/etc/passwd', 'app://jobtray/a/..%2f..%2f..%2fetc/passwd', 'app://jobtray/..%5c..%5cwin.ini']) {
+    for (const url of [
+      'app://jobtray/../../etc/passwd',
+      'app://jobtray/%2e%2e/%2e%2e/etc/passwd',
+      'app://jobtray/a/..%2f..%2f..%2fetc/passwd',
+      'app://jobtray/..%5c..%5cwin.ini',
+    ]) {
       const file = appFileFor(url, root);
       expect(file === null || file.startsWith(root + path.sep), `${url} → ${file}`).toBe(true);
     }
@@ -43,6 +58,13 @@ describe('app:// protocol and links', () => {
   it('http(s) links go to the browser; anything else is denied', () => {
     expect(externalLinkTarget('https://example.com/x')).toBe('browser');
     expect(externalLinkTarget('http://localhost:3000')).toBe('browser');
-    for (const url of ['file:///etc/passwd', 'javascript:alert(1)', 'app://jobtray/index.html', 'smb://host/share', 'junk']) expect(externalLinkTarget(url), url).toBe('deny');
+    for (const url of [
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'app://jobtray/index.html',
+      'smb://host/share',
+      'junk',
+    ])
+      expect(externalLinkTarget(url), url).toBe('deny');
   });
 });

@@ -5,11 +5,15 @@ describe('Linux autostart entry', () => {
   it('lives in $XDG_CONFIG_HOME/autostart, ~/.config/autostart by default', () => {
     expect(autostartPath({}, '/home/ops')).toBe('/home/ops/.config/autostart/jobtray.desktop');
     expect(autostartPath({ XDG_CONFIG_HOME: '/cfg' }, '/home/ops')).toBe('/cfg/autostart/jobtray.desktop');
-    expect(autostartPath({ XDG_CONFIG_HOME: 'relative' }, '/home/ops')).toBe('/home/ops/.config/autostart/jobtray.desktop');
+    expect(autostartPath({ XDG_CONFIG_HOME: 'relative' }, '/home/ops')).toBe(
+      '/home/ops/.config/autostart/jobtray.desktop',
+    );
   });
 
   it('starts the AppImage itself ($APPIMAGE), never its temporary mount', () => {
-    expect(autostartProgram({ APPIMAGE: '/home/ops/Apps/Jobtray-0.1.0.AppImage' }, '/tmp/.mount_JobtraXyz/jobtray')).toBe('/home/ops/Apps/Jobtray-0.1.0.AppImage');
+    expect(
+      autostartProgram({ APPIMAGE: '/home/ops/Apps/Jobtray-0.1.0.AppImage' }, '/tmp/.mount_JobtraXyz/jobtray'),
+    ).toBe('/home/ops/Apps/Jobtray-0.1.0.AppImage');
     expect(autostartProgram({}, '/opt/Jobtray/jobtray')).toBe('/opt/Jobtray/jobtray');
   });
 
@@ -27,7 +31,9 @@ describe('Linux autostart entry', () => {
         '',
       ].join('\n'),
     );
-    expect(autostartDesktopFile('/home/o p/My "Apps"/Job$tray 100%.AppImage')).toContain('Exec="/home/o p/My \\"Apps\\"/Job\\$tray 100%%.AppImage" --hidden');
+    expect(autostartDesktopFile('/home/o p/My "Apps"/Job$tray 100%.AppImage')).toContain(
+      'Exec="/home/o p/My \\"Apps\\"/Job\\$tray 100%%.AppImage" --hidden',
+    );
     expect(quoteExecArg('a\\b')).toBe('"a\\\\b"');
     expect(quoteExecArg('')).toBe('""');
   });

@@ -21,7 +21,12 @@ function dataDirWithStore(): { dataDir: string; store: Store; source: BackupSour
   store.insertRun(sampleRun({ state: 'succeeded' }));
   store.insertRun(sampleRun({ state: 'failed' }));
   const settings = { ...DEFAULT_SETTINGS };
-  return { dataDir, store, settings, source: { dataDir, getSettings: () => settings, backupDatabase: (file) => store.backup(file) } };
+  return {
+    dataDir,
+    store,
+    settings,
+    source: { dataDir, getSettings: () => settings, backupDatabase: (file) => store.backup(file) },
+  };
 }
 
 /** Empty files named like automatic backups taken `daysAgo` days before NOW. */
@@ -30,7 +35,14 @@ function oldBackups(dataDir: string, daysAgo: number[]): void {
   for (const days of daysAgo) {
     const at = new Date(NOW.getTime() - days * DAY);
     const pad = (n: number) => String(n).padStart(2, '0');
-    fs.writeFileSync(path.join(dataDir, 'backups', `jobtray-${at.getFullYear()}${pad(at.getMonth() + 1)}${pad(at.getDate())}-${pad(at.getHours())}${pad(at.getMinutes())}${pad(at.getSeconds())}.db`), '');
+    fs.writeFileSync(
+      path.join(
+        dataDir,
+        'backups',
+        `jobtray-${at.getFullYear()}${pad(at.getMonth() + 1)}${pad(at.getDate())}-${pad(at.getHours())}${pad(at.getMinutes())}${pad(at.getSeconds())}.db`,
+      ),
+      '',
+    );
   }
 }
 
@@ -51,7 +63,10 @@ describe('startBackups', () => {
     const info = await backups.started;
     const expected = path.join(dataDir, 'backups', 'jobtray-20261130-041503.db');
     expect(info).toMatchObject({ file: expected, created_at: NOW.getTime() });
-    expect(info!.pruned.map((file) => path.basename(file))).toEqual(['jobtray-20261123-041503.db', 'jobtray-20261122-041503.db']);
+    expect(info!.pruned.map((file) => path.basename(file))).toEqual([
+      'jobtray-20261123-041503.db',
+      'jobtray-20261122-041503.db',
+    ]);
     expect(listBackups(path.join(dataDir, 'backups')).map((b) => path.basename(b.file))).toEqual([
       'jobtray-20261130-041503.db',
       'jobtray-20261129-041503.db',
@@ -87,7 +102,10 @@ describe('startBackups', () => {
     const { dataDir, store, source } = dataDirWithStore();
     const warnings: string[] = [];
     const logger: Logger = { ...quiet, warn: (message: string) => void warnings.push(message) };
-    const failing: BackupSource = { ...source, backupDatabase: () => Promise.reject(new Error('database or disk is full')) };
+    const failing: BackupSource = {
+      ...source,
+      backupDatabase: () => Promise.reject(new Error('database or disk is full')),
+    };
     const backups = startBackups(failing, { now: () => NOW, logger });
     expect(await backups.started).toBeNull();
     expect(warnings).toEqual(['the daily database backup failed (retried within the hour): database or disk is full']);
@@ -105,12 +123,19 @@ describe('takeBackup', () => {
     const info = await takeBackup(source, { to, now: NOW });
     expect(info).toEqual({ file: to, bytes: fs.statSync(to).size, created_at: NOW.getTime(), pruned: [] });
     expect(runStates(to)).toEqual(['succeeded', 'failed']);
-    await expect(takeBackup(source, { to: 'relative.db' })).rejects.toThrow('a backup destination must be an absolute path on the machine running Jobtray, got "relative.db"');
-    await expect(takeBackup(source, { to })).rejects.toThrow(`cannot back up the database to ${to}: the file exists; choose another name or remove it`);
+    await expect(takeBackup(source, { to: 'relative.db' })).rejects.toThrow(
+      'a backup destination must be an absolute path on the machine running Jobtray, got "relative.db"',
+    );
+    await expect(takeBackup(source, { to })).rejects.toThrow(
+      `cannot back up the database to ${to}: the file exists; choose another name or remove it`,
+    );
     // Two in the same second get distinct names.
     const first = await takeBackup(source, { now: NOW });
     const second = await takeBackup(source, { now: NOW });
-    expect([path.basename(first.file), path.basename(second.file)]).toEqual(['jobtray-20261130-041503.db', 'jobtray-20261130-041503-2.db']);
+    expect([path.basename(first.file), path.basename(second.file)]).toEqual([
+      'jobtray-20261130-041503.db',
+      'jobtray-20261130-041503-2.db',
+    ]);
     store.close();
   });
 });

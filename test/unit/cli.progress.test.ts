@@ -4,9 +4,13 @@ import { captureStream } from '../helpers/cli.js';
 
 describe('renderBar', () => {
   it('fills the bar in proportion and shows the step', () => {
-    expect(renderBar({ progress: 40, step: 'Importing orders', state: 'running' })).toBe('[########............]  40% Importing orders');
+    expect(renderBar({ progress: 40, step: 'Importing orders', state: 'running' })).toBe(
+      '[########............]  40% Importing orders',
+    );
     expect(renderBar({ progress: 100, step: null, state: 'running' })).toBe('[####################] 100% running');
-    expect(renderBar({ progress: null, step: null, state: 'retry_scheduled' })).toBe('[....................]   0% retry scheduled');
+    expect(renderBar({ progress: null, step: null, state: 'retry_scheduled' })).toBe(
+      '[....................]   0% retry scheduled',
+    );
   });
 
   it('clamps out-of-range progress', () => {
@@ -35,7 +39,11 @@ describe('ProgressView', () => {
   it('keeps the bar within the terminal width', () => {
     const out = captureStream(true);
     out.columns = 30;
-    new ProgressView(out).update({ progress: 10, step: 'a very long step description that would wrap', state: 'running' });
+    new ProgressView(out).update({
+      progress: 10,
+      step: 'a very long step description that would wrap',
+      state: 'running',
+    });
     expect(out.text.replace('\x1b[K', '').length).toBeLessThanOrEqual(30);
   });
 

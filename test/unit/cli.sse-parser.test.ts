@@ -16,7 +16,8 @@ describe('SseParser', () => {
   });
 
   it('reassembles messages split anywhere across chunks, CRLF included', () => {
-    const text = 'id: 1\r\nevent: run:log\r\ndata: {"a":1}\r\n\r\nid: 2\r\nevent: run:progress\r\ndata: {"b":2}\r\n\r\n';
+    const text =
+      'id: 1\r\nevent: run:log\r\ndata: {"a":1}\r\n\r\nid: 2\r\nevent: run:progress\r\ndata: {"b":2}\r\n\r\n';
     for (let cut = 1; cut < text.length; cut++) {
       const { messages } = parse([text.slice(0, cut), text.slice(cut)]);
       expect(messages, `cut at ${cut}`).toEqual([

@@ -22,26 +22,41 @@ interface Case {
   errors: Expected[];
 }
 
-const e = (line: number | null, job_id: string | null, field: string | null, ...says: string[]): Expected => ({ line, job_id, field, says });
+const e = (line: number | null, job_id: string | null, field: string | null, ...says: string[]): Expected => ({
+  line,
+  job_id,
+  field,
+  says,
+});
 
 const CASES: Record<string, Case> = {
   // The file as a whole
   'yaml-syntax.yaml': {
     fatal: true,
     errors: [
-      e(4, null, null, 'yaml-syntax.yaml:4: YAML syntax error at column 3: Flow sequence in block collection must be sufficiently indented and end with a ]'),
+      e(
+        4,
+        null,
+        null,
+        'yaml-syntax.yaml:4: YAML syntax error at column 3: Flow sequence in block collection must be sufficiently indented and end with a ]',
+      ),
       e(4, null, null, 'YAML syntax error'),
       e(4, null, null, 'YAML syntax error'),
     ],
   },
   'empty-file.yaml': { fatal: true, errors: [e(null, null, null, 'the file is empty', 'jobs: []')] },
-  'top-level-list.yaml': { fatal: true, errors: [e(1, null, null, 'top level must be an object', 'put the list of jobs under "jobs:"')] },
+  'top-level-list.yaml': {
+    fatal: true,
+    errors: [e(1, null, null, 'top level must be an object', 'put the list of jobs under "jobs:"')],
+  },
   'jobs-missing.yaml': {
     fatal: true,
     errors: [e(1, null, 'jobs', 'is missing'), e(2, null, 'job', "unknown field 'job' (did you mean 'jobs'?)")],
   },
   'jobs-not-list.yaml': { fatal: true, errors: [e(1, null, 'jobs', 'must be a list of jobs', '"ok-job"')] },
-  'unknown-top-level-field.yaml': { errors: [e(1, null, 'verison', "unknown field 'verison' (did you mean 'version'?)")] },
+  'unknown-top-level-field.yaml': {
+    errors: [e(1, null, 'verison', "unknown field 'verison' (did you mean 'version'?)")],
+  },
   'version-unsupported.yaml': { errors: [e(1, null, 'version', 'only version 1 is supported, got 2')] },
 
   // Entries and ids
@@ -58,17 +73,37 @@ const CASES: Record<string, Case> = {
 
   // What to run
   'command-and-script.yaml': { errors: [e(4, 'both', 'script', 'cannot be combined with "command"')] },
-  'neither-command-nor-script.yaml': { errors: [e(2, 'nothing-to-run', 'command', 'needs either "command"', '"script"')] },
-  'command-empty.yaml': { errors: [e(3, 'empty-command', 'command', 'must not be empty')] },
-  'command-not-list.yaml': { errors: [e(3, 'shell-string', 'command', 'expected a list of arguments', '"python3 sync.py --days 3"')] },
-  'command-bad-item.yaml': { errors: [e(3, 'bad-item', 'command[1]', 'expected a string or a number', '{"flag":true}')] },
-  'script-missing.yaml': {
-    errors: [e(3, 'lost-script', 'script', '"jobs/does-not-exist.mjs" not found', path.join(dir, 'jobs', 'does-not-exist.mjs'))],
+  'neither-command-nor-script.yaml': {
+    errors: [e(2, 'nothing-to-run', 'command', 'needs either "command"', '"script"')],
   },
-  'script-not-js.yaml': { errors: [e(3, 'python-script', 'script', 'must be a JavaScript module', '"../scripts/sync.py"')] },
-  'cwd-missing.yaml': { errors: [e(4, 'lost-cwd', 'cwd', '"no-such-folder" not found', path.join(dir, 'no-such-folder'))] },
+  'command-empty.yaml': { errors: [e(3, 'empty-command', 'command', 'must not be empty')] },
+  'command-not-list.yaml': {
+    errors: [e(3, 'shell-string', 'command', 'expected a list of arguments', '"python3 sync.py --days 3"')],
+  },
+  'command-bad-item.yaml': {
+    errors: [e(3, 'bad-item', 'command[1]', 'expected a string or a number', '{"flag":true}')],
+  },
+  'script-missing.yaml': {
+    errors: [
+      e(
+        3,
+        'lost-script',
+        'script',
+        '"jobs/does-not-exist.mjs" not found',
+        path.join(dir, 'jobs', 'does-not-exist.mjs'),
+      ),
+    ],
+  },
+  'script-not-js.yaml': {
+    errors: [e(3, 'python-script', 'script', 'must be a JavaScript module', '"../scripts/sync.py"')],
+  },
+  'cwd-missing.yaml': {
+    errors: [e(4, 'lost-cwd', 'cwd', '"no-such-folder" not found', path.join(dir, 'no-such-folder'))],
+  },
   'cwd-is-file.yaml': { errors: [e(4, 'file-cwd', 'cwd', 'is not a folder', 'is a file')] },
-  'env-bad-value.yaml': { errors: [e(4, 'env-object', 'env.LOG', 'expected a string, number or boolean', '{"level":"INFO"}')] },
+  'env-bad-value.yaml': {
+    errors: [e(4, 'env-object', 'env.LOG', 'expected a string, number or boolean', '{"level":"INFO"}')],
+  },
 
   // Schedules and durations
   'cron-4-fields.yaml': { errors: [e(4, 'short-cron', 'schedule.cron', '"0 3 * *"', '4 field(s); use 5')] },
@@ -78,7 +113,9 @@ const CASES: Record<string, Case> = {
   'every-bad.yaml': { errors: [e(4, 'vague', 'schedule.every', 'invalid duration "ten minutes"')] },
   'every-bare-number.yaml': { errors: [e(4, 'no-unit', 'schedule.every', 'duration 30 has no unit')] },
   'timeout-negative.yaml': { errors: [e(4, 'negative-timeout', 'timeout', '"-5m" must be greater than zero')] },
-  'at-bad-date.yaml': { errors: [e(4, 'no-such-day', 'schedule.at', 'expected an ISO date-time', '"2026-02-30T10:00:00Z"')] },
+  'at-bad-date.yaml': {
+    errors: [e(4, 'no-such-day', 'schedule.at', 'expected an ISO date-time', '"2026-02-30T10:00:00Z"')],
+  },
   'schedule-two-kinds.yaml': { errors: [e(6, 'undecided', 'schedule.every', 'cannot be combined with "cron"')] },
   'schedule-empty.yaml': { errors: [e(4, 'empty-schedule', 'schedule', 'must set one of "cron", "every" or "at"')] },
   'schedule-unknown-field.yaml': {
@@ -93,19 +130,27 @@ const CASES: Record<string, Case> = {
   'param-enum-default-not-in-values.yaml': {
     errors: [e(8, 'pick-mode', 'params.mode.default', 'must be one of "fast", "full", got "slow"')],
   },
-  'param-bad-type.yaml': { errors: [e(5, 'dated', 'params.since.type', 'must be one of integer, number, string, boolean, enum', '"date"')] },
+  'param-bad-type.yaml': {
+    errors: [e(5, 'dated', 'params.since.type', 'must be one of integer, number, string, boolean, enum', '"date"')],
+  },
   'param-bad-name.yaml': { errors: [e(5, 'dashed-param', 'params.days-back', 'invalid param name "days-back"')] },
   'placeholder-unknown-param.yaml': {
-    errors: [e(3, 'sync-orders', 'command[3]', 'placeholder "{{days}}" names no declared param', 'declared params: days_back')],
+    errors: [
+      e(3, 'sync-orders', 'command[3]', 'placeholder "{{days}}" names no declared param', 'declared params: days_back'),
+    ],
   },
 
   // Policies
   'retries-negative.yaml': { errors: [e(4, 'hopeful', 'retries.max', 'must be at least 0, got -1')] },
-  'retries-bad-backoff.yaml': { errors: [e(6, 'hopeful', 'retries.backoff', 'must be one of fixed, exponential, got "linear"')] },
+  'retries-bad-backoff.yaml': {
+    errors: [e(6, 'hopeful', 'retries.backoff', 'must be one of fixed, exponential, got "linear"')],
+  },
   'fatal-exit-codes-range.yaml': { errors: [e(4, 'exits', 'fatal_exit_codes[1]', 'must be at most 255, got 256')] },
   'overlap-bad.yaml': { errors: [e(4, 'overlapping', 'overlap', 'must be one of skip, queue, got "parallel"')] },
   'priority-bad.yaml': { errors: [e(4, 'urgent', 'priority', 'must be one of high, normal, low, got "urgent"')] },
-  'webhook-not-url.yaml': { errors: [e(4, 'noisy', 'notify.webhook', 'http:// or https:// URL', '"chat.example/hooks/ops"')] },
+  'webhook-not-url.yaml': {
+    errors: [e(4, 'noisy', 'notify.webhook', 'http:// or https:// URL', '"chat.example/hooks/ops"')],
+  },
 
   // Chains
   'chain-unknown.yaml': {
@@ -134,7 +179,9 @@ const CASES: Record<string, Case> = {
 describe('invalid jobs files', () => {
   it('has at least 30 fixtures, each with expectations', async () => {
     const { readdirSync } = await import('node:fs');
-    const files = readdirSync(dir).filter((name) => name.endsWith('.yaml')).sort();
+    const files = readdirSync(dir)
+      .filter((name) => name.endsWith('.yaml'))
+      .sort();
     expect(files.length).toBeGreaterThanOrEqual(30);
     expect(Object.keys(CASES).sort()).toEqual(files);
   });
@@ -149,7 +196,11 @@ describe('invalid jobs files', () => {
 
     expected.errors.forEach((want, i) => {
       const got = result.errors[i]!;
-      expect({ line: got.line, job_id: got.job_id, field: got.field }).toEqual({ line: want.line, job_id: want.job_id, field: want.field });
+      expect({ line: got.line, job_id: got.job_id, field: got.field }).toEqual({
+        line: want.line,
+        job_id: want.job_id,
+        field: want.field,
+      });
       expect(got.file).toBe(file);
       // The message alone names file, line, job and field.
       expect(got.message.startsWith(want.line === null ? `${name}:` : `${name}:${want.line}: `)).toBe(true);
@@ -163,7 +214,9 @@ describe('invalid jobs files', () => {
 
     // An entry with a readable id and an error is listed, unless its id belongs to a valid (first) entry.
     const validIds = new Set(result.jobs.map((job) => job.id));
-    const withErrors = new Set(result.errors.map((error) => error.job_id).filter((id): id is string => id !== null && !validIds.has(id)));
+    const withErrors = new Set(
+      result.errors.map((error) => error.job_id).filter((id): id is string => id !== null && !validIds.has(id)),
+    );
     expect(new Set(result.invalid_ids)).toEqual(withErrors);
   });
 });

@@ -8,7 +8,7 @@ import { ensureJobsFile, loadJobsFile, parseJobsText, parseSchedule } from '../.
 
 const resources = fileURLToPath(new URL('../../resources', import.meta.url));
 
-/** The full example of DESIGN.md "Jobs file", with a cwd inside the temp dir. */
+/** The full example of the README's "The jobs file", with a cwd inside the temp dir. */
 const DESIGN_EXAMPLE = `
 jobs:
   - id: sync-orders                 # stable id: [a-z0-9-], unique
@@ -48,7 +48,7 @@ afterEach(() => {
 });
 
 describe('loadJobsFile', () => {
-  it('normalizes the DESIGN.md example: defaults filled, paths absolute, durations in ms', async () => {
+  it('normalizes the README example: defaults filled, paths absolute, durations in ms', async () => {
     fs.writeFileSync(file, DESIGN_EXAMPLE);
     const result = await loadJobsFile(file);
     expect(result.errors).toEqual([]);
@@ -116,7 +116,11 @@ describe('loadJobsFile', () => {
     const result = await loadJobsFile(jsonFile);
     expect(result.errors).toEqual([]);
     expect(result.jobs.map((j) => j.id)).toEqual(['a', 'b']);
-    expect(result.jobs[0]).toMatchObject({ retries: { max: 3, backoff: 'exponential' }, env: { N: '1', FLAG: 'true' }, on_failure: ['b'] });
+    expect(result.jobs[0]).toMatchObject({
+      retries: { max: 3, backoff: 'exponential' },
+      env: { N: '1', FLAG: 'true' },
+      on_failure: ['b'],
+    });
     expect(result.jobs[1]).toMatchObject({
       enabled: false,
       schedule: { kind: 'at', at: '2026-12-01T09:00:00Z', at_ms: Date.UTC(2026, 11, 1, 9) },
@@ -165,7 +169,13 @@ describe('loadJobsFile', () => {
       'demo-cleanup',
     ]);
     const byId = new Map(result.jobs.map((j) => [j.id, j]));
-    expect(byId.get('demo-flaky')!.retries).toEqual({ max: 2, backoff: 'fixed', delay_ms: 5_000, max_delay_ms: 600_000, jitter: false });
+    expect(byId.get('demo-flaky')!.retries).toEqual({
+      max: 2,
+      backoff: 'fixed',
+      delay_ms: 5_000,
+      max_delay_ms: 600_000,
+      jitter: false,
+    });
     expect(byId.get('demo-cleanup')).toMatchObject({ catch_up: 'once', schedule: { kind: 'cron', cron: '0 3 * * *' } });
     expect(byId.get('demo-command')).toMatchObject({ kind: 'command', params: { rows: { type: 'integer' } } });
     for (const job of result.jobs) {
@@ -206,7 +216,11 @@ describe('parseSchedule', () => {
       schedule: { kind: 'cron', cron: '0 3 * * *', timezone: 'UTC' },
       errors: [],
     });
-    expect(parseSchedule({ every: '1h30m' }, 'override').schedule).toEqual({ kind: 'every', every: '1h30m', every_ms: 5_400_000 });
+    expect(parseSchedule({ every: '1h30m' }, 'override').schedule).toEqual({
+      kind: 'every',
+      every: '1h30m',
+      every_ms: 5_400_000,
+    });
     expect(parseSchedule({ at: '2026-03-01 10:00:00Z' }, 'override').schedule).toEqual({
       kind: 'at',
       at: '2026-03-01 10:00:00Z',
@@ -216,14 +230,19 @@ describe('parseSchedule', () => {
   });
 
   it('reports every problem, prefixed with where', () => {
-    const { schedule, errors } = parseSchedule({ cron: '61 * * * *', timezone: 'Nowhere/Land', extra: 1 }, 'schedule override for "x"');
+    const { schedule, errors } = parseSchedule(
+      { cron: '61 * * * *', timezone: 'Nowhere/Land', extra: 1 },
+      'schedule override for "x"',
+    );
     expect(schedule).toBeNull();
     expect(errors).toHaveLength(3);
     for (const error of errors) expect(error).toMatch(/^schedule override for "x": field "/);
     expect(errors.join('\n')).toContain("unknown field 'extra'");
     expect(errors.join('\n')).toContain('"Nowhere/Land"');
     expect(errors.join('\n')).toContain('61 * * * *');
-    expect(parseSchedule({ every: 5 }, 'o').errors).toEqual(['o: field "every": duration 5 has no unit (e.g. "30s", "5m", "2h" or "1h30m")']);
+    expect(parseSchedule({ every: 5 }, 'o').errors).toEqual([
+      'o: field "every": duration 5 has no unit (e.g. "30s", "5m", "2h" or "1h30m")',
+    ]);
     expect(parseSchedule('daily', 'o').errors[0]).toMatch(/^o: expected an object with one of "cron", "every" or "at"/);
   });
 });

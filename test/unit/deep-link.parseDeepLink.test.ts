@@ -10,14 +10,30 @@ describe('deep links', () => {
   });
 
   it('refuses other schemes, bad ids and unknown kinds', () => {
-    for (const url of ['https://run/42', 'jobtray://run/0', 'jobtray://run/-1', 'jobtray://run/4x', 'jobtray://run/99999999999999999', 'jobtray://job/Bad_Id', 'jobtray://settings', 'not a url', 'jobtray://run/42/extra']) {
+    for (const url of [
+      'https://run/42',
+      'jobtray://run/0',
+      'jobtray://run/-1',
+      'jobtray://run/4x',
+      'jobtray://run/99999999999999999',
+      'jobtray://job/Bad_Id',
+      'jobtray://settings',
+      'not a url',
+      'jobtray://run/42/extra',
+    ]) {
       expect(parseDeepLink(url), url).toBeNull();
     }
   });
 
   it('finds the link among a second launch’s arguments', () => {
-    expect(deepLinkInArgv(['/opt/Jobtray/jobtray', '--no-sandbox', 'jobtray://run/7'])).toEqual({ kind: 'run', runId: 7 });
-    expect(deepLinkInArgv(['/opt/Jobtray/jobtray', 'jobtray://nonsense', 'jobtray://job/a'])).toEqual({ kind: 'job', jobId: 'a' });
+    expect(deepLinkInArgv(['/opt/Jobtray/jobtray', '--no-sandbox', 'jobtray://run/7'])).toEqual({
+      kind: 'run',
+      runId: 7,
+    });
+    expect(deepLinkInArgv(['/opt/Jobtray/jobtray', 'jobtray://nonsense', 'jobtray://job/a'])).toEqual({
+      kind: 'job',
+      jobId: 'a',
+    });
     expect(deepLinkInArgv(['/opt/Jobtray/jobtray', '--hidden'])).toBeNull();
   });
 

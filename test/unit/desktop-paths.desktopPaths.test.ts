@@ -3,7 +3,15 @@ import { desktopPaths } from '../../main/desktop/desktop-paths.js';
 
 describe('desktopPaths', () => {
   it('packaged: the worker from app.asar.unpacked, icons, demo jobs and the Electron-ABI binding from resources', () => {
-    expect(desktopPaths({ isPackaged: true, resourcesPath: '/opt/Jobtray/resources', appPath: '/opt/Jobtray/resources/app.asar', platform: 'linux', arch: 'x64' })).toEqual({
+    expect(
+      desktopPaths({
+        isPackaged: true,
+        resourcesPath: '/opt/Jobtray/resources',
+        appPath: '/opt/Jobtray/resources/app.asar',
+        platform: 'linux',
+        arch: 'x64',
+      }),
+    ).toEqual({
       renderer: '/opt/Jobtray/resources/app.asar/dist/renderer',
       preload: '/opt/Jobtray/resources/app.asar/dist/preload/preload.cjs',
       icons: '/opt/Jobtray/resources/icons',
@@ -14,7 +22,15 @@ describe('desktopPaths', () => {
   });
 
   it('from source: the build in dist/, resources/ of the repository, the binding built for this platform', () => {
-    expect(desktopPaths({ isPackaged: false, resourcesPath: '/x/node_modules/electron/dist/resources', appPath: '/src/jobtray', platform: 'darwin', arch: 'arm64' })).toEqual({
+    expect(
+      desktopPaths({
+        isPackaged: false,
+        resourcesPath: '/x/node_modules/electron/dist/resources',
+        appPath: '/src/jobtray',
+        platform: 'darwin',
+        arch: 'arm64',
+      }),
+    ).toEqual({
       renderer: '/src/jobtray/dist/renderer',
       preload: '/src/jobtray/dist/preload/preload.cjs',
       icons: '/src/jobtray/resources/icons',

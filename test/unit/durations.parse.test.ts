@@ -19,23 +19,49 @@ describe('parseDuration', () => {
     expect(parseDuration(text)).toBe(ms);
   });
 
-  it.each([[30], ['30'], ['0s'], ['-5m'], ['0.1ms'], [''], ['soon'], ['5 parsecs'], ['1h30'], [null], [undefined], [true], [{ m: 5 }]])(
-    'rejects %j',
-    (value) => {
-      expect(parseDuration(value)).toBeNull();
-    },
-  );
+  it.each([
+    [30],
+    ['30'],
+    ['0s'],
+    ['-5m'],
+    ['0.1ms'],
+    [''],
+    ['soon'],
+    ['5 parsecs'],
+    ['1h30'],
+    [null],
+    [undefined],
+    [true],
+    [{ m: 5 }],
+  ])('rejects %j', (value) => {
+    expect(parseDuration(value)).toBeNull();
+  });
 });
 
 describe('checkDuration', () => {
   it('says why a duration is invalid, quoting it', () => {
-    expect(checkDuration(30)).toEqual({ ok: false, why: 'duration 30 has no unit (e.g. "30s", "5m", "2h" or "1h30m")' });
-    expect(checkDuration('30')).toEqual({ ok: false, why: 'duration "30" has no unit (e.g. "30s", "5m", "2h" or "1h30m")' });
+    expect(checkDuration(30)).toEqual({
+      ok: false,
+      why: 'duration 30 has no unit (e.g. "30s", "5m", "2h" or "1h30m")',
+    });
+    expect(checkDuration('30')).toEqual({
+      ok: false,
+      why: 'duration "30" has no unit (e.g. "30s", "5m", "2h" or "1h30m")',
+    });
     expect(checkDuration('-5m')).toEqual({ ok: false, why: 'duration "-5m" must be greater than zero' });
     expect(checkDuration('0s')).toEqual({ ok: false, why: 'duration "0s" must be greater than zero' });
-    expect(checkDuration('soon')).toEqual({ ok: false, why: 'invalid duration "soon" (e.g. "30s", "5m", "2h" or "1h30m")' });
-    expect(checkDuration('5 parsecs')).toEqual({ ok: false, why: 'invalid duration "5 parsecs": unknown unit "parsecs" (use ms, s, m, h, d or w)' });
-    expect(checkDuration(false)).toEqual({ ok: false, why: 'expected a duration (e.g. "30s", "5m", "2h" or "1h30m"), got false' });
+    expect(checkDuration('soon')).toEqual({
+      ok: false,
+      why: 'invalid duration "soon" (e.g. "30s", "5m", "2h" or "1h30m")',
+    });
+    expect(checkDuration('5 parsecs')).toEqual({
+      ok: false,
+      why: 'invalid duration "5 parsecs": unknown unit "parsecs" (use ms, s, m, h, d or w)',
+    });
+    expect(checkDuration(false)).toEqual({
+      ok: false,
+      why: 'expected a duration (e.g. "30s", "5m", "2h" or "1h30m"), got false',
+    });
   });
 });
 

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { clockTime, describeOutcome, durationText, progressText, runStateWord, shortTime } from '../../contract/format.js';
+import {
+  clockTime,
+  describeOutcome,
+  durationText,
+  progressText,
+  runStateWord,
+  shortTime,
+} from '../../contract/format.js';
 import { runRecord } from '../helpers/fixtures.js';
 
 describe('run text', () => {
@@ -16,11 +23,17 @@ describe('run text', () => {
 
   it('describes how a run ended in one sentence', () => {
     expect(describeOutcome(runRecord())).toBe('Run 1 (test-job, attempt 1/1) succeeded in 2s');
-    expect(describeOutcome(runRecord({ id: 7, state: 'timed_out', attempt: 2, max_attempts: 3, error: 'timed out after 3m' }))).toBe(
-      'Run 7 (test-job, attempt 2/3) timed out after 2s: timed out after 3m',
+    expect(
+      describeOutcome(
+        runRecord({ id: 7, state: 'timed_out', attempt: 2, max_attempts: 3, error: 'timed out after 3m' }),
+      ),
+    ).toBe('Run 7 (test-job, attempt 2/3) timed out after 2s: timed out after 3m');
+    expect(describeOutcome(runRecord({ state: 'cancelled', duration_ms: null, reason: 'cancelled by cli' }))).toBe(
+      'Run 1 (test-job, attempt 1/1) cancelled: cancelled by cli',
     );
-    expect(describeOutcome(runRecord({ state: 'cancelled', duration_ms: null, reason: 'cancelled by cli' }))).toBe('Run 1 (test-job, attempt 1/1) cancelled: cancelled by cli');
-    expect(describeOutcome(runRecord({ state: 'skipped', reason: null }))).toBe('Run 1 (test-job, attempt 1/1) was skipped: no reason recorded');
+    expect(describeOutcome(runRecord({ state: 'skipped', reason: null }))).toBe(
+      'Run 1 (test-job, attempt 1/1) was skipped: no reason recorded',
+    );
   });
 
   it('shows a missing time or duration as "-"', () => {

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { healthStatus } from '../../contract/health-status.js';
 
 describe('healthStatus', () => {
-  const snap = (overall: Parameters<typeof healthStatus>[0]['overall'], paused = false, config_error_count = 0) => ({ overall, paused, config_error_count });
+  const snap = (overall: Parameters<typeof healthStatus>[0]['overall'], paused = false, config_error_count = 0) => ({
+    overall,
+    paused,
+    config_error_count,
+  });
 
   it('maps the worst job health to the five states the header and the tray show', () => {
     expect(healthStatus(snap('ok'))).toBe('ok');

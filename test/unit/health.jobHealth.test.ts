@@ -27,15 +27,27 @@ describe('jobHealth', () => {
     ['overdue exactly at the deadline', { overdueAt: NOW }, 'overdue'],
     ['not overdue a millisecond before', { overdueAt: NOW + 1 }, 'ok'],
     ['failing beats overdue', { lastFinished: finished('failed'), overdueAt: NOW - 1 }, 'failing'],
-    ['retrying beats failing (the chain has not ended)', { retryPending: true, lastFinished: finished('failed') }, 'retrying'],
+    [
+      'retrying beats failing (the chain has not ended)',
+      { retryPending: true, lastFinished: finished('failed') },
+      'retrying',
+    ],
     ['retrying beats overdue', { retryPending: true, overdueAt: NOW - 1 }, 'retrying'],
     ['running beats failing (the card shows progress)', { running: true, lastFinished: finished('failed') }, 'running'],
     ['running beats retrying', { running: true, retryPending: true }, 'running'],
     ['running beats overdue', { running: true, overdueAt: NOW - 1 }, 'running'],
     ['disabled beats running', { enabled: false, running: true }, 'disabled'],
-    ['disabled beats failing and overdue', { enabled: false, lastFinished: finished('failed'), overdueAt: NOW - 1 }, 'disabled'],
+    [
+      'disabled beats failing and overdue',
+      { enabled: false, lastFinished: finished('failed'), overdueAt: NOW - 1 },
+      'disabled',
+    ],
     ['invalid beats disabled', { invalid: true, enabled: false }, 'invalid'],
-    ['invalid beats everything', { invalid: true, running: true, retryPending: true, lastFinished: finished('failed'), overdueAt: NOW - 1 }, 'invalid'],
+    [
+      'invalid beats everything',
+      { invalid: true, running: true, retryPending: true, lastFinished: finished('failed'), overdueAt: NOW - 1 },
+      'invalid',
+    ],
   ];
 
   it.each(cases)('%s', (_name, over, expected) => {

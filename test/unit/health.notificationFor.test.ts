@@ -31,15 +31,37 @@ describe('notificationFor', () => {
 
   it('names the job in title and body', () => {
     const failure = notificationFor({ job_id: 'sync-orders', from: 'ok', to: 'failing' }, both);
-    expect(failure).toEqual({ kind: 'failure', title: 'sync-orders is failing', body: expect.stringContaining('sync-orders') });
+    expect(failure).toEqual({
+      kind: 'failure',
+      title: 'sync-orders is failing',
+      body: expect.stringContaining('sync-orders'),
+    });
     const recovery = notificationFor({ job_id: 'sync-orders', from: 'failing', to: 'ok' }, both);
-    expect(recovery).toEqual({ kind: 'recovery', title: 'sync-orders recovered', body: expect.stringContaining('sync-orders') });
+    expect(recovery).toEqual({
+      kind: 'recovery',
+      title: 'sync-orders recovered',
+      body: expect.stringContaining('sync-orders'),
+    });
   });
 
   it('running and retrying in between do not break failure/recovery detection, nor repeat a failure', () => {
     // Observed health over time: a chain fails, a new run starts, retries, fails
     // again, then a later run succeeds.
-    const observed: JobHealth[] = ['ok', 'running', 'retrying', 'running', 'failing', 'running', 'retrying', 'running', 'failing', 'running', 'ok', 'running', 'ok'];
+    const observed: JobHealth[] = [
+      'ok',
+      'running',
+      'retrying',
+      'running',
+      'failing',
+      'running',
+      'retrying',
+      'running',
+      'failing',
+      'running',
+      'ok',
+      'running',
+      'ok',
+    ];
     let settled: JobHealth | null = null;
     const sent: string[] = [];
     for (const health of observed) {

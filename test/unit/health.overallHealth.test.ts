@@ -17,7 +17,14 @@ const full: StorageProblem = {
 const stored = (storage: StorageProblem | null) => ({ ...clean, storage });
 
 describe('overallHealth', () => {
-  const cases: Array<[string, Record<string, JobHealth>, { configErrorCount: number; paused: boolean; storage?: StorageProblem | null }, JobHealth]> = [
+  const cases: Array<
+    [
+      string,
+      Record<string, JobHealth>,
+      { configErrorCount: number; paused: boolean; storage?: StorageProblem | null },
+      JobHealth,
+    ]
+  > = [
     ['no jobs: ok', {}, clean, 'ok'],
     ['all ok', { a: 'ok', b: 'ok' }, clean, 'ok'],
     ['worst wins: failing', { a: 'ok', b: 'failing', c: 'overdue', d: 'running' }, clean, 'failing'],
@@ -27,7 +34,12 @@ describe('overallHealth', () => {
     ['failing over invalid', { a: 'invalid', b: 'failing' }, clean, 'failing'],
     ['disabled only when every job is disabled', { a: 'disabled', b: 'disabled' }, clean, 'disabled'],
     ['one enabled ok job among disabled ones', { a: 'disabled', b: 'ok' }, clean, 'ok'],
-    ['file-level config error makes it at least invalid', { a: 'ok' }, { configErrorCount: 1, paused: false }, 'invalid'],
+    [
+      'file-level config error makes it at least invalid',
+      { a: 'ok' },
+      { configErrorCount: 1, paused: false },
+      'invalid',
+    ],
     ['config error with no jobs', {}, { configErrorCount: 2, paused: false }, 'invalid'],
     ['config error over all-disabled', { a: 'disabled' }, { configErrorCount: 1, paused: false }, 'invalid'],
     ['config error does not hide failing', { a: 'failing' }, { configErrorCount: 1, paused: false }, 'failing'],
@@ -42,7 +54,10 @@ describe('overallHealth', () => {
   });
 
   it('counts every health value, zeros included, and carries paused and the error count', () => {
-    const snapshot = overallHealth({ a: 'ok', b: 'ok', c: 'failing', d: 'disabled' }, { configErrorCount: 3, paused: true });
+    const snapshot = overallHealth(
+      { a: 'ok', b: 'ok', c: 'failing', d: 'disabled' },
+      { configErrorCount: 3, paused: true },
+    );
     expect(snapshot).toEqual({
       overall: 'failing',
       jobs: { a: 'ok', b: 'ok', c: 'failing', d: 'disabled' },

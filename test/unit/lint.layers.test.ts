@@ -20,8 +20,13 @@ beforeAll(() => {
 async function layerErrors(filePath: string, code: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath });
   const messages = result!.messages;
-  expect(messages.filter((m) => m.fatal), `${filePath} does not parse`).toEqual([]);
-  return messages.filter((m) => m.ruleId !== null && LAYER_RULES.has(m.ruleId) && m.severity === 2).map((m) => `${m.ruleId}: ${m.message}`);
+  expect(
+    messages.filter((m) => m.fatal),
+    `${filePath} does not parse`,
+  ).toEqual([]);
+  return messages
+    .filter((m) => m.ruleId !== null && LAYER_RULES.has(m.ruleId) && m.severity === 2)
+    .map((m) => `${m.ruleId}: ${m.message}`);
 }
 
 const importing = (specifier: string) => `import * as m from '${specifier}';\nexport default m;\n`;
@@ -68,17 +73,33 @@ describe('layer rules', () => {
   });
 
   it('a type-only import crosses no layer either', async () => {
-    expect(await layerErrors('main/cli/x.ts', "import type { Engine } from '../engine/engine.js';\nexport type E = Engine;\n")).toHaveLength(1);
+    expect(
+      await layerErrors(
+        'main/cli/x.ts',
+        "import type { Engine } from '../engine/engine.js';\nexport type E = Engine;\n",
+      ),
+    ).toHaveLength(1);
   });
 
   it('the renderer takes only types from contract/api.ts (its values would bundle zod)', async () => {
-    expect(await layerErrors('renderer/src/x.ts', importing('../../contract/api.js'))).toEqual([expect.stringMatching(/^no-restricted-imports: .*types only/)]);
-    expect(await layerErrors('renderer/src/x.ts', "import type { OperationName } from '../../contract/api.js';\nexport type O = OperationName;\n")).toEqual([]);
+    expect(await layerErrors('renderer/src/x.ts', importing('../../contract/api.js'))).toEqual([
+      expect.stringMatching(/^no-restricted-imports: .*types only/),
+    ]);
+    expect(
+      await layerErrors(
+        'renderer/src/x.ts',
+        "import type { OperationName } from '../../contract/api.js';\nexport type O = OperationName;\n",
+      ),
+    ).toEqual([]);
   });
 
   it('browser-safe folders may not touch Node globals', async () => {
-    expect(await layerErrors('contract/x.ts', "export const b = Buffer.from('x');\n")).toEqual([expect.stringMatching(/^no-restricted-globals: .*Buffer/)]);
-    expect(await layerErrors('renderer/src/x.ts', 'export const env = process.env;\n')).toEqual([expect.stringMatching(/^no-restricted-globals: .*process/)]);
+    expect(await layerErrors('contract/x.ts', "export const b = Buffer.from('x');\n")).toEqual([
+      expect.stringMatching(/^no-restricted-globals: .*Buffer/),
+    ]);
+    expect(await layerErrors('renderer/src/x.ts', 'export const env = process.env;\n')).toEqual([
+      expect.stringMatching(/^no-restricted-globals: .*process/),
+    ]);
   });
 
   const allowed: [file: string, specifier: string][] = [

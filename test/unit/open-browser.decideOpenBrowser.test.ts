@@ -12,13 +12,33 @@ describe('decideOpenBrowser', () => {
   });
 
   it('does not open without a display, in CI, when told not to, or without a dashboard', () => {
-    expect(decideOpenBrowser({ ...desktop, env: {} })).toEqual({ open: false, reason: expect.stringMatching(/no desktop session/) });
-    expect(decideOpenBrowser({ ...desktop, env: { DISPLAY: ':0', CI: 'true' } })).toEqual({ open: false, reason: 'running in CI' });
-    expect(decideOpenBrowser({ ...desktop, platform: 'darwin', env: { CI: '1' } })).toEqual({ open: false, reason: 'running in CI' });
-    expect(decideOpenBrowser({ ...desktop, argv: ['--no-open'] })).toEqual({ open: false, reason: '--no-open was given' });
-    expect(decideOpenBrowser({ ...desktop, env: { DISPLAY: ':0', JOBTRAY_NO_OPEN: '1' } })).toEqual({ open: false, reason: 'JOBTRAY_NO_OPEN is set' });
-    expect(decideOpenBrowser({ ...desktop, hasDashboard: false })).toEqual({ open: false, reason: 'the dashboard is not built' });
+    expect(decideOpenBrowser({ ...desktop, env: {} })).toEqual({
+      open: false,
+      reason: expect.stringMatching(/no desktop session/),
+    });
+    expect(decideOpenBrowser({ ...desktop, env: { DISPLAY: ':0', CI: 'true' } })).toEqual({
+      open: false,
+      reason: 'running in CI',
+    });
+    expect(decideOpenBrowser({ ...desktop, platform: 'darwin', env: { CI: '1' } })).toEqual({
+      open: false,
+      reason: 'running in CI',
+    });
+    expect(decideOpenBrowser({ ...desktop, argv: ['--no-open'] })).toEqual({
+      open: false,
+      reason: '--no-open was given',
+    });
+    expect(decideOpenBrowser({ ...desktop, env: { DISPLAY: ':0', JOBTRAY_NO_OPEN: '1' } })).toEqual({
+      open: false,
+      reason: 'JOBTRAY_NO_OPEN is set',
+    });
+    expect(decideOpenBrowser({ ...desktop, hasDashboard: false })).toEqual({
+      open: false,
+      reason: 'the dashboard is not built',
+    });
     // Set but not a yes: still opens.
-    expect(decideOpenBrowser({ ...desktop, env: { DISPLAY: ':0', JOBTRAY_NO_OPEN: '0', CI: 'false' } })).toEqual({ open: true });
+    expect(decideOpenBrowser({ ...desktop, env: { DISPLAY: ':0', JOBTRAY_NO_OPEN: '0', CI: 'false' } })).toEqual({
+      open: true,
+    });
   });
 });

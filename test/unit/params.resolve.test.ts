@@ -38,14 +38,23 @@ describe('resolveParams', () => {
   });
 
   it('coerces strings from forms and the CLI', () => {
-    expect(resolveParams(job, { days_back: ' 3 ', ratio: '0.25', market: 'fr', dry_run: 'yes', mode: 'full' })).toEqual({
-      days_back: 3,
-      ratio: 0.25,
-      market: 'fr',
-      dry_run: true,
-      mode: 'full',
-    });
-    for (const [text, value] of [['true', true], ['1', true], ['YES', true], ['false', false], ['0', false], ['no', false]] as const) {
+    expect(resolveParams(job, { days_back: ' 3 ', ratio: '0.25', market: 'fr', dry_run: 'yes', mode: 'full' })).toEqual(
+      {
+        days_back: 3,
+        ratio: 0.25,
+        market: 'fr',
+        dry_run: true,
+        mode: 'full',
+      },
+    );
+    for (const [text, value] of [
+      ['true', true],
+      ['1', true],
+      ['YES', true],
+      ['false', false],
+      ['0', false],
+      ['no', false],
+    ] as const) {
       expect(resolveParams(job, { market: 'de', dry_run: text }).dry_run).toBe(value);
     }
     // Numbers given to string and enum params (JSON clients) become strings.
@@ -53,11 +62,16 @@ describe('resolveParams', () => {
   });
 
   it('treats null and an empty form field of a non-string param as absent', () => {
-    expect(resolveParams(job, { market: 'de', days_back: '', dry_run: null })).toMatchObject({ days_back: 7, dry_run: false });
+    expect(resolveParams(job, { market: 'de', days_back: '', dry_run: null })).toMatchObject({
+      days_back: 7,
+      dry_run: false,
+    });
   });
 
   it('accepts undefined input when nothing is required', () => {
-    expect(resolveParams(jobWith({ n: { type: 'integer', default: 1, required: false } }), undefined)).toEqual({ n: 1 });
+    expect(resolveParams(jobWith({ n: { type: 'integer', default: 1, required: false } }), undefined)).toEqual({
+      n: 1,
+    });
     expect(resolveParams(jobWith({}), undefined)).toEqual({});
   });
 
@@ -73,10 +87,14 @@ describe('resolveParams', () => {
   });
 
   it('reports wrong types with the expected type and the given value', () => {
-    expect(problemsOf({ market: 'de', days_back: 'three' })).toEqual(['param "days_back": expected an integer, got "three"']);
+    expect(problemsOf({ market: 'de', days_back: 'three' })).toEqual([
+      'param "days_back": expected an integer, got "three"',
+    ]);
     expect(problemsOf({ market: 'de', days_back: 2.5 })).toEqual(['param "days_back": expected an integer, got 2.5']);
     expect(problemsOf({ market: 'de', ratio: '0x1' })).toEqual(['param "ratio": expected a number, got "0x1"']);
-    expect(problemsOf({ market: 'de', dry_run: 'maybe' })).toEqual(['param "dry_run": expected true or false (or yes/no, 1/0), got "maybe"']);
+    expect(problemsOf({ market: 'de', dry_run: 'maybe' })).toEqual([
+      'param "dry_run": expected true or false (or yes/no, 1/0), got "maybe"',
+    ]);
     expect(problemsOf({ market: ['de'] })).toEqual(['param "market": expected a string, got ["de"]']);
   });
 
@@ -87,7 +105,9 @@ describe('resolveParams', () => {
   });
 
   it('reports a value outside the enum values', () => {
-    expect(problemsOf({ market: 'de', mode: 'slow' })).toEqual(['param "mode": must be one of "fast", "full", "2", got "slow"']);
+    expect(problemsOf({ market: 'de', mode: 'slow' })).toEqual([
+      'param "mode": must be one of "fast", "full", "2", got "slow"',
+    ]);
   });
 
   it('reports every problem at once', () => {
@@ -105,16 +125,31 @@ describe('resolveParams', () => {
 describe('renderArgv', () => {
   it('fills placeholders, with whitespace inside the braces, and empties those without a value', () => {
     expect(
-      renderArgv(['python3', 'sync.py', '--days', '{{days_back}}', '--mode={{ mode }}', '{{missing}}', '{{dry_run}}{{days_back}}'], {
-        days_back: 3,
-        mode: 'full',
-        dry_run: false,
-      }),
+      renderArgv(
+        [
+          'python3',
+          'sync.py',
+          '--days',
+          '{{days_back}}',
+          '--mode={{ mode }}',
+          '{{missing}}',
+          '{{dry_run}}{{days_back}}',
+        ],
+        {
+          days_back: 3,
+          mode: 'full',
+          dry_run: false,
+        },
+      ),
     ).toEqual(['python3', 'sync.py', '--days', '3', '--mode=full', '', 'false3']);
   });
 
   it('leaves text that is not a placeholder alone and does not re-expand values', () => {
-    expect(renderArgv(['{{ not a name }}', '{days}', '{{a}}'], { a: '{{b}}', b: 'x' })).toEqual(['{{ not a name }}', '{days}', '{{b}}']);
+    expect(renderArgv(['{{ not a name }}', '{days}', '{{a}}'], { a: '{{b}}', b: 'x' })).toEqual([
+      '{{ not a name }}',
+      '{days}',
+      '{{b}}',
+    ]);
   });
 
   it('lists placeholder names', () => {
@@ -130,6 +165,6 @@ describe('paramEnv', () => {
       JOBTRAY_PARAM_DRYRUN: 'true',
       JOBTRAY_PARAM_MODE: 'full',
     });
-    expect(paramEnv({ 'odd-name.x': 1 })).toEqual({ 'JOBTRAY_PARAM_ODD_NAME_X': '1' });
+    expect(paramEnv({ 'odd-name.x': 1 })).toEqual({ JOBTRAY_PARAM_ODD_NAME_X: '1' });
   });
 });

@@ -8,23 +8,66 @@ describe('quitStep', () => {
     expect(quitStep('running', { type: 'quit' }, TIMING)).toEqual({
       phase: 'closing',
       preventDefault: true,
-      effects: [{ type: 'log', message: 'quitting: stopping running runs' }, { type: 'close-engine' }, { type: 'arm-timer', ms: 10_000 }],
+      effects: [
+        { type: 'log', message: 'quitting: stopping running runs' },
+        { type: 'close-engine' },
+        { type: 'arm-timer', ms: 10_000 },
+      ],
     });
   });
 
   it('closed → exit(0); a second quit or the bound → forced close; the forced bound → exit(1)', () => {
-    expect(quitStep('closing', { type: 'closed' }, TIMING)).toMatchObject({ phase: 'exiting', effects: [{ type: 'log' }, { type: 'exit', code: 0 }] });
-    expect(quitStep('closing', { type: 'quit' }, TIMING)).toMatchObject({ phase: 'forcing', preventDefault: true, effects: [{ type: 'log' }, { type: 'force-close' }, { type: 'arm-timer', ms: 3_000 }] });
-    expect(quitStep('closing', { type: 'timeout' }, TIMING)).toMatchObject({ phase: 'forcing', preventDefault: false, effects: [{ type: 'log', message: expect.stringContaining('did not close within 10000 ms') }, { type: 'force-close' }, { type: 'arm-timer' }] });
-    expect(quitStep('forcing', { type: 'timeout' }, TIMING)).toMatchObject({ phase: 'exiting', effects: [{ type: 'log' }, { type: 'exit', code: 1 }] });
-    expect(quitStep('forcing', { type: 'closed' }, TIMING)).toMatchObject({ phase: 'exiting', effects: [{ type: 'log' }, { type: 'exit', code: 0 }] });
-    expect(quitStep('closing', { type: 'failed', error: 'disk' }, TIMING)).toMatchObject({ phase: 'exiting', effects: [{ type: 'log', message: expect.stringContaining('disk') }, { type: 'exit', code: 1 }] });
+    expect(quitStep('closing', { type: 'closed' }, TIMING)).toMatchObject({
+      phase: 'exiting',
+      effects: [{ type: 'log' }, { type: 'exit', code: 0 }],
+    });
+    expect(quitStep('closing', { type: 'quit' }, TIMING)).toMatchObject({
+      phase: 'forcing',
+      preventDefault: true,
+      effects: [{ type: 'log' }, { type: 'force-close' }, { type: 'arm-timer', ms: 3_000 }],
+    });
+    expect(quitStep('closing', { type: 'timeout' }, TIMING)).toMatchObject({
+      phase: 'forcing',
+      preventDefault: false,
+      effects: [
+        { type: 'log', message: expect.stringContaining('did not close within 10000 ms') },
+        { type: 'force-close' },
+        { type: 'arm-timer' },
+      ],
+    });
+    expect(quitStep('forcing', { type: 'timeout' }, TIMING)).toMatchObject({
+      phase: 'exiting',
+      effects: [{ type: 'log' }, { type: 'exit', code: 1 }],
+    });
+    expect(quitStep('forcing', { type: 'closed' }, TIMING)).toMatchObject({
+      phase: 'exiting',
+      effects: [{ type: 'log' }, { type: 'exit', code: 0 }],
+    });
+    expect(quitStep('closing', { type: 'failed', error: 'disk' }, TIMING)).toMatchObject({
+      phase: 'exiting',
+      effects: [
+        { type: 'log', message: expect.stringContaining('disk') },
+        { type: 'exit', code: 1 },
+      ],
+    });
   });
 
   it('a third quit while forcing changes nothing but is still prevented; nothing happens before the first quit', () => {
-    expect(quitStep('forcing', { type: 'quit' }, TIMING)).toEqual({ phase: 'forcing', preventDefault: true, effects: [] });
-    expect(quitStep('running', { type: 'timeout' }, TIMING)).toEqual({ phase: 'running', preventDefault: false, effects: [] });
-    expect(quitStep('exiting', { type: 'quit' }, TIMING)).toEqual({ phase: 'exiting', preventDefault: false, effects: [] });
+    expect(quitStep('forcing', { type: 'quit' }, TIMING)).toEqual({
+      phase: 'forcing',
+      preventDefault: true,
+      effects: [],
+    });
+    expect(quitStep('running', { type: 'timeout' }, TIMING)).toEqual({
+      phase: 'running',
+      preventDefault: false,
+      effects: [],
+    });
+    expect(quitStep('exiting', { type: 'quit' }, TIMING)).toEqual({
+      phase: 'exiting',
+      preventDefault: false,
+      effects: [],
+    });
   });
 });
 

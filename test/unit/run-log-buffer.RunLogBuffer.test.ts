@@ -1,6 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LogLine, LogLineInput } from '../../contract/model.js';
-import { KEPT_SYSTEM_LINES, LOG_FLUSH_LINES, LOG_FLUSH_MS, RunLogBuffer, type RunLogContext } from '../../main/engine/run-log-buffer.js';
+import {
+  KEPT_SYSTEM_LINES,
+  LOG_FLUSH_LINES,
+  LOG_FLUSH_MS,
+  RunLogBuffer,
+  type RunLogContext,
+} from '../../main/engine/run-log-buffer.js';
 import { classifyStorageError } from '../../main/engine/storage-errors.js';
 
 const RUN_ID = 7;
@@ -44,7 +50,18 @@ function fakeStorage() {
     countDropped(lines: number) {
       storage.dropped += lines;
     },
-    problem: () => (storage.failures.length > 0 ? { code: 'SQLITE_FULL', path: '/data/jobtray.db', free_bytes: 0, since: 0, message: 'disk full', dropped_log_lines: 0, held_fires: 0 } : null),
+    problem: () =>
+      storage.failures.length > 0
+        ? {
+            code: 'SQLITE_FULL',
+            path: '/data/jobtray.db',
+            free_bytes: 0,
+            since: 0,
+            message: 'disk full',
+            dropped_log_lines: 0,
+            held_fires: 0,
+          }
+        : null,
   };
   return storage;
 }
@@ -73,7 +90,12 @@ function setup() {
 }
 
 function lines(prefix: string, count: number): LogLineInput[] {
-  return Array.from({ length: count }, (_, i) => ({ ts: 0, stream: 'stdout' as const, level: 'info' as const, message: `${prefix}${i}` }));
+  return Array.from({ length: count }, (_, i) => ({
+    ts: 0,
+    stream: 'stdout' as const,
+    level: 'info' as const,
+    message: `${prefix}${i}`,
+  }));
 }
 
 const START = new Date('2026-03-01T09:00:00Z');
@@ -248,13 +270,14 @@ describe('RunLogBuffer: flow control (log window)', () => {
     expect(t.written()).toEqual(['1,500 log lines dropped: disk full', 'back']);
   });
 
-  it('keeps the engine\'s own lines (up to KEPT_SYSTEM_LINES) while lines cannot be written, and writes them after the count', () => {
+  it("keeps the engine's own lines (up to KEPT_SYSTEM_LINES) while lines cannot be written, and writes them after the count", () => {
     const t = setup();
     t.storage.writable = false;
     t.storage.failures.push(diskFull());
     t.buffer.addFromWorker(lines('w', 3));
     t.buffer.add({ ts: 1, stream: 'system', level: 'error', message: 'artifact out.csv could not be stored' });
-    for (let i = 0; i < KEPT_SYSTEM_LINES + 2; i++) t.buffer.add({ ts: 2, stream: 'system', level: 'warn', message: `s${i}` });
+    for (let i = 0; i < KEPT_SYSTEM_LINES + 2; i++)
+      t.buffer.add({ ts: 2, stream: 'system', level: 'warn', message: `s${i}` });
     vi.advanceTimersByTime(LOG_FLUSH_MS);
     expect(t.store.writes).toHaveLength(0);
     // 3 worker lines, and the engine's own past the ones kept.
@@ -262,7 +285,11 @@ describe('RunLogBuffer: flow control (log window)', () => {
     t.storage.writable = true;
     t.buffer.settle();
     const written = t.written();
-    expect(written.slice(0, 3)).toEqual(['6 log lines dropped: disk full', 'artifact out.csv could not be stored', 's0']);
+    expect(written.slice(0, 3)).toEqual([
+      '6 log lines dropped: disk full',
+      'artifact out.csv could not be stored',
+      's0',
+    ]);
     expect(written).toHaveLength(1 + KEPT_SYSTEM_LINES);
   });
 
@@ -305,7 +332,12 @@ describe('RunLogBuffer: drain', () => {
     };
     await t.buffer.drain();
     ticking = false;
-    expect(t.store.writes.map((w) => w.messages.length)).toEqual([LOG_FLUSH_LINES, LOG_FLUSH_LINES, LOG_FLUSH_LINES, 1]);
+    expect(t.store.writes.map((w) => w.messages.length)).toEqual([
+      LOG_FLUSH_LINES,
+      LOG_FLUSH_LINES,
+      LOG_FLUSH_LINES,
+      1,
+    ]);
     for (let i = 1; i < turnsAtWrite.length; i++) expect(turnsAtWrite[i]).toBeGreaterThan(turnsAtWrite[i - 1]!);
     expect(t.acknowledged()).toBe(3 * LOG_FLUSH_LINES + 1);
   });

@@ -9,7 +9,10 @@ describe('describeSchedule', () => {
     [{ kind: 'every', every: '90m', every_ms: 5_400_000 }, 'every 90m'],
     [{ kind: 'cron', cron: '*/10 9-21 * * 1-5', timezone: 'Europe/Berlin' }, 'cron */10 9-21 * * 1-5 (Europe/Berlin)'],
     [{ kind: 'cron', cron: '0 3 * * *', timezone: null }, 'cron 0 3 * * *'],
-    [{ kind: 'at', at: '2026-12-01 10:00 +01:00', at_ms: Date.parse('2026-12-01T09:00:00.000Z') }, 'once at 2026-12-01T09:00:00.000Z'],
+    [
+      { kind: 'at', at: '2026-12-01 10:00 +01:00', at_ms: Date.parse('2026-12-01T09:00:00.000Z') },
+      'once at 2026-12-01T09:00:00.000Z',
+    ],
   ])('%j → %s', (schedule, expected) => {
     expect(describeSchedule(schedule)).toBe(expected);
   });

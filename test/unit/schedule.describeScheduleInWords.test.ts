@@ -19,7 +19,9 @@ describe('describeScheduleInWords', () => {
 
   it('writes a one-off time with the caller’s formatter, and manual jobs as such', () => {
     const at = Date.UTC(2026, 11, 1, 8, 0, 0);
-    expect(describeScheduleInWords({ kind: 'at', at: '2026-12-01T09:00:00+01:00', at_ms: at })).toBe('Once, at 2026-12-01T08:00:00.000Z');
+    expect(describeScheduleInWords({ kind: 'at', at: '2026-12-01T09:00:00+01:00', at_ms: at })).toBe(
+      'Once, at 2026-12-01T08:00:00.000Z',
+    );
     expect(describeScheduleInWords({ kind: 'at', at: 'x', at_ms: at }, (ms) => `t=${ms}`)).toBe(`Once, at t=${at}`);
     expect(describeScheduleInWords(null)).toBe('Manual only');
   });

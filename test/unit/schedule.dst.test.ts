@@ -8,7 +8,11 @@ const cron = (pattern: string, timezone: string): Schedule => ({ kind: 'cron', c
 /** Every fire time in [from, to), as ISO strings. */
 function firesIn(schedule: Schedule, from: string, to: string): string[] {
   const fires: string[] = [];
-  for (let next = nextFireAfter(schedule, t(from) - 1); next !== null && next < t(to); next = nextFireAfter(schedule, next)) {
+  for (
+    let next = nextFireAfter(schedule, t(from) - 1);
+    next !== null && next < t(to);
+    next = nextFireAfter(schedule, next)
+  ) {
     fires.push(new Date(next).toISOString());
   }
   return fires;
@@ -23,7 +27,9 @@ const NY_FALL = { from: '2026-11-01T04:00:00.000Z', to: '2026-11-02T05:00:00.000
 
 describe('cron across DST transitions', () => {
   it('Europe/Berlin spring forward: 02:30 does not exist, a fixed-time job fires once at 03:00 CEST', () => {
-    expect(firesIn(cron('30 2 * * *', 'Europe/Berlin'), BERLIN_SPRING.from, BERLIN_SPRING.to)).toEqual(['2026-03-29T01:00:00.000Z']);
+    expect(firesIn(cron('30 2 * * *', 'Europe/Berlin'), BERLIN_SPRING.from, BERLIN_SPRING.to)).toEqual([
+      '2026-03-29T01:00:00.000Z',
+    ]);
   });
 
   it('Europe/Berlin spring forward: the days around it keep 02:30 local', () => {
@@ -35,7 +41,9 @@ describe('cron across DST transitions', () => {
   });
 
   it('Europe/Berlin fall back: 02:30 happens twice, a fixed-time job fires once, at the first', () => {
-    expect(firesIn(cron('30 2 * * *', 'Europe/Berlin'), BERLIN_FALL.from, BERLIN_FALL.to)).toEqual(['2026-10-25T00:30:00.000Z']);
+    expect(firesIn(cron('30 2 * * *', 'Europe/Berlin'), BERLIN_FALL.from, BERLIN_FALL.to)).toEqual([
+      '2026-10-25T00:30:00.000Z',
+    ]);
   });
 
   it('Europe/Berlin fall back: a list of fixed times fires once per listed time', () => {
@@ -55,11 +63,15 @@ describe('cron across DST transitions', () => {
   });
 
   it('America/New_York spring forward: 02:30 fires once at 03:00 EDT', () => {
-    expect(firesIn(cron('30 2 * * *', 'America/New_York'), NY_SPRING.from, NY_SPRING.to)).toEqual(['2026-03-08T07:00:00.000Z']);
+    expect(firesIn(cron('30 2 * * *', 'America/New_York'), NY_SPRING.from, NY_SPRING.to)).toEqual([
+      '2026-03-08T07:00:00.000Z',
+    ]);
   });
 
   it('America/New_York fall back: 01:30 happens twice and fires once, at 01:30 EDT', () => {
-    expect(firesIn(cron('30 1 * * *', 'America/New_York'), NY_FALL.from, NY_FALL.to)).toEqual(['2026-11-01T05:30:00.000Z']);
+    expect(firesIn(cron('30 1 * * *', 'America/New_York'), NY_FALL.from, NY_FALL.to)).toEqual([
+      '2026-11-01T05:30:00.000Z',
+    ]);
   });
 
   it('America/New_York: an hourly job fires 25 times on the fall-back day', () => {
@@ -73,6 +85,8 @@ describe('cron across DST transitions', () => {
 
   it('catch-up across the spring-forward gap finds the 03:00 CEST fire', () => {
     const daily = cron('30 2 * * *', 'Europe/Berlin');
-    expect(lastSlotBetween(daily, t('2026-03-28T12:00:00Z'), t('2026-03-29T06:00:00Z'))).toBe(t('2026-03-29T01:00:00Z'));
+    expect(lastSlotBetween(daily, t('2026-03-28T12:00:00Z'), t('2026-03-29T06:00:00Z'))).toBe(
+      t('2026-03-29T01:00:00Z'),
+    );
   });
 });

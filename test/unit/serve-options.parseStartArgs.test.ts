@@ -31,13 +31,16 @@ describe('parseStartArgs (npm start -- …)', () => {
   it('refuses a port out of range, saying what a port must be', () => {
     const { result, err } = parse(['--port', '99999']);
     expect(result).toEqual({ kind: 'exit', code: 2 });
-    expect(err).toContain("option '--port <n>' argument '99999' is invalid. the port must be a whole number from 0 to 65535 (0 = any free port).");
+    expect(err).toContain(
+      "option '--port <n>' argument '99999' is invalid. the port must be a whole number from 0 to 65535 (0 = any free port).",
+    );
   });
 
   it('--help lists the options and exits 0', () => {
     const { result, out } = parse(['--help']);
     expect(result).toEqual({ kind: 'exit', code: 0 });
-    for (const flag of ['--data-dir <dir>', '--jobs <file>', '--port <n>', '--move-damaged-db']) expect(out).toContain(flag);
+    for (const flag of ['--data-dir <dir>', '--jobs <file>', '--port <n>', '--move-damaged-db'])
+      expect(out).toContain(flag);
   });
 });
 

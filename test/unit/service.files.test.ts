@@ -4,7 +4,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findOnPath } from '../../main/cli/service.js';
-import { launchdPlist, parseServiceState, serveArguments, serviceLayout, serviceSpec, systemdUnit, windowsArgument, windowsTaskXml, type ServiceSpec } from '../../main/host/service.js';
+import {
+  launchdPlist,
+  parseServiceState,
+  serveArguments,
+  serviceLayout,
+  serviceSpec,
+  systemdUnit,
+  windowsArgument,
+  windowsTaskXml,
+  type ServiceSpec,
+} from '../../main/host/service.js';
 
 const SPEC: ServiceSpec = {
   node: '/opt/node 20/bin/node',
@@ -20,7 +30,14 @@ function lines(text: string): string[] {
 
 describe('serveArguments', () => {
   it('reproduces the serve options with absolute paths', () => {
-    expect(serveArguments({ dataDir: 'rel', port: 0, moveDamagedDb: true })).toEqual(['serve', '--data-dir', path.resolve('rel'), '--port', '0', '--move-damaged-db']);
+    expect(serveArguments({ dataDir: 'rel', port: 0, moveDamagedDb: true })).toEqual([
+      'serve',
+      '--data-dir',
+      path.resolve('rel'),
+      '--port',
+      '0',
+      '--move-damaged-db',
+    ]);
     expect(SPEC.args).toEqual(['serve', '--data-dir', '/data/job tray', '--jobs', '/etc/jobs.yaml', '--port', '4770']);
   });
 });
@@ -50,8 +67,12 @@ describe('systemdUnit', () => {
   });
 
   it('escapes what systemd would expand in ExecStart (% specifiers, $ variables) and refuses line breaks', () => {
-    expect(systemdUnit({ ...SPEC, args: ['serve', '--data-dir', '/d/100%$X'] })).toContain('"serve" "--data-dir" "/d/100%%$$X"');
-    expect(() => systemdUnit({ ...SPEC, env: { BAD: 'a\nb' } })).toThrow('a systemd unit cannot hold a value with a line break: "a\\nb"');
+    expect(systemdUnit({ ...SPEC, args: ['serve', '--data-dir', '/d/100%$X'] })).toContain(
+      '"serve" "--data-dir" "/d/100%%$$X"',
+    );
+    expect(() => systemdUnit({ ...SPEC, env: { BAD: 'a\nb' } })).toThrow(
+      'a systemd unit cannot hold a value with a line break: "a\\nb"',
+    );
   });
 
   // Runs the real verifier where systemd is installed (it is on these machines); the structure is asserted either way.
@@ -63,15 +84,23 @@ describe('systemdUnit', () => {
     fs.writeFileSync(file, unit);
     const sections = unit.split('\n').filter((line) => line.startsWith('['));
     expect(sections).toEqual(['[Unit]', '[Service]', '[Install]']);
-    expect(unit).toMatch(new RegExp(`^ExecStart="${process.execPath}" "${spec.bin}" "serve" "--data-dir" "${dir}" "--port" "0"$`, 'm'));
+    expect(unit).toMatch(
+      new RegExp(`^ExecStart="${process.execPath}" "${spec.bin}" "serve" "--data-dir" "${dir}" "--port" "0"$`, 'm'),
+    );
     expect(fs.existsSync(spec.bin)).toBe(true);
     const analyze = findOnPath('systemd-analyze', process.env);
     if (analyze !== null) {
       const result = spawnSync(analyze, ['verify', file], { encoding: 'utf8' });
       // verify exits 0 even for unknown keys or bad values: it says so on stderr, so stderr must be empty.
-      expect({ status: result.status, stderr: result.stderr, stdout: result.stdout }).toEqual({ status: 0, stderr: '', stdout: '' });
+      expect({ status: result.status, stderr: result.stderr, stdout: result.stdout }).toEqual({
+        status: 0,
+        stderr: '',
+        stdout: '',
+      });
     }
-    console.info(`service.files: systemd unit ${analyze ? `checked by ${analyze} verify` : 'checked by structure only (systemd-analyze not installed)'}`);
+    console.info(
+      `service.files: systemd unit ${analyze ? `checked by ${analyze} verify` : 'checked by structure only (systemd-analyze not installed)'}`,
+    );
   });
 });
 
@@ -98,7 +127,12 @@ describe('launchdPlist', () => {
 
 describe('windowsTaskXml', () => {
   it('is a logon task without a time limit, restarted on failure, running node with quoted arguments', () => {
-    const xml = windowsTaskXml({ ...SPEC, node: 'C:\\Program Files\\nodejs\\node.exe', bin: 'C:\\jobtray\\bin\\jobtray.js', args: ['serve', '--data-dir', 'C:\\Users\\ops\\Job Tray\\'] });
+    const xml = windowsTaskXml({
+      ...SPEC,
+      node: 'C:\\Program Files\\nodejs\\node.exe',
+      bin: 'C:\\jobtray\\bin\\jobtray.js',
+      args: ['serve', '--data-dir', 'C:\\Users\\ops\\Job Tray\\'],
+    });
     const rows = xml.split('\r\n');
     expect(rows[0]).toBe('<?xml version="1.0" encoding="UTF-16"?>');
     for (const line of [
@@ -113,16 +147,24 @@ describe('windowsTaskXml', () => {
   });
 
   it('quotes arguments the way the C runtime reads them', () => {
-    expect(['plain', 'two words', 'say "hi"', 'C:\\dir\\', ''].map(windowsArgument)).toEqual(['plain', '"two words"', '"say \\"hi\\""', 'C:\\dir\\', '""']);
+    expect(['plain', 'two words', 'say "hi"', 'C:\\dir\\', ''].map(windowsArgument)).toEqual([
+      'plain',
+      '"two words"',
+      '"say \\"hi\\""',
+      'C:\\dir\\',
+      '""',
+    ]);
     expect(windowsArgument('a b\\')).toBe('"a b\\\\"');
   });
 });
 
 describe('serviceLayout and parseServiceState', () => {
-  it('puts each platform\'s file where its service manager looks, with the commands that load it', () => {
+  it("puts each platform's file where its service manager looks, with the commands that load it", () => {
     const linux = serviceLayout('linux', SPEC, '/home/ops', {}, 1000);
     expect(linux.file).toBe('/home/ops/.config/systemd/user/jobtray.service');
-    expect(serviceLayout('linux', SPEC, '/home/ops', { XDG_CONFIG_HOME: '/cfg' }, 1000).file).toBe('/cfg/systemd/user/jobtray.service');
+    expect(serviceLayout('linux', SPEC, '/home/ops', { XDG_CONFIG_HOME: '/cfg' }, 1000).file).toBe(
+      '/cfg/systemd/user/jobtray.service',
+    );
     expect(linux.install).toEqual([
       ['systemctl', '--user', 'daemon-reload'],
       ['systemctl', '--user', 'enable', '--now', 'jobtray.service'],
@@ -131,11 +173,19 @@ describe('serviceLayout and parseServiceState', () => {
     expect(mac.file).toBe('/Users/ops/Library/LaunchAgents/io.jobtray.host.plist');
     expect(mac.install).toEqual([['launchctl', 'bootstrap', 'gui/501', mac.file]]);
     const windows = serviceLayout('win32', { ...SPEC, dataDir: 'C:\\data' }, 'C:\\Users\\ops', {}, 0);
-    expect(windows.install[0]).toEqual(['schtasks', '/Create', '/TN', 'Jobtray', '/XML', 'C:\\data\\jobtray-task.xml', '/F']);
+    expect(windows.install[0]).toEqual([
+      'schtasks',
+      '/Create',
+      '/TN',
+      'Jobtray',
+      '/XML',
+      'C:\\data\\jobtray-task.xml',
+      '/F',
+    ]);
     expect(windows.utf16).toBe(true);
   });
 
-  it('reads whether the service runs from each tool\'s output', () => {
+  it("reads whether the service runs from each tool's output", () => {
     expect(parseServiceState('linux', 0, 'active\n')).toBe('active');
     expect(parseServiceState('linux', 3, 'inactive\n')).toBe('inactive');
     expect(parseServiceState('darwin', 113, '')).toBe('not loaded');

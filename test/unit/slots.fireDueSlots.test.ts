@@ -14,7 +14,16 @@ function everySecond(): JobEntry {
     id: 'ticker',
     fileDef: jobDefinition({ id: 'ticker', schedule: { kind: 'every', every: '1s', every_ms: 1_000 } }),
     errors: [],
-    state: { job_id: 'ticker', enabled_override: null, schedule_override: null, last_fire_at: null, next_fire_at: null, last_slot_at: since, first_seen_at: since, updated_at: since },
+    state: {
+      job_id: 'ticker',
+      enabled_override: null,
+      schedule_override: null,
+      last_fire_at: null,
+      next_fire_at: null,
+      last_slot_at: since,
+      first_seen_at: since,
+      updated_at: since,
+    },
     scheduledSince: since,
     lastRun: null,
     lastFinished: null,
@@ -74,11 +83,21 @@ describe('fireDueSlots while writing fails', () => {
   });
 
   it('a create that fails for lack of space holds the fire; any other failure is only logged', () => {
-    const full = setup({ writable: true, create: () => { throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }); } });
+    const full = setup({
+      writable: true,
+      create: () => {
+        throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+      },
+    });
     fireDueSlots(full.ctx, NOW);
     expect(full.held).toEqual([['ticker', NOW, 'schedule']]);
     expect(full.noted).toHaveLength(1);
-    const other = setup({ writable: true, create: () => { throw new Error('bad params'); } });
+    const other = setup({
+      writable: true,
+      create: () => {
+        throw new Error('bad params');
+      },
+    });
     fireDueSlots(other.ctx, NOW);
     expect(other.held).toEqual([]);
     expect(other.noted).toEqual([]);

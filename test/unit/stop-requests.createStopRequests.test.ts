@@ -30,7 +30,9 @@ describe('createStopRequests', () => {
     requests.request('SIGTERM');
     expect(requests.stage).toBe('graceful');
     expect(host.calls).toEqual([{ force: false }]);
-    expect(host.lines).toEqual(['SIGTERM: stopping (running runs are stopped and recorded as interrupted; press Ctrl+C again to stop now)…']);
+    expect(host.lines).toEqual([
+      'SIGTERM: stopping (running runs are stopped and recorded as interrupted; press Ctrl+C again to stop now)…',
+    ]);
     let stopped = false;
     void requests.stopped.then(() => (stopped = true));
     await Promise.resolve();

@@ -21,12 +21,18 @@ describe('classifyStorageError', () => {
     expect(classifyStorageError(thrown(code, 'x'))).toEqual({ kind, code, path: null });
   });
 
-  it.each(['SQLITE_BUSY', 'SQLITE_CORRUPT', 'SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_READONLY', 'ENOENT', 'EACCES', 'EMFILE', 'SQLITE_IOERRX'])(
-    '%s is not',
-    (code) => {
-      expect(classifyStorageError(thrown(code, 'x'))).toBeNull();
-    },
-  );
+  it.each([
+    'SQLITE_BUSY',
+    'SQLITE_CORRUPT',
+    'SQLITE_CONSTRAINT_UNIQUE',
+    'SQLITE_READONLY',
+    'ENOENT',
+    'EACCES',
+    'EMFILE',
+    'SQLITE_IOERRX',
+  ])('%s is not', (code) => {
+    expect(classifyStorageError(thrown(code, 'x'))).toBeNull();
+  });
 
   it('is null for what has no code: plain errors, strings, null, a non-string code', () => {
     for (const value of [new Error('database or disk is full'), 'ENOSPC', null, undefined, 42, { code: 28 }]) {
@@ -41,17 +47,24 @@ describe('classifyStorageError', () => {
 
   it('follows cause chains, and stops on a cyclic one', () => {
     const inner = thrown('SQLITE_FULL', 'database or disk is full');
-    expect(classifyStorageError(new Error('batch failed', { cause: new Error('wrapped', { cause: inner }) }))?.code).toBe('SQLITE_FULL');
+    expect(
+      classifyStorageError(new Error('batch failed', { cause: new Error('wrapped', { cause: inner }) }))?.code,
+    ).toBe('SQLITE_FULL');
     const a: Error & { cause?: unknown } = new Error('a');
     a.cause = new Error('b', { cause: a });
     expect(classifyStorageError(a)).toBeNull();
   });
 
   it('sees the storage_full error a failure becomes, with its file', () => {
-    const converted = storageFullError({ kind: 'full', code: 'SQLITE_FULL', path: '/data/jobtray.db' }, thrown('SQLITE_FULL', 'database or disk is full'));
+    const converted = storageFullError(
+      { kind: 'full', code: 'SQLITE_FULL', path: '/data/jobtray.db' },
+      thrown('SQLITE_FULL', 'database or disk is full'),
+    );
     expect(converted).toBeInstanceOf(JobtrayError);
     expect(converted.code).toBe('storage_full');
-    expect(converted.message).toBe('disk full: cannot write to /data/jobtray.db (SQLITE_FULL: database or disk is full)');
+    expect(converted.message).toBe(
+      'disk full: cannot write to /data/jobtray.db (SQLITE_FULL: database or disk is full)',
+    );
     expect(classifyStorageError(converted)).toEqual({ kind: 'full', code: 'SQLITE_FULL', path: '/data/jobtray.db' });
     // Other contract errors are not storage failures.
     expect(classifyStorageError(new JobtrayError('conflict', 'no'))).toBeNull();

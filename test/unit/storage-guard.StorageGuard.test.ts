@@ -3,7 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { JobAlert } from '../../contract/model.js';
-import { HELD_FIRES_LISTED, PROBE_FIRST_MS, PROBE_MAX_MS, StorageGuard, type HeldFire } from '../../main/engine/storage-guard.js';
+import {
+  HELD_FIRES_LISTED,
+  PROBE_FIRST_MS,
+  PROBE_MAX_MS,
+  StorageGuard,
+  type HeldFire,
+} from '../../main/engine/storage-guard.js';
 import { openStore, type Store } from '../../main/engine/store/index.js';
 import { track } from '../helpers/open-handles.js';
 import { sampleRun } from '../helpers/temp-store.js';
@@ -31,7 +37,12 @@ beforeEach(() => {
   recovered = 0;
   held = [];
   probes = 0;
-  const logger = { debug() {}, info: (m: string) => void log.push(`info ${m}`), warn: (m: string) => void log.push(`warn ${m}`), error: (m: string) => void log.push(`error ${m}`) };
+  const logger = {
+    debug() {},
+    info: (m: string) => void log.push(`info ${m}`),
+    warn: (m: string) => void log.push(`warn ${m}`),
+    error: (m: string) => void log.push(`error ${m}`),
+  };
   guard = new StorageGuard({
     events: { emit: (name, payload) => void (name === 'job:alert' && alerts.push(payload as JobAlert)) },
     logger,
@@ -41,7 +52,9 @@ beforeEach(() => {
       store.probeWrite();
     },
     recordHeldFires: (jobId, fires) => {
-      store.insertRuns(fires.map((f) => sampleRun({ job_id: jobId, state: 'skipped', reason: `held ${f.count}`, created_at: f.at })));
+      store.insertRuns(
+        fires.map((f) => sampleRun({ job_id: jobId, state: 'skipped', reason: `held ${f.count}`, created_at: f.at })),
+      );
       held.push({ jobId, fires: [...fires] });
     },
     changed: () => void (changed += 1),
@@ -73,7 +86,13 @@ describe('StorageGuard', () => {
     fillUp();
     expect(() => store.insertRuns(big(100))).toThrow();
     const problem = guard.problem();
-    expect(problem).toMatchObject({ code: 'SQLITE_FULL', path: path.join(dir, 'jobtray.db'), since: Date.now(), dropped_log_lines: 0, held_fires: 0 });
+    expect(problem).toMatchObject({
+      code: 'SQLITE_FULL',
+      path: path.join(dir, 'jobtray.db'),
+      since: Date.now(),
+      dropped_log_lines: 0,
+      held_fires: 0,
+    });
     expect(problem?.message).toContain(`cannot write to ${path.join(dir, 'jobtray.db')}`);
     expect(typeof problem?.free_bytes).toBe('number');
     expect(guard.writable).toBe(false);
@@ -81,7 +100,12 @@ describe('StorageGuard', () => {
     expect(alerts.map((a) => [a.kind, a.job_id])).toEqual([['storage', null]]);
     expect(alerts[0]!.body).toContain(`cannot write to ${path.join(dir, 'jobtray.db')}`);
     expect(alerts[0]!.body).toMatch(/free\)/);
-    expect(() => guard.assertWritable()).toThrow(expect.objectContaining({ code: 'storage_full', message: expect.stringContaining(path.join(dir, 'jobtray.db')) as string }) as Error);
+    expect(() => guard.assertWritable()).toThrow(
+      expect.objectContaining({
+        code: 'storage_full',
+        message: expect.stringContaining(path.join(dir, 'jobtray.db')) as string,
+      }) as Error,
+    );
   });
 
   it('other errors are logged and start nothing', () => {
@@ -111,8 +135,16 @@ describe('StorageGuard', () => {
     const run = store.insertRun(sampleRun({ state: 'running' }));
     fillUp();
     const order: string[] = [];
-    guard.defer('final state', () => store.updateRun(run.id, { state: 'succeeded', reason: 'x'.repeat(3000) }), (r) => order.push(`then ${r.state}`));
-    guard.defer('audit', () => store.audit({ actor: 'cli', action: 'run:trigger' }), () => order.push('then audit'));
+    guard.defer(
+      'final state',
+      () => store.updateRun(run.id, { state: 'succeeded', reason: 'x'.repeat(3000) }),
+      (r) => order.push(`then ${r.state}`),
+    );
+    guard.defer(
+      'audit',
+      () => store.audit({ actor: 'cli', action: 'run:trigger' }),
+      () => order.push('then audit'),
+    );
     expect(order).toEqual([]);
     expect(store.getRun(run.id)?.state).toBe('running');
     vi.advanceTimersByTime(PROBE_FIRST_MS);
@@ -132,7 +164,11 @@ describe('StorageGuard', () => {
 
   it('a write deferred while writing works is done at once', () => {
     let done = 0;
-    guard.defer('audit', () => store.audit({ actor: 'cli', action: 'x' }), () => (done += 1));
+    guard.defer(
+      'audit',
+      () => store.audit({ actor: 'cli', action: 'x' }),
+      () => (done += 1),
+    );
     expect(done).toBe(1);
     expect(store.listAudit({})).toHaveLength(1);
   });
@@ -150,7 +186,11 @@ describe('StorageGuard', () => {
       ['nightly', 1],
     ]);
     const last = held[0]!.fires.at(-1)!;
-    expect(last).toMatchObject({ count: 4, at: t0 + (HELD_FIRES_LISTED - 1) * 1000, until: t0 + (HELD_FIRES_LISTED + 2) * 1000 });
+    expect(last).toMatchObject({
+      count: 4,
+      at: t0 + (HELD_FIRES_LISTED - 1) * 1000,
+      until: t0 + (HELD_FIRES_LISTED + 2) * 1000,
+    });
     expect(held[0]!.fires.reduce((sum, f) => sum + f.count, 0)).toBe(HELD_FIRES_LISTED + 3);
     expect(held[1]!.fires[0]).toMatchObject({ trigger: 'catch_up', count: 1 });
     expect(held[0]!.fires[0]!.reason).toContain('disk full');
@@ -160,9 +200,21 @@ describe('StorageGuard', () => {
   it('a pending write that fails again keeps the problem (no recovery alert) and everything after it waiting', () => {
     fillUp();
     const done: string[] = [];
-    guard.defer('small', () => store.setMeta('a', '1'), () => done.push('small'));
-    guard.defer('large', () => store.setMeta('b', 'x'.repeat(200_000)), () => done.push('large'));
-    guard.defer('after', () => store.setMeta('c', '1'), () => done.push('after'));
+    guard.defer(
+      'small',
+      () => store.setMeta('a', '1'),
+      () => done.push('small'),
+    );
+    guard.defer(
+      'large',
+      () => store.setMeta('b', 'x'.repeat(200_000)),
+      () => done.push('large'),
+    );
+    guard.defer(
+      'after',
+      () => store.setMeta('c', '1'),
+      () => done.push('after'),
+    );
     // Room for the probe and the small write, not the large one.
     store.setPageLimit(store.pageCount() + 20);
     expect(guard.probeNow()).toBe(false);

@@ -33,7 +33,9 @@ describe('store artifacts', () => {
   it('replaces an artifact of the same name on the same run', () => {
     const run = temp.store.insertRun(sampleRun());
     temp.store.insertArtifact(artifact(run.id, 'export.csv'));
-    const newer = temp.store.insertArtifact(artifact(run.id, 'export.csv', { size: 99, sha256: 'b'.repeat(64), created_at: 5 }));
+    const newer = temp.store.insertArtifact(
+      artifact(run.id, 'export.csv', { size: 99, sha256: 'b'.repeat(64), created_at: 5 }),
+    );
     expect(temp.store.listArtifacts(run.id)).toEqual([newer]);
   });
 

@@ -20,7 +20,12 @@ function open(file: string) {
 }
 
 function lines(count: number): LogLineInput[] {
-  return Array.from({ length: count }, (_, i) => ({ ts: 1_700_000_000_000 + i, stream: 'stdout' as const, level: 'info' as const, message: `line ${i} ${'x'.repeat(80)}` }));
+  return Array.from({ length: count }, (_, i) => ({
+    ts: 1_700_000_000_000 + i,
+    stream: 'stdout' as const,
+    level: 'info' as const,
+    message: `line ${i} ${'x'.repeat(80)}`,
+  }));
 }
 
 /** What a thrown value is, for assertions on JobtrayError's code and message. */
@@ -41,7 +46,9 @@ describe('a damaged database', () => {
     const error = thrownBy(() => open(file));
     expect(error.code).toBe('storage_corrupt');
     expect(error.message).toContain(`the database ${file} is damaged (file is not a database)`);
-    expect(error.message).toContain(`restore a backup (copy a file from ${path.join(path.dirname(file), 'backups')} over ${file}`);
+    expect(error.message).toContain(
+      `restore a backup (copy a file from ${path.join(path.dirname(file), 'backups')} over ${file}`,
+    );
     expect(error.message).toContain('"jobtray serve --move-damaged-db"');
     expect(databaseDamage(file)).toBe('file is not a database');
   });
@@ -62,7 +69,11 @@ describe('a damaged database', () => {
     const reopened = open(file);
     const error = thrownBy(() => reopened.getLogs(damaged, { limit: 5_000 }));
     expect(error.code).toBe('storage_corrupt');
-    expect(error.message).toMatch(new RegExp(`^the log of run ${damaged} cannot be read: the database ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is damaged \\(database disk image is malformed\\)`));
+    expect(error.message).toMatch(
+      new RegExp(
+        `^the log of run ${damaged} cannot be read: the database ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is damaged \\(database disk image is malformed\\)`,
+      ),
+    );
     expect(reopened.getLogs(healthy, {}).lines.map((line) => line.seq)).toEqual([1, 2, 3, 4, 5]);
     expect(reopened.getRun(damaged)?.log_count).toBe(3_000);
     expect(reopened.listRuns({}).runs.map((run) => run.id)).toEqual([healthy, damaged]);
@@ -82,7 +93,11 @@ describe('a damaged database', () => {
       { from: `${file}-shm`, to: `${stem}-shm` },
     ]);
     expect(fs.existsSync(file)).toBe(false);
-    expect([fs.readFileSync(stem, 'utf8'), fs.readFileSync(`${stem}-wal`, 'utf8'), fs.readFileSync(`${stem}-shm`, 'utf8')]).toEqual(['garbage', 'wal', 'shm']);
+    expect([
+      fs.readFileSync(stem, 'utf8'),
+      fs.readFileSync(`${stem}-wal`, 'utf8'),
+      fs.readFileSync(`${stem}-shm`, 'utf8'),
+    ]).toEqual(['garbage', 'wal', 'shm']);
     expect(databaseDamage(file)).toBeNull();
   });
 });

@@ -9,7 +9,13 @@ const SINCE = 1_700_000_000_000;
 const HOUR = 3_600_000;
 
 /** Records a run of `job` in `state`, created at `created_at`, with `duration_ms`. */
-function record(store: Store, job: string, state: RunState, created_at: number, duration_ms: number | null = null): void {
+function record(
+  store: Store,
+  job: string,
+  state: RunState,
+  created_at: number,
+  duration_ms: number | null = null,
+): void {
   const run = store.insertRun(sampleRun({ job_id: job, state, created_at }));
   if (duration_ms !== null) store.updateRun(run.id, { duration_ms });
 }
@@ -24,7 +30,8 @@ describe('Store.jobStats', () => {
     record(store, 'sync', 'interrupted', SINCE + 4 * HOUR);
     record(store, 'sync', 'cancelled', SINCE + 5 * HOUR, 400);
     // No outcome: skipped never ran; the others have not ended.
-    for (const state of ['skipped', 'queued', 'running', 'retry_scheduled'] as const) record(store, 'sync', state, SINCE + HOUR, 9_999);
+    for (const state of ['skipped', 'queued', 'running', 'retry_scheduled'] as const)
+      record(store, 'sync', state, SINCE + HOUR, 9_999);
     // Before the window.
     record(store, 'sync', 'failed', SINCE - 1, 50_000);
     record(store, 'export', 'succeeded', SINCE + HOUR, 2_000);
@@ -64,7 +71,10 @@ describe('Store.jobStats', () => {
     // Read through a plain connection, as another tool would.
     const db = new Database(path, { readonly: true });
     try {
-      const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'runs'").pluck().all();
+      const indexes = db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'runs'")
+        .pluck()
+        .all();
       expect(indexes).toContain('runs_job_stats');
       const columns = db.prepare("SELECT name FROM pragma_index_info('runs_job_stats') ORDER BY seqno").pluck().all();
       expect(columns).toEqual(['job_id', 'created_at', 'state', 'duration_ms']);

@@ -41,7 +41,10 @@ function collect(store: Store, filter: RunFilter): { ids: number[]; pages: numbe
 }
 
 function expected(predicate: (run: RunRecord) => boolean): number[] {
-  return all.filter(predicate).map((run) => run.id).reverse();
+  return all
+    .filter(predicate)
+    .map((run) => run.id)
+    .reverse();
 }
 
 beforeEach(() => {
@@ -86,7 +89,11 @@ describe('store.listRuns', () => {
       { job_id: 'sync-orders', state: 'queued', since: T0 + 10 * 60_000 },
       (r) => r.job_id === 'sync-orders' && r.state === 'queued' && r.created_at >= T0 + 10 * 60_000,
     ],
-    ['state and trigger', { state: 'succeeded', trigger: 'manual' }, (r) => r.state === 'succeeded' && r.trigger === 'manual'],
+    [
+      'state and trigger',
+      { state: 'succeeded', trigger: 'manual' },
+      (r) => r.state === 'succeeded' && r.trigger === 'manual',
+    ],
     ['q on error, case-insensitive', { q: 'DISK FULL' }, (r) => r.error?.includes('disk full') === true],
     ['q on step', { q: 'importing' }, (r) => r.step === 'Importing Orders'],
     ['q on job id', { q: 'invoices' }, (r) => r.job_id === 'export-invoices'],
@@ -121,7 +128,10 @@ describe('store.listRuns', () => {
     '',
   ])('refuses the malformed cursor %j', (cursor) => {
     expect(() => temp.store.listRuns({ cursor })).toThrow(
-      expect.objectContaining({ code: 'invalid_input', message: expect.stringContaining(`invalid cursor "${cursor}"`) }),
+      expect.objectContaining({
+        code: 'invalid_input',
+        message: expect.stringContaining(`invalid cursor "${cursor}"`),
+      }),
     );
   });
 });

@@ -75,7 +75,11 @@ describe('store.appendLogs', () => {
     temp.store.appendLogs(runId, lines(5), 100);
     const stored = temp.store.appendLogs(runId, lines(3, 5), 3);
     expect(stored).toHaveLength(1);
-    expect(stored[0]).toMatchObject({ seq: 6, stream: 'system', message: expect.stringContaining('more than 3 lines') });
+    expect(stored[0]).toMatchObject({
+      seq: 6,
+      stream: 'system',
+      message: expect.stringContaining('more than 3 lines'),
+    });
     expect(temp.store.getRun(runId)).toMatchObject({ log_count: 8, log_truncated: true });
   });
 

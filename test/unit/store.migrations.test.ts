@@ -5,7 +5,12 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobtrayError } from '../../contract/errors.js';
 import { RUN_STATES, TERMINAL_STATES } from '../../contract/model.js';
-import { ACTIVE_STATES_SQL, FINISHED_STATES_SQL, LATEST_VERSION, MIGRATIONS } from '../../main/engine/store/migrations.js';
+import {
+  ACTIVE_STATES_SQL,
+  FINISHED_STATES_SQL,
+  LATEST_VERSION,
+  MIGRATIONS,
+} from '../../main/engine/store/migrations.js';
 import { openStore, type Store } from '../../main/engine/store/index.js';
 import { track } from '../helpers/open-handles.js';
 import { sampleRun } from '../helpers/temp-store.js';
@@ -44,9 +49,11 @@ describe('store migrations', () => {
     expect(LATEST_VERSION).toBe(MIGRATIONS.length);
   });
 
-  it('keeps the partial indexes\' state lists in line with the contract', () => {
+  it("keeps the partial indexes' state lists in line with the contract", () => {
     const list = (sql: string) => sql.split(',').map((item) => item.trim().replace(/'/g, ''));
-    expect(list(ACTIVE_STATES_SQL).sort()).toEqual(RUN_STATES.filter((state) => !TERMINAL_STATES.includes(state)).sort());
+    expect(list(ACTIVE_STATES_SQL).sort()).toEqual(
+      RUN_STATES.filter((state) => !TERMINAL_STATES.includes(state)).sort(),
+    );
     expect(list(FINISHED_STATES_SQL).sort()).toEqual(TERMINAL_STATES.filter((state) => state !== 'skipped').sort());
   });
 
@@ -66,7 +73,9 @@ describe('store migrations', () => {
     }));
     expect(version).toBe(LATEST_VERSION);
     expect(journal).toBe('wal');
-    expect(tables).toEqual(expect.arrayContaining(['artifacts', 'audit', 'job_state', 'meta', 'run_logs', 'runs', 'settings']));
+    expect(tables).toEqual(
+      expect.arrayContaining(['artifacts', 'audit', 'job_state', 'meta', 'run_logs', 'runs', 'settings']),
+    );
     store.close();
     expect(store.isOpen()).toBe(false);
   });

@@ -10,7 +10,9 @@ const DAY = 86_400_000;
 /** A run of `job` that ended `daysAgo` days before NOW (null finished_at: only created then). */
 function run(job: string, state: RunState, daysAgo: number, finished = true): number {
   const at = NOW - daysAgo * DAY;
-  return temp.store.insertRun(sampleRun({ job_id: job, state, created_at: at - 1_000, ...(finished ? { finished_at: at } : {}) })).id;
+  return temp.store.insertRun(
+    sampleRun({ job_id: job, state, created_at: at - 1_000, ...(finished ? { finished_at: at } : {}) }),
+  ).id;
 }
 
 function withLogAndArtifact(id: number): number {
@@ -37,7 +39,11 @@ describe('store.applyRetention', () => {
     const old2 = withLogAndArtifact(run('a', 'failed', 95));
     const oldSkipped = run('a', 'skipped', 120, false); // no finished_at: judged by created_at
     const recent = run('a', 'succeeded', 10);
-    const oldActive = [run('a', 'queued', 200, false), run('a', 'running', 200, false), run('a', 'retry_scheduled', 200, false)];
+    const oldActive = [
+      run('a', 'queued', 200, false),
+      run('a', 'running', 200, false),
+      run('a', 'retry_scheduled', 200, false),
+    ];
 
     const result = temp.store.applyRetention({ max_age_days: 90, max_runs_per_job: 0, now: NOW });
     expect(result.deleted_runs).toBe(3);
@@ -88,7 +94,10 @@ describe('store.applyRetention', () => {
   it('does nothing when both limits are 0, and refuses bad limits', () => {
     const id = run('e', 'succeeded', 10_000);
     run('e', 'succeeded', 9_000);
-    expect(temp.store.applyRetention({ max_age_days: 0, max_runs_per_job: 0, now: NOW })).toEqual({ deleted_runs: 0, artifact_paths: [] });
+    expect(temp.store.applyRetention({ max_age_days: 0, max_runs_per_job: 0, now: NOW })).toEqual({
+      deleted_runs: 0,
+      artifact_paths: [],
+    });
     expect(surviving([id])).toEqual([id]);
     expect(() => temp.store.applyRetention({ max_age_days: -1, max_runs_per_job: 0, now: NOW })).toThrow(
       expect.objectContaining({ code: 'invalid_input', message: expect.stringContaining('max_age_days') }),

@@ -12,8 +12,15 @@ describe('store settings', () => {
   });
 
   it('stores a patch over the defaults and keeps it across reopen', () => {
-    const updated = temp.store.updateSettings({ max_concurrent_runs: 2, webhook_url: 'https://chat.example/hooks/ops' });
-    expect(updated).toEqual({ ...DEFAULT_SETTINGS, max_concurrent_runs: 2, webhook_url: 'https://chat.example/hooks/ops' });
+    const updated = temp.store.updateSettings({
+      max_concurrent_runs: 2,
+      webhook_url: 'https://chat.example/hooks/ops',
+    });
+    expect(updated).toEqual({
+      ...DEFAULT_SETTINGS,
+      max_concurrent_runs: 2,
+      webhook_url: 'https://chat.example/hooks/ops',
+    });
     const next = temp.store.updateSettings({ default_timeout_ms: 60_000, webhook_url: null });
     expect(next).toEqual({ ...DEFAULT_SETTINGS, max_concurrent_runs: 2, default_timeout_ms: 60_000 });
     temp.store.close();
@@ -51,7 +58,9 @@ describe('store settings', () => {
   });
 
   it('refuses a patch that is not an object', () => {
-    expect(() => temp.store.updateSettings([] as unknown as Partial<Settings>)).toThrow(expect.objectContaining({ code: 'invalid_input' }));
+    expect(() => temp.store.updateSettings([] as unknown as Partial<Settings>)).toThrow(
+      expect.objectContaining({ code: 'invalid_input' }),
+    );
   });
 });
 

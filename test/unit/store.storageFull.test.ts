@@ -34,7 +34,12 @@ afterEach(() => {
 
 /** Lines big enough that a batch needs new pages. */
 function lines(count: number, from = 0): LogLineInput[] {
-  return Array.from({ length: count }, (_, i) => ({ ts: from + i, stream: 'stdout' as const, level: 'info' as const, message: `${from + i} ${'x'.repeat(500)}` }));
+  return Array.from({ length: count }, (_, i) => ({
+    ts: from + i,
+    stream: 'stdout' as const,
+    level: 'info' as const,
+    message: `${from + i} ${'x'.repeat(500)}`,
+  }));
 }
 
 /** Caps the database at its current size: the next write that needs a page fails. */
@@ -64,7 +69,9 @@ describe('store on a full disk (max_page_count)', () => {
     }
     expect(thrown).toBeInstanceOf(JobtrayError);
     expect((thrown as JobtrayError).code).toBe('storage_full');
-    expect((thrown as JobtrayError).message).toBe(`disk full: cannot write to ${file} (SQLITE_FULL: database or disk is full)`);
+    expect((thrown as JobtrayError).message).toBe(
+      `disk full: cannot write to ${file} (SQLITE_FULL: database or disk is full)`,
+    );
     expect((thrown as JobtrayError).details).toEqual({ code: 'SQLITE_FULL', path: file });
     expect(reported).toEqual([thrown]);
     // Rolled back: the run still has its 5 lines, and counts no more.
@@ -78,7 +85,10 @@ describe('store on a full disk (max_page_count)', () => {
     fill();
     const writes: [string, () => unknown][] = [
       ['insertRuns', () => store.insertRuns(Array.from({ length: 200 }, () => sampleRun({ reason: 'z'.repeat(400) })))],
-      ['audit', () => Array.from({ length: 200 }, () => store.audit({ actor: 'cli', action: 'x', details: 'd'.repeat(400) }))],
+      [
+        'audit',
+        () => Array.from({ length: 200 }, () => store.audit({ actor: 'cli', action: 'x', details: 'd'.repeat(400) })),
+      ],
       ['setMeta', () => store.setMeta('big', 'm'.repeat(100_000))],
       ['probeWrite', () => store.probeWrite()],
     ];
@@ -116,7 +126,9 @@ describe('store on a full disk (max_page_count)', () => {
   });
 
   it('errors that are not storage failures pass through unchanged and unreported', () => {
-    expect(() => store.appendLogs(999, lines(1), 1_000)).toThrow(expect.objectContaining({ code: 'not_found' }) as Error);
+    expect(() => store.appendLogs(999, lines(1), 1_000)).toThrow(
+      expect.objectContaining({ code: 'not_found' }) as Error,
+    );
     expect(reported).toHaveLength(0);
   });
 });

@@ -24,7 +24,9 @@ describe('trayIconFile', () => {
     expect(trayIconFile(healthStatus({ ...base, overall: 'retrying' }), 'linux')).toBe('tray/linux/warning.png');
     expect(trayIconFile(healthStatus({ ...base, overall: 'overdue' }), 'linux')).toBe('tray/linux/warning.png');
     expect(trayIconFile(healthStatus({ ...base, overall: 'ok', paused: true }), 'linux')).toBe('tray/linux/paused.png');
-    expect(trayIconFile(healthStatus({ ...base, overall: 'failing', paused: true }), 'linux')).toBe('tray/linux/failing.png');
+    expect(trayIconFile(healthStatus({ ...base, overall: 'failing', paused: true }), 'linux')).toBe(
+      'tray/linux/failing.png',
+    );
     expect(trayIconFile(healthStatus({ ...base, overall: 'running' }), 'linux')).toBe('tray/linux/running.png');
   });
 
@@ -36,7 +38,8 @@ describe('trayIconFile', () => {
         if (platform === 'darwin') expect(fs.existsSync(file.replace(/\.png$/, '@2x.png')), `${file} @2x`).toBe(true);
       }
     }
-    for (const platform of ['win32', 'linux'] as const) expect(fs.existsSync(path.join(ICONS, windowIconFile(platform)!))).toBe(true);
+    for (const platform of ['win32', 'linux'] as const)
+      expect(fs.existsSync(path.join(ICONS, windowIconFile(platform)!))).toBe(true);
     expect(windowIconFile('darwin')).toBeNull();
   });
 

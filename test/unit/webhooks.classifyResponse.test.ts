@@ -5,18 +5,26 @@ const response = (status: number, headers: Record<string, string> = {}) => new R
 
 describe('classifyResponse', () => {
   it('delivers on 2xx', () => {
-    for (const status of [200, 201, 202, 204]) expect(classifyResponse(response(status))).toEqual({ kind: 'delivered' });
+    for (const status of [200, 201, 202, 204])
+      expect(classifyResponse(response(status))).toEqual({ kind: 'delivered' });
   });
 
   it('retries 5xx, 408 and 429, with the Retry-After asked for', () => {
     expect(classifyResponse(response(500))).toEqual({ kind: 'retry', reason: 'HTTP 500', retryAfterMs: null });
-    expect(classifyResponse(response(503, { 'retry-after': '7' }))).toMatchObject({ kind: 'retry', retryAfterMs: 7_000 });
+    expect(classifyResponse(response(503, { 'retry-after': '7' }))).toMatchObject({
+      kind: 'retry',
+      retryAfterMs: 7_000,
+    });
     expect(classifyResponse(response(408))).toMatchObject({ kind: 'retry' });
-    expect(classifyResponse(response(429, { 'retry-after': '1' }))).toMatchObject({ kind: 'retry', retryAfterMs: 1_000 });
+    expect(classifyResponse(response(429, { 'retry-after': '1' }))).toMatchObject({
+      kind: 'retry',
+      retryAfterMs: 1_000,
+    });
   });
 
   it('fails for good on other 4xx and on redirects', () => {
-    for (const status of [400, 401, 403, 404, 410, 422]) expect(classifyResponse(response(status))).toEqual({ kind: 'permanent', reason: `HTTP ${status}` });
+    for (const status of [400, 401, 403, 404, 410, 422])
+      expect(classifyResponse(response(status))).toEqual({ kind: 'permanent', reason: `HTTP ${status}` });
     expect(classifyResponse(response(301, { location: 'https://elsewhere.example/' }))).toMatchObject({
       kind: 'permanent',
       reason: expect.stringContaining('redirects are not followed'),
@@ -45,8 +53,12 @@ describe('parseRetryAfter', () => {
 
 describe('redactUrl', () => {
   it('removes credentials, query, fragment and path secrets, keeping what identifies the endpoint', () => {
-    expect(redactUrl('https://ops:s3cret@chat.example:8443/hooks/ops?token=abc#x')).toBe('https://chat.example:8443/hooks/…');
-    expect(redactUrl('https://hooks.slack.com/services/T000/B000/XXXXSECRET')).toBe('https://hooks.slack.com/services/…');
+    expect(redactUrl('https://ops:s3cret@chat.example:8443/hooks/ops?token=abc#x')).toBe(
+      'https://chat.example:8443/hooks/…',
+    );
+    expect(redactUrl('https://hooks.slack.com/services/T000/B000/XXXXSECRET')).toBe(
+      'https://hooks.slack.com/services/…',
+    );
     expect(redactUrl('http://127.0.0.1:9/hook')).toBe('http://127.0.0.1:9/hook');
   });
 

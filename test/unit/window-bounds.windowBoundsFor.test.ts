@@ -14,16 +14,23 @@ describe('window bounds memory', () => {
     const saved = { bounds: { x: 1600, y: 100, width: 2400, height: 1300 }, maximized: false };
     expect(windowBoundsFor(saved, [LAPTOP])).toEqual({ bounds: { width: 1440, height: 900 }, maximized: false });
     // Only a sliver of the title bar on screen counts as off screen.
-    expect(windowBoundsFor({ bounds: { x: 1400, y: 10, width: 800, height: 600 }, maximized: false }, [LAPTOP]).bounds).toEqual({ width: 800, height: 600 });
+    expect(
+      windowBoundsFor({ bounds: { x: 1400, y: 10, width: 800, height: 600 }, maximized: false }, [LAPTOP]).bounds,
+    ).toEqual({ width: 800, height: 600 });
   });
 
   it('never smaller than the minimum; nothing saved → the default size', () => {
-    expect(windowBoundsFor({ bounds: { x: 10, y: 10, width: 50, height: 50 }, maximized: false }, [LAPTOP]).bounds).toEqual({ x: 10, y: 10, ...MIN_SIZE });
+    expect(
+      windowBoundsFor({ bounds: { x: 10, y: 10, width: 50, height: 50 }, maximized: false }, [LAPTOP]).bounds,
+    ).toEqual({ x: 10, y: 10, ...MIN_SIZE });
     expect(windowBoundsFor(null, [LAPTOP])).toEqual({ bounds: DEFAULT_SIZE, maximized: false });
   });
 
   it('parses a saved file defensively', () => {
-    expect(parseWindowState({ bounds: { x: 1, y: 2, width: 3, height: 4, extra: 1 }, maximized: 'yes' })).toEqual({ bounds: { x: 1, y: 2, width: 3, height: 4 }, maximized: false });
+    expect(parseWindowState({ bounds: { x: 1, y: 2, width: 3, height: 4, extra: 1 }, maximized: 'yes' })).toEqual({
+      bounds: { x: 1, y: 2, width: 3, height: 4 },
+      maximized: false,
+    });
     expect(parseWindowState({ bounds: { x: 1, y: 2, width: 3 } })).toBeNull();
     expect(parseWindowState({ bounds: { x: Number.NaN, y: 2, width: 3, height: 4 } })).toBeNull();
     expect(parseWindowState('junk')).toBeNull();

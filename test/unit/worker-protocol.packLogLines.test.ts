@@ -19,7 +19,12 @@ describe('packLogLines / unpackLogLines', () => {
   });
 
   it('survives postMessage with its buffers transferred', async () => {
-    const lines: LogLineInput[] = Array.from({ length: 500 }, (_, i) => ({ ts: i, stream: i % 2 ? 'stderr' : 'stdout', level: 'info', message: `line ${i}` }));
+    const lines: LogLineInput[] = Array.from({ length: 500 }, (_, i) => ({
+      ts: i,
+      stream: i % 2 ? 'stderr' : 'stdout',
+      level: 'info',
+      message: `line ${i}`,
+    }));
     const packed = packLogLines(lines);
     const { port1, port2 } = new MessageChannel();
     const received = new Promise<unknown>((resolve) => port2.once('message', resolve));

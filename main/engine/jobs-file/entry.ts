@@ -2,7 +2,15 @@ import type { JobDefinition, JobKind } from '../../../contract/model.js';
 import { showValue } from '../params.js';
 import { isRecord, parseFields, under, type Path, type Report } from './fields.js';
 import { JOB_SHAPE } from './schema.js';
-import { checkCwd, checkNotify, checkParams, checkPlaceholders, checkRetries, checkSchedule, checkScript } from './sections.js';
+import {
+  checkCwd,
+  checkNotify,
+  checkParams,
+  checkPlaceholders,
+  checkRetries,
+  checkSchedule,
+  checkScript,
+} from './sections.js';
 
 /**
  * One entry of the `jobs:` list: every field and section checked, then the
@@ -18,11 +26,17 @@ function checkKind(raw: Record<string, unknown>, report: Report): JobKind | null
   const hasCommand = raw.command !== undefined && raw.command !== null;
   const hasScript = raw.script !== undefined && raw.script !== null;
   if (hasCommand && hasScript) {
-    report(['script'], 'cannot be combined with "command": a job runs either a command (argv list) or a script (JS module), not both');
+    report(
+      ['script'],
+      'cannot be combined with "command": a job runs either a command (argv list) or a script (JS module), not both',
+    );
     return null;
   }
   if (!hasCommand && !hasScript) {
-    report(['command'], 'is missing: a job needs either "command" (an argv list such as [python3, sync.py]) or "script" (a .js/.mjs/.cjs module)');
+    report(
+      ['command'],
+      'is missing: a job needs either "command" (an argv list such as [python3, sync.py]) or "script" (a .js/.mjs/.cjs module)',
+    );
     return null;
   }
   return hasCommand ? 'command' : 'script';
@@ -65,12 +79,16 @@ export function checkEntry(raw: unknown, index: number, baseDir: string): Entry 
   }
   const { values: v } = parseFields(raw, JOB_SHAPE, report);
   entry.id = v.id ?? null;
-  entry.chains = { on_success: chainLinks(raw, 'on_success', v.on_success), on_failure: chainLinks(raw, 'on_failure', v.on_failure) };
+  entry.chains = {
+    on_success: chainLinks(raw, 'on_success', v.on_success),
+    on_failure: chainLinks(raw, 'on_failure', v.on_failure),
+  };
 
   const kind = checkKind(raw, report);
   const params = checkParams(raw.params, under(report, ['params']));
   // Placeholders are checked against the declared names, even when a spec is broken, so both problems show.
-  if (v.command) checkPlaceholders(v.command, isRecord(raw.params) ? Object.keys(raw.params) : [], under(report, ['command']));
+  if (v.command)
+    checkPlaceholders(v.command, isRecord(raw.params) ? Object.keys(raw.params) : [], under(report, ['command']));
   if (v.command?.[0]?.trim() === '') report(['command', 0], 'the program to run must not be empty');
   const schedule = checkSchedule(raw.schedule, under(report, ['schedule']));
   const retries = checkRetries(raw.retries, under(report, ['retries']));

@@ -36,7 +36,9 @@ function issueMessage(issue: z.core.$ZodRawIssue): string {
   const got = `got ${showValue(issue.input)}`;
   switch (issue.code) {
     case 'invalid_type':
-      return issue.input === undefined ? 'is required' : `expected ${TYPE_NAMES[issue.expected] ?? issue.expected}, ${got}`;
+      return issue.input === undefined
+        ? 'is required'
+        : `expected ${TYPE_NAMES[issue.expected] ?? issue.expected}, ${got}`;
     case 'invalid_value':
       return `must be one of ${issue.values.map(String).join(', ')}, ${got}`;
     case 'too_small':
@@ -50,16 +52,22 @@ function issueMessage(issue: z.core.$ZodRawIssue): string {
 
 function sizeMessage(bound: 'at least' | 'at most', limit: number, origin: string, input: unknown): string {
   if (origin === 'array') {
-    return bound === 'at least' && limit === 1 ? 'must not be empty' : `must have ${bound} ${limit} items, got ${showValue(input)}`;
+    return bound === 'at least' && limit === 1
+      ? 'must not be empty'
+      : `must have ${bound} ${limit} items, got ${showValue(input)}`;
   }
   if (origin === 'string') {
-    return bound === 'at least' && limit === 1 ? 'must not be empty' : `must be ${bound} ${limit} characters long, got ${showValue(input)}`;
+    return bound === 'at least' && limit === 1
+      ? 'must not be empty'
+      : `must be ${bound} ${limit} characters long, got ${showValue(input)}`;
   }
   return `must be ${bound} ${limit}, got ${showValue(input)}`;
 }
 
 /** A message naming the value the schema rejected. */
-export const says = (why: string) => ({ error: (issue: { input?: unknown }) => `${why}, got ${showValue(issue.input)}` });
+export const says = (why: string) => ({
+  error: (issue: { input?: unknown }) => `${why}, got ${showValue(issue.input)}`,
+});
 
 /** Wraps a `value → {ok, value} | {ok: false, why}` check as a zod schema. */
 export function checked<T>(check: (value: unknown) => { ok: true; value: T } | { ok: false; why: string }) {
@@ -81,7 +89,10 @@ export function under(report: Report, base: Path): Report {
 
 /** `schedule.cron`, `command[2]`, `params.days_back.default`. */
 export function formatPath(path: Path): string {
-  return path.reduce<string>((text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${part}` : part), '');
+  return path.reduce<string>(
+    (text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${part}` : part),
+    '',
+  );
 }
 
 function editDistance(a: string, b: string): number {
@@ -102,14 +113,20 @@ function unknownFieldMessage(key: string, known: readonly string[]): string {
   for (const name of known) {
     const distance = editDistance(key.toLowerCase(), name);
     // A short key is "close" to too much (`tz` is 2 edits from `at`): the hint must be shorter than the key.
-    if (distance <= 2 && distance < key.length && (best === null || distance < best.distance)) best = { name, distance };
+    if (distance <= 2 && distance < key.length && (best === null || distance < best.distance))
+      best = { name, distance };
   }
   return best
     ? `unknown field '${key}' (did you mean '${best.name}'?)`
     : `unknown field '${key}' (known fields: ${known.join(', ')})`;
 }
 
-export function parseValue<T extends z.ZodType>(schema: T, value: unknown, path: Path, report: Report): { ok: true; value: z.output<T> } | { ok: false } {
+export function parseValue<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  path: Path,
+  report: Report,
+): { ok: true; value: z.output<T> } | { ok: false } {
   const result = schema.safeParse(value, { error: issueMessage });
   if (result.success) return { ok: true, value: result.data };
   for (const issue of result.error.issues) {
@@ -138,7 +155,12 @@ export function parseFields<S extends Shape>(raw: Record<string, unknown>, shape
 }
 
 /** parseFields for a value that must be an object; `expected` describes it for the message when it is not. */
-export function parseSection<S extends Shape>(raw: unknown, shape: S, report: Report, expected: string): Section<S> | null {
+export function parseSection<S extends Shape>(
+  raw: unknown,
+  shape: S,
+  report: Report,
+  expected: string,
+): Section<S> | null {
   if (!isRecord(raw)) {
     report([], `expected ${expected}, got ${showValue(raw)}`);
     return null;

@@ -11,7 +11,11 @@ export function checkDuplicateIds(entries: Entry[]): Map<string, Entry> {
   for (const entry of entries) {
     if (entry.id === null) continue;
     const earlier = first.get(entry.id);
-    if (earlier) entry.issues.push({ path: ['id'], why: `duplicate id "${entry.id}": jobs[${earlier.index}] already uses it (ids must be unique)` });
+    if (earlier)
+      entry.issues.push({
+        path: ['id'],
+        why: `duplicate id "${entry.id}": jobs[${earlier.index}] already uses it (ids must be unique)`,
+      });
     else first.set(entry.id, entry);
   }
   return first;
@@ -23,7 +27,8 @@ export function checkChainTargets(entries: Entry[], byId: Map<string, Entry>): v
   for (const entry of entries) {
     for (const field of CHAIN_FIELDS) {
       for (const link of entry.chains[field]) {
-        if (!byId.has(link.target)) entry.issues.push({ path: link.path, why: `chains to unknown job "${link.target}" (known jobs: ${known})` });
+        if (!byId.has(link.target))
+          entry.issues.push({ path: link.path, why: `chains to unknown job "${link.target}" (known jobs: ${known})` });
       }
     }
   }
@@ -38,7 +43,8 @@ function shortestCycle(start: string, next: (id: string) => string[]): string[] 
     for (const target of next(current)) {
       if (target === start) {
         const cycle = [start];
-        for (let step: string | undefined = current; step !== undefined && step !== start; step = parent.get(step)) cycle.unshift(step);
+        for (let step: string | undefined = current; step !== undefined && step !== start; step = parent.get(step))
+          cycle.unshift(step);
         return [start, ...cycle];
       }
       if (!parent.has(target)) {
@@ -55,12 +61,17 @@ export function checkChainCycles(byId: Map<string, Entry>): void {
   const next = (id: string): string[] => {
     const entry = byId.get(id);
     if (!entry) return [];
-    return CHAIN_FIELDS.flatMap((field) => entry.chains[field].map((link) => link.target)).filter((target) => byId.has(target));
+    return CHAIN_FIELDS.flatMap((field) => entry.chains[field].map((link) => link.target)).filter((target) =>
+      byId.has(target),
+    );
   };
   for (const [id, entry] of byId) {
     const cycle = shortestCycle(id, next);
     const link = CHAIN_FIELDS.flatMap((field) => entry.chains[field]).find((l) => l.target === cycle?.[1]);
     if (!cycle || !link) continue;
-    entry.issues.push({ path: link.path, why: `chain cycle ${cycle.join(' → ')}: a chain must not lead back to a job already in it` });
+    entry.issues.push({
+      path: link.path,
+      why: `chain cycle ${cycle.join(' → ')}: a chain must not lead back to a job already in it`,
+    });
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The jobs file (DESIGN.md "Jobs file"): YAML (or JSON) in, validated
+ * The jobs file (README "The jobs file"): YAML (or JSON) in, validated
  * JobDefinitions out, with every problem reported at once.
  *
  * How validation works: each object of the file (the top level, a job, its
@@ -11,4 +11,3 @@
  */
 export { loadJobsFile, parseJobsText, parseSchedule, type LoadResult } from './load.js';
 export { ensureJobsFile } from './template.js';
-

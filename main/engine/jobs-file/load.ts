@@ -39,7 +39,12 @@ interface ErrorSubject {
 
 function makeError(file: string, line: number | null, subject: ErrorSubject, why: string): ConfigError {
   const where = `${path.basename(file)}${line === null ? '' : `:${line}`}`;
-  const job = subject.index === null ? '' : subject.id === null ? `job at jobs[${subject.index}]` : `job "${subject.id}" (jobs[${subject.index}])`;
+  const job =
+    subject.index === null
+      ? ''
+      : subject.id === null
+        ? `job at jobs[${subject.index}]`
+        : `job "${subject.id}" (jobs[${subject.index}])`;
   const field = subject.field === null ? '' : `field "${subject.field}"`;
   const about = [job, field].filter(Boolean).join(' ');
   return {
@@ -91,14 +96,17 @@ export function parseJobsText(text: string, file: string): LoadResult {
     return fatalResult(file, [makeError(file, null, noSubject, `cannot read the YAML: ${coerceError(err).message}`)]);
   }
   if (!isRecord(root)) {
-    const why = root === null || root === undefined
-      ? 'the file is empty: it needs a "jobs:" list (an empty list is fine: "jobs: []")'
-      : `the top level must be an object with a "jobs:" list${Array.isArray(root) ? ' (put the list of jobs under "jobs:")' : ''}, got ${showValue(root)}`;
+    const why =
+      root === null || root === undefined
+        ? 'the file is empty: it needs a "jobs:" list (an empty list is fine: "jobs: []")'
+        : `the top level must be an object with a "jobs:" list${Array.isArray(root) ? ' (put the list of jobs under "jobs:")' : ''}, got ${showValue(root)}`;
     return fatalResult(file, [makeError(file, lineAt([]), noSubject, why)]);
   }
 
   const errors: ConfigError[] = [];
-  const top = parseFields(root, TOP_SHAPE, (at, why) => errors.push(makeError(file, lineAt(at), { ...noSubject, field: formatPath(at) }, why)));
+  const top = parseFields(root, TOP_SHAPE, (at, why) =>
+    errors.push(makeError(file, lineAt(at), { ...noSubject, field: formatPath(at) }, why)),
+  );
   if (top.values.jobs === undefined) return fatalResult(file, errors);
 
   const baseDir = path.dirname(file);
@@ -112,7 +120,14 @@ export function parseJobsText(text: string, file: string): LoadResult {
   for (const entry of entries) {
     for (const issue of entry.issues) {
       const field = issue.path.length > 0 ? formatPath(issue.path) : null;
-      errors.push(makeError(file, lineAt(['jobs', entry.index, ...issue.path]), { index: entry.index, id: entry.id, field }, issue.why));
+      errors.push(
+        makeError(
+          file,
+          lineAt(['jobs', entry.index, ...issue.path]),
+          { index: entry.index, id: entry.id, field },
+          issue.why,
+        ),
+      );
     }
     if (entry.issues.length === 0 && entry.definition) jobs.push(entry.definition);
     else if (entry.id !== null) invalid.add(entry.id);
@@ -142,6 +157,8 @@ export async function loadJobsFile(file: string): Promise<LoadResult> {
  */
 export function parseSchedule(input: unknown, where: string): { schedule: Schedule | null; errors: string[] } {
   const errors: string[] = [];
-  const schedule = checkSchedule(input, (at, why) => errors.push(`${where}: ${at.length > 0 ? `field "${formatPath(at)}": ` : ''}${why}`));
+  const schedule = checkSchedule(input, (at, why) =>
+    errors.push(`${where}: ${at.length > 0 ? `field "${formatPath(at)}": ` : ''}${why}`),
+  );
   return { schedule: errors.length > 0 ? null : schedule, errors };
 }

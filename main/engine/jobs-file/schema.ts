@@ -23,7 +23,13 @@ import { checked, says, type Shape } from './fields.js';
 /** A readable id: what `id` must look like. */
 const ID_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
 
-export const DEFAULT_RETRIES: RetryPolicy = { max: 0, backoff: 'exponential', delay_ms: 30_000, max_delay_ms: 600_000, jitter: true };
+export const DEFAULT_RETRIES: RetryPolicy = {
+  max: 0,
+  backoff: 'exponential',
+  delay_ms: 30_000,
+  max_delay_ms: 600_000,
+  jitter: true,
+};
 export const DEFAULT_NOTIFY: NotifyPolicy = { on_failure: true, on_recovery: true, on_timeout: true, webhook: null };
 
 const durationSchema = checked((value) => {
@@ -93,7 +99,10 @@ export const SCHEDULE_SHAPE = {
   cron: z.string().min(1).optional(),
   timezone: z
     .string()
-    .refine(isTimeZone, says('is not an IANA time zone name (for example "Europe/Berlin", "America/New_York" or "UTC")'))
+    .refine(
+      isTimeZone,
+      says('is not an IANA time zone name (for example "Europe/Berlin", "America/New_York" or "UTC")'),
+    )
     .optional(),
   every: durationSchema.optional(),
   at: checked(readDateTime).optional(),
@@ -137,16 +146,18 @@ function isTimeZone(timeZone: string): boolean {
   }
 }
 
-
 /** YYYY-MM-DD, optionally with a time (T or space) and a zone (Z or ±hh:mm). */
-const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+const ISO_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
 
 /** An `at` value: an ISO date-time string (a time without a zone is local time) or a YAML timestamp. */
 function readDateTime(value: unknown): { ok: true; value: { at: string; at_ms: number } } | { ok: false; why: string } {
   const expected = 'expected an ISO date-time such as "2026-12-01T09:00:00+01:00"';
   if (value instanceof Date) {
     const ms = value.getTime();
-    return Number.isNaN(ms) ? { ok: false, why: `${expected}, got an invalid date` } : { ok: true, value: { at: value.toISOString(), at_ms: ms } };
+    return Number.isNaN(ms)
+      ? { ok: false, why: `${expected}, got an invalid date` }
+      : { ok: true, value: { at: value.toISOString(), at_ms: ms } };
   }
   if (typeof value !== 'string') return { ok: false, why: `${expected}, got ${showValue(value)}` };
   const text = value.trim();

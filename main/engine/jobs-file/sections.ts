@@ -24,7 +24,12 @@ const MANUAL_HINT = 'leave "schedule" out for a manual-only job';
 /** Validates a schedule object; null for manual only (and for an invalid one: the problems are reported). */
 export function checkSchedule(raw: unknown, report: Report): Schedule | null {
   if (raw === undefined || raw === null) return null;
-  const section = parseSection(raw, SCHEDULE_SHAPE, report, `an object with one of "cron", "every" or "at" (${MANUAL_HINT})`);
+  const section = parseSection(
+    raw,
+    SCHEDULE_SHAPE,
+    report,
+    `an object with one of "cron", "every" or "at" (${MANUAL_HINT})`,
+  );
   if (!section || !isRecord(raw)) return null;
   const { values, failed } = section;
   const kinds = SCHEDULE_KINDS.filter((kind) => raw[kind] !== undefined && raw[kind] !== null);
@@ -33,7 +38,8 @@ export function checkSchedule(raw: unknown, report: Report): Schedule | null {
     report([], `must set one of "cron", "every" or "at" (${MANUAL_HINT}), got ${showValue(raw)}`);
     return null;
   }
-  if (extra !== undefined) report([extra], `cannot be combined with "${kind}": a schedule sets exactly one of "cron", "every" or "at"`);
+  if (extra !== undefined)
+    report([extra], `cannot be combined with "${kind}": a schedule sets exactly one of "cron", "every" or "at"`);
   if (raw.timezone != null && kind !== 'cron') report(['timezone'], `applies only to "cron" schedules, not "${kind}"`);
   if (values.cron !== undefined) {
     const problem = cronProblem(values.cron, failed.has('timezone') ? null : (values.timezone ?? null));
@@ -68,7 +74,10 @@ function withCronRange(problem: string): string {
 export function checkParams(raw: unknown, report: Report): Record<string, ParamSpec> {
   if (raw === undefined || raw === null) return {};
   if (!isRecord(raw)) {
-    report([], `expected an object mapping param names to specs, e.g. { days_back: { type: integer, default: 7 } }, got ${showValue(raw)}`);
+    report(
+      [],
+      `expected an object mapping param names to specs, e.g. { days_back: { type: integer, default: 7 } }, got ${showValue(raw)}`,
+    );
     return {};
   }
   const specs: Record<string, ParamSpec> = {};
@@ -99,13 +108,15 @@ function checkParamSpec(raw: unknown, report: Report): ParamSpec | null {
   if (spec.type === 'enum' && v.values === undefined && !section.failed.has('values')) {
     report(['values'], 'is required for an enum param: list the allowed values, e.g. values: [fast, full]');
   }
-  if (spec.type !== 'enum' && v.values !== undefined) report(['values'], `applies only to enum params, not ${spec.type}`);
+  if (spec.type !== 'enum' && v.values !== undefined)
+    report(['values'], `applies only to enum params, not ${spec.type}`);
   for (const bound of ['min', 'max'] as const) {
     if (v[bound] !== undefined && (spec.type === 'boolean' || spec.type === 'enum')) {
       report([bound], `applies only to integer, number and string params, not ${spec.type}`);
     }
   }
-  if (v.min !== undefined && v.max !== undefined && v.min > v.max) report(['max'], `must not be less than min (${v.min}), got ${v.max}`);
+  if (v.min !== undefined && v.max !== undefined && v.min > v.max)
+    report(['max'], `must not be less than min (${v.min}), got ${v.max}`);
   if (v.default !== undefined && (spec.type !== 'enum' || v.values !== undefined)) {
     const result = checkParamValue(spec, v.default, { coerce: false });
     if (!result.ok) report(['default'], `default ${result.why}`);
@@ -119,7 +130,8 @@ export function checkPlaceholders(command: string[], declared: readonly string[]
     for (const name of placeholderNames(arg)) {
       // `{{node}}` as the program is the Node.js runtime (node-command.ts).
       if (index === 0 && name === NODE_PLACEHOLDER && isNodePlaceholder(arg)) continue;
-      if (!declared.includes(name)) report([index], `placeholder "{{${name}}}" names no declared param (${known}); declare it under "params"`);
+      if (!declared.includes(name))
+        report([index], `placeholder "{{${name}}}" names no declared param (${known}); declare it under "params"`);
     }
   });
 }
@@ -130,12 +142,18 @@ export function checkRetries(raw: unknown, report: Report): RetryPolicy {
     const max = parseValue(RETRY_SHAPE.max, raw, [], report);
     return { ...DEFAULT_RETRIES, max: max.ok ? (max.value ?? 0) : 0 };
   }
-  const section = parseSection(raw, RETRY_SHAPE, report, 'a number of retries (e.g. 3) or an object like { max: 2, backoff: exponential, delay: 30s }');
+  const section = parseSection(
+    raw,
+    RETRY_SHAPE,
+    report,
+    'a number of retries (e.g. 3) or an object like { max: 2, backoff: exponential, delay: 30s }',
+  );
   const v = section?.values ?? {};
   const delay = v.delay ?? DEFAULT_RETRIES.delay_ms;
   // A long delay raises the default cap rather than being silently cut to it.
   const maxDelay = v.max_delay ?? Math.max(DEFAULT_RETRIES.max_delay_ms, delay);
-  if (delay > maxDelay) report(['max_delay'], `must not be shorter than delay (${formatDuration(delay)}), got ${formatDuration(maxDelay)}`);
+  if (delay > maxDelay)
+    report(['max_delay'], `must not be shorter than delay (${formatDuration(delay)}), got ${formatDuration(maxDelay)}`);
   return {
     max: v.max ?? DEFAULT_RETRIES.max,
     backoff: v.backoff ?? DEFAULT_RETRIES.backoff,
@@ -147,7 +165,9 @@ export function checkRetries(raw: unknown, report: Report): RetryPolicy {
 
 export function checkNotify(raw: unknown, report: Report): NotifyPolicy {
   if (raw === undefined || raw === null) return DEFAULT_NOTIFY;
-  const v = parseSection(raw, NOTIFY_SHAPE, report, 'an object like { on_failure: true, webhook: "https://..." }')?.values ?? {};
+  const v =
+    parseSection(raw, NOTIFY_SHAPE, report, 'an object like { on_failure: true, webhook: "https://..." }')?.values ??
+    {};
   return {
     on_failure: v.on_failure ?? DEFAULT_NOTIFY.on_failure,
     on_recovery: v.on_recovery ?? DEFAULT_NOTIFY.on_recovery,

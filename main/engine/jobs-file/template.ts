@@ -19,7 +19,10 @@ export async function ensureJobsFile(file: string, templateDir: string): Promise
     await copyMissing(path.join(templateDir, 'jobs'), path.join(targetDir, 'jobs'));
     await copyAtomically(path.join(templateDir, 'jobs.yaml'), file);
   } catch (err) {
-    throw new JobtrayError('internal', `Cannot create the jobs file ${file} from the template in ${templateDir}: ${coerceError(err).message}`);
+    throw new JobtrayError(
+      'internal',
+      `Cannot create the jobs file ${file} from the template in ${templateDir}: ${coerceError(err).message}`,
+    );
   }
   return true;
 }

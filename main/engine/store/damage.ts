@@ -56,7 +56,11 @@ export function databaseDamage(file: string, nativeBinding?: string): string | n
   if (!fs.existsSync(file)) return null;
   let db: Database.Database | null = null;
   try {
-    db = new Database(file, { readonly: true, fileMustExist: true, ...(nativeBinding === undefined ? {} : { nativeBinding }) });
+    db = new Database(file, {
+      readonly: true,
+      fileMustExist: true,
+      ...(nativeBinding === undefined ? {} : { nativeBinding }),
+    });
     const problems = db.pragma('quick_check', { simple: false }) as { quick_check: string }[];
     const found = problems.map((row) => row.quick_check).filter((text) => text !== 'ok');
     return found.length === 0 ? null : found.slice(0, 3).join('; ');

@@ -1,4 +1,11 @@
 export { openStore, Store, type StoreOptions } from './store.js';
 export type { NewAuditEntry, NewRun, RetentionOptions, RetentionResult, RunPatch } from './inputs.js';
 export type { JobStateRow } from './rows.js';
-export { backupsDirOf, databaseDamage, fileTimestamp, isCorruption, moveDatabaseAside, type MovedFile } from './damage.js';
+export {
+  backupsDirOf,
+  databaseDamage,
+  fileTimestamp,
+  isCorruption,
+  moveDatabaseAside,
+  type MovedFile,
+} from './damage.js';

@@ -96,7 +96,10 @@ export function levelsFrom(level: LogLevel | undefined): LogLevel[] {
   if (level === undefined) return [...LOG_LEVELS];
   const index = LOG_LEVELS.indexOf(level);
   if (index < 0) {
-    throw new JobtrayError('invalid_input', `log level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level)}`);
+    throw new JobtrayError(
+      'invalid_input',
+      `log level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level)}`,
+    );
   }
   return LOG_LEVELS.slice(index);
 }

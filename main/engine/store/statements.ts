@@ -1,5 +1,12 @@
 import type Database from 'better-sqlite3';
-import { FAILED_STATES, TERMINAL_STATES, type ArtifactRecord, type LogLine, type RunState, type RunTrigger } from '../../../contract/model.js';
+import {
+  FAILED_STATES,
+  TERMINAL_STATES,
+  type ArtifactRecord,
+  type LogLine,
+  type RunState,
+  type RunTrigger,
+} from '../../../contract/model.js';
 import { FINISHED_STATES_SQL } from './migrations.js';
 import { RUN_COLUMNS, type AuditRow, type JobStateDbRow, type RunRow, type RunWrite } from './rows.js';
 
@@ -55,12 +62,16 @@ function prepareRunListQueries(db: Database.Database) {
     AND (@until IS NULL OR created_at <= @until)
     AND (@q IS NULL OR job_id LIKE @q ESCAPE '\\' OR error LIKE @q ESCAPE '\\' OR step LIKE @q ESCAPE '\\')`;
   const variant = (driver: string) =>
-    db.prepare<RunListParams, RunRow>(`SELECT * FROM runs WHERE ${driver} AND ${residual} ORDER BY id DESC LIMIT @limit`);
+    db.prepare<RunListParams, RunRow>(
+      `SELECT * FROM runs WHERE ${driver} AND ${residual} ORDER BY id DESC LIMIT @limit`,
+    );
   return {
     byJob: variant('job_id = @job_id'),
     byState: variant('state = @state'),
     byTrigger: variant('trigger = @trigger'),
-    byCreated: variant(`created_at BETWEEN coalesce(@since, ${Number.MIN_SAFE_INTEGER}) AND coalesce(@until, ${Number.MAX_SAFE_INTEGER})`),
+    byCreated: variant(
+      `created_at BETWEEN coalesce(@since, ${Number.MIN_SAFE_INTEGER}) AND coalesce(@until, ${Number.MAX_SAFE_INTEGER})`,
+    ),
     all: variant('1'),
   };
 }
@@ -163,7 +174,9 @@ export function prepareStatements(db: Database.Database) {
       INSERT INTO audit (ts, actor, action, job_id, run_id, details)
       VALUES (@ts, @actor, @action, @job_id, @run_id, @details) RETURNING *`),
     listAudit: db.prepare<[number], AuditRow>('SELECT * FROM audit ORDER BY id DESC LIMIT ?'),
-    listJobAudit: db.prepare<[string, number], AuditRow>('SELECT * FROM audit WHERE job_id = ? ORDER BY id DESC LIMIT ?'),
+    listJobAudit: db.prepare<[string, number], AuditRow>(
+      'SELECT * FROM audit WHERE job_id = ? ORDER BY id DESC LIMIT ?',
+    ),
     allSettings: db.prepare<[], { key: string; value: string }>('SELECT key, value FROM settings'),
     putSetting: db.prepare<[string, string]>(
       'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
@@ -179,7 +192,8 @@ export function prepareStatements(db: Database.Database) {
     // count limit ranks a job's terminal runs newest first, and each job's newest
     // finished (non-skipped) run is always kept: health judges the job by it.
     retentionCandidates: db
-      .prepare<{ cutoff: number | null; keep: number }, number>(`
+      .prepare<{ cutoff: number | null; keep: number }, number>(
+        `
         SELECT id FROM (
           SELECT id,
             coalesce(finished_at, created_at) AS ended_at,
@@ -189,10 +203,13 @@ export function prepareStatements(db: Database.Database) {
         )
         WHERE id IS NOT newest_finished_id
           AND ((@cutoff IS NOT NULL AND ended_at < @cutoff) OR (@keep > 0 AND newest_rank > @keep))
-        ORDER BY id`)
+        ORDER BY id`,
+      )
       .pluck(),
     artifactPathsOf: db
-      .prepare<[string], string>('SELECT path FROM artifacts WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, name')
+      .prepare<[string], string>(
+        'SELECT path FROM artifacts WHERE run_id IN (SELECT value FROM json_each(?)) ORDER BY run_id, name',
+      )
       .pluck(),
     // run_logs and artifacts follow through ON DELETE CASCADE.
     deleteRuns: db.prepare<[string]>('DELETE FROM runs WHERE id IN (SELECT value FROM json_each(?))'),

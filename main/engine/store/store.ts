@@ -37,13 +37,22 @@ import {
 } from './inputs.js';
 import { guardCorruption } from './damage.js';
 import { migrate } from './migrations.js';
-import { auditFromRow, jobStateFromRow, jobStateToRow, newRunToWrite, runFromRow, runToWrite, toJson, type JobStateRow } from './rows.js';
+import {
+  auditFromRow,
+  jobStateFromRow,
+  jobStateToRow,
+  newRunToWrite,
+  runFromRow,
+  runToWrite,
+  toJson,
+  type JobStateRow,
+} from './rows.js';
 import { writeLogLines } from './log-lines.js';
 import { prepareStatements, type RunListParams, type Statements } from './statements.js';
 import { classifyStorageError, storageFullError } from '../storage-errors.js';
 
 /**
- * The run store: the only writer of Jobtray's data (DESIGN.md "Storage").
+ * The run store: the only writer of Jobtray's data (docs/ARCHITECTURE.md "Storage").
  * Every method is synchronous and returns contract records, never raw rows.
  * Every statement is prepared once, when the store opens (statements.ts).
  */
@@ -186,7 +195,8 @@ export class Store {
     const byJob = new Map<string, JobStats>();
     for (const row of this.sql.jobStats.all(since)) {
       const [runs, succeeded, failed, avg] = JSON.parse(row.stats) as [number, number, number, number | null];
-      if (runs > 0) byJob.set(row.job_id, { runs, succeeded, failed, avg_duration_ms: avg === null ? null : Math.round(avg) });
+      if (runs > 0)
+        byJob.set(row.job_id, { runs, succeeded, failed, avg_duration_ms: avg === null ? null : Math.round(avg) });
     }
     return byJob;
   }
@@ -197,7 +207,10 @@ export class Store {
     for (const row of this.sql.recentOutcomes.all(limit)) {
       const points = JSON.parse(row.points) as [number, RunState, number | null, number | null][];
       if (points.length === 0) continue;
-      byJob.set(row.job_id, points.reverse().map(([id, state, duration_ms, finished_at]) => ({ id, state, duration_ms, finished_at })));
+      byJob.set(
+        row.job_id,
+        points.reverse().map(([id, state, duration_ms, finished_at]) => ({ id, state, duration_ms, finished_at })),
+      );
     }
     return byJob;
   }
@@ -224,14 +237,18 @@ export class Store {
    */
   appendLogs(runId: number, lines: readonly LogLineInput[], cap: number): LogLine[] {
     if (!Number.isInteger(cap) || cap < 1) {
-      throw new JobtrayError('invalid_input', `log cap for run ${runId} must be a positive integer, got ${JSON.stringify(cap)}`);
+      throw new JobtrayError(
+        'invalid_input',
+        `log cap for run ${runId} must be a positive integer, got ${JSON.stringify(cap)}`,
+      );
     }
     return this.transaction(() => writeLogLines(this.sql, runId, lines, cap));
   }
 
   /** A page of a run's log lines in seq order; `level` keeps that level and above, `q` is a case-insensitive substring. */
   getLogs(runId: number, query: LogQuery): LogPage {
-    if (this.sql.runExists.get(runId) === undefined) throw new JobtrayError('not_found', `run ${runId} not found: no log to read`);
+    if (this.sql.runExists.get(runId) === undefined)
+      throw new JobtrayError('not_found', `run ${runId} not found: no log to read`);
     const limit = pageLimit(query.limit, LOG_PAGE, `log of run ${runId}`);
     const params = {
       run_id: runId,
@@ -310,11 +327,11 @@ export class Store {
   audit(entry: NewAuditEntry): AuditEntry {
     const row = this.transaction(() =>
       this.sql.insertAudit.get({
-      ts: entry.ts ?? Date.now(),
-      actor: entry.actor,
-      action: entry.action,
-      job_id: entry.job_id ?? null,
-      run_id: entry.run_id ?? null,
+        ts: entry.ts ?? Date.now(),
+        actor: entry.actor,
+        action: entry.action,
+        job_id: entry.job_id ?? null,
+        run_id: entry.run_id ?? null,
         details: toJson(entry.details),
       }),
     );
@@ -325,7 +342,8 @@ export class Store {
   /** Newest first; all jobs unless `job_id` is given. */
   listAudit(opts: { job_id?: string; limit?: number }): AuditEntry[] {
     const limit = pageLimit(opts.limit, AUDIT_PAGE, 'audit list');
-    const rows = opts.job_id === undefined ? this.sql.listAudit.all(limit) : this.sql.listJobAudit.all(opts.job_id, limit);
+    const rows =
+      opts.job_id === undefined ? this.sql.listAudit.all(limit) : this.sql.listJobAudit.all(opts.job_id, limit);
     return rows.map(auditFromRow);
   }
 
@@ -333,7 +351,9 @@ export class Store {
 
   /** DEFAULT_SETTINGS overlaid with the stored values (stored values that no longer validate are ignored). */
   getSettings(): Settings {
-    return settingsFromStored(this.sql.allSettings.all().map(({ key, value }) => [key, JSON.parse(value) as unknown] as const));
+    return settingsFromStored(
+      this.sql.allSettings.all().map(({ key, value }) => [key, JSON.parse(value) as unknown] as const),
+    );
   }
 
   /** Validates the whole patch first (unknown key or wrong type → invalid_input), then stores it. */
@@ -392,7 +412,11 @@ export class Store {
    * `destination` is always a whole backup. Never overwrites a file.
    */
   async backup(destination: string): Promise<{ file: string; bytes: number }> {
-    if (fs.existsSync(destination)) throw new JobtrayError('conflict', `cannot back up the database to ${destination}: the file exists; choose another name or remove it`);
+    if (fs.existsSync(destination))
+      throw new JobtrayError(
+        'conflict',
+        `cannot back up the database to ${destination}: the file exists; choose another name or remove it`,
+      );
     fs.mkdirSync(path.dirname(destination), { recursive: true });
     const partial = `${destination}.partial`;
     try {
@@ -417,7 +441,10 @@ export class Store {
     const keep = nonNegativeInteger(opts.max_runs_per_job, 'retention max_runs_per_job');
     const batch = opts.batch ?? 1000;
     if (!Number.isInteger(batch) || batch < 1) {
-      throw new JobtrayError('invalid_input', `retention batch must be a positive integer, got ${JSON.stringify(batch)}`);
+      throw new JobtrayError(
+        'invalid_input',
+        `retention batch must be a positive integer, got ${JSON.stringify(batch)}`,
+      );
     }
     const cutoff = maxAgeDays > 0 ? opts.now - maxAgeDays * DAY_MS : null;
     if (cutoff === null && keep === 0) return { deleted_runs: 0, artifact_paths: [] };
@@ -438,11 +465,12 @@ export class Store {
 
   private insertOne(run: NewRun): RunRecord {
     const write = newRunToWrite(run);
-    const id = Number(this.sql.insertRun.run({ ...write, idempotency_key: run.idempotency_key ?? null }).lastInsertRowid);
+    const id = Number(
+      this.sql.insertRun.run({ ...write, idempotency_key: run.idempotency_key ?? null }).lastInsertRowid,
+    );
     this.sql.setOwnRoot.run(id);
     return this.requireRun(id);
   }
-
 
   /**
    * Runs `fn` in one transaction (a savepoint when nested); rolls back if it

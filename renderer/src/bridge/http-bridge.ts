@@ -49,10 +49,17 @@ export function makeHttpBridge(options: HttpBridgeOptions): Bridge {
       response = await doFetch(`${options.baseUrl}${url}`, {
         ...init,
         cache: 'no-store',
-        headers: { ...(init.headers as Record<string, string>), Authorization: `Bearer ${options.token}`, [ACTOR_HEADER]: 'ui' },
+        headers: {
+          ...(init.headers as Record<string, string>),
+          Authorization: `Bearer ${options.token}`,
+          [ACTOR_HEADER]: 'ui',
+        },
       });
     } catch (error) {
-      throw new BridgeError('unavailable', `Cannot reach Jobtray at ${options.baseUrl || 'this address'}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new BridgeError(
+        'unavailable',
+        `Cannot reach Jobtray at ${options.baseUrl || 'this address'}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     if (response.ok) return response;
     if (response.status === 401) setConnection('unauthorized');
@@ -68,7 +75,9 @@ export function makeHttpBridge(options: HttpBridgeOptions): Bridge {
       const { method, url, body } = operationRequest(name, input);
       const response = await request(url, {
         method,
-        ...(body !== null ? { body, headers: { 'Content-Type': 'application/json', Accept: 'application/json' } } : { headers: { Accept: 'application/json' } }),
+        ...(body !== null
+          ? { body, headers: { 'Content-Type': 'application/json', Accept: 'application/json' } }
+          : { headers: { Accept: 'application/json' } }),
       });
       return (await response.json()) as OperationResults[K];
     },
@@ -96,9 +105,13 @@ async function errorOf(response: Response): Promise<BridgeError> {
   const text = await response.text().catch(() => '');
   try {
     const body = JSON.parse(text) as Partial<ApiErrorBody>;
-    if (body.error && typeof body.error.message === 'string') return new BridgeError(body.error.code, body.error.message, body.error.details);
+    if (body.error && typeof body.error.message === 'string')
+      return new BridgeError(body.error.code, body.error.message, body.error.details);
   } catch {
     // not JSON: described by its status below
   }
-  return new BridgeError(response.status === 401 ? 'unauthorized' : 'internal', `HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`);
+  return new BridgeError(
+    response.status === 401 ? 'unauthorized' : 'internal',
+    `HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`,
+  );
 }

@@ -135,8 +135,30 @@ export const useHistoryStore = defineStore('history', () => {
   /** After a stream reset: the same page again, fresh. */
   async function reload(): Promise<void> {
     if (jobId.value === null) return;
-    await Promise.all([loadPage(current.value), loadChart().catch(() => undefined), loadAudit().catch(() => undefined)]);
+    await Promise.all([
+      loadPage(current.value),
+      loadChart().catch(() => undefined),
+      loadAudit().catch(() => undefined),
+    ]);
   }
 
-  return { jobId, filter, page, cursors, current, nextCursor, loading, error, chartRuns, audit, setUp, open, setFilter, older, newer, reload, loadAudit };
+  return {
+    jobId,
+    filter,
+    page,
+    cursors,
+    current,
+    nextCursor,
+    loading,
+    error,
+    chartRuns,
+    audit,
+    setUp,
+    open,
+    setFilter,
+    older,
+    newer,
+    reload,
+    loadAudit,
+  };
 });

@@ -46,7 +46,10 @@ export const useJobsStore = defineStore('jobs', () => {
     const changed = new Set<string>();
     const stop = bridge.subscribe(['job:state'], (event) => changed.add(event.data.id));
     try {
-      const [{ jobs }, spark] = await Promise.all([bridge.call('jobs:list', {}), bridge.call('jobs:sparklines', { limit: SPARKLINE_RUNS })]);
+      const [{ jobs }, spark] = await Promise.all([
+        bridge.call('jobs:list', {}),
+        bridge.call('jobs:sparklines', { limit: SPARKLINE_RUNS }),
+      ]);
       const ids = new Set(jobs.map((job) => job.id));
       for (const id of [...byId.keys()]) if (!ids.has(id) && !changed.has(id)) byId.delete(id);
       for (const job of jobs) if (!changed.has(job.id)) byId.set(job.id, job);
@@ -79,8 +82,10 @@ export const useJobsStore = defineStore('jobs', () => {
     load,
     refresh,
     trigger: (id: string, params: ParamValues) => bridge.call('jobs:trigger', { id, params }),
-    setEnabled: async (id: string, enabled: boolean) => keep(await bridge.call(enabled ? 'jobs:enable' : 'jobs:disable', { id })),
-    setSchedule: async (id: string, schedule: ScheduleInput) => keep(await bridge.call('jobs:set-schedule', { id, schedule })),
+    setEnabled: async (id: string, enabled: boolean) =>
+      keep(await bridge.call(enabled ? 'jobs:enable' : 'jobs:disable', { id })),
+    setSchedule: async (id: string, schedule: ScheduleInput) =>
+      keep(await bridge.call('jobs:set-schedule', { id, schedule })),
     resetSchedule: async (id: string) => keep(await bridge.call('jobs:reset-schedule', { id })),
     previewSchedule: (id: string, schedule: ScheduleInput) => bridge.call('jobs:preview-schedule', { id, schedule }),
   };

@@ -42,14 +42,22 @@ export class LogColumns {
   line(index: number): LogLine | null {
     const message = this.messages[index];
     if (message === undefined) return null;
-    return { run_id: 0, seq: index + 1, ts: this.times[index] ?? 0, stream: this.streams[index] ?? 'stdout', level: this.levels[index] ?? 'info', message };
+    return {
+      run_id: 0,
+      seq: index + 1,
+      ts: this.times[index] ?? 0,
+      stream: this.streams[index] ?? 'stdout',
+      level: this.levels[index] ?? 'info',
+      message,
+    };
   }
 }
 
 /** Lines at `minimum` level or above, as indexes into the columns. */
 function indexesFrom(columns: LogColumns, minimum: LogLevel, start: number, into: number[]): void {
   const floor = LOG_LEVELS.indexOf(minimum);
-  for (let i = start; i < columns.length; i++) if (LOG_LEVELS.indexOf(columns.levels[i] ?? 'info') >= floor) into.push(i);
+  for (let i = start; i < columns.length; i++)
+    if (LOG_LEVELS.indexOf(columns.levels[i] ?? 'info') >= floor) into.push(i);
 }
 
 /**
@@ -170,7 +178,12 @@ export const useLogsStore = defineStore('logs', () => {
     }
     searching.value = true;
     try {
-      const page = await bridge.call('runs:logs', { id, q: text, limit: MAX_MATCHES, ...(level.value ? { level: level.value } : {}) });
+      const page = await bridge.call('runs:logs', {
+        id,
+        q: text,
+        limit: MAX_MATCHES,
+        ...(level.value ? { level: level.value } : {}),
+      });
       if (runId.value === id && query.value === text) matches.value = page.lines;
     } catch (e) {
       searchError.value = errorText(e);
@@ -185,10 +198,29 @@ export const useLogsStore = defineStore('logs', () => {
     const count = visibleCount();
     for (let i = 0; i < count; i++) {
       const line = visibleLine(i);
-      if (line) out.push(`${new Date(line.ts).toISOString()} ${line.stream.padEnd(8)} ${line.level.padEnd(5)} ${line.message}`);
+      if (line)
+        out.push(`${new Date(line.ts).toISOString()} ${line.stream.padEnd(8)} ${line.level.padEnd(5)} ${line.message}`);
     }
     return out.join('\n') + '\n';
   }
 
-  return { runId, version, level, loading, error, query, matches, searching, searchError, visibleCount, visibleLine, setUp, open, close, setLevel, search, asText };
+  return {
+    runId,
+    version,
+    level,
+    loading,
+    error,
+    query,
+    matches,
+    searching,
+    searchError,
+    visibleCount,
+    visibleLine,
+    setUp,
+    open,
+    close,
+    setLevel,
+    search,
+    asText,
+  };
 });

@@ -39,7 +39,9 @@ export const useRunsStore = defineStore('runs', () => {
     else pending.set(run.id, run);
     const current = detail.value;
     if (!current?.run || run.root_run_id !== current.run.root_run_id) return;
-    const chain = current.chain.some((r) => r.id === run.id) ? current.chain.map((r) => (r.id === run.id ? run : r)) : [...current.chain, run].sort((a, b) => a.id - b.id);
+    const chain = current.chain.some((r) => r.id === run.id)
+      ? current.chain.map((r) => (r.id === run.id ? run : r))
+      : [...current.chain, run].sort((a, b) => a.id - b.id);
     detail.value = { ...current, chain, run: run.id === current.id ? run : current.run };
     // A run's artifacts are stored before its final state is announced.
     if (run.id === current.id && isTerminal(run.state)) void loadArtifacts(run.id);
@@ -75,9 +77,20 @@ export const useRunsStore = defineStore('runs', () => {
   /** Loads the run page's data; events keep it current until another run is opened. */
   async function openRun(id: number): Promise<void> {
     const keep = detail.value?.id === id ? detail.value : null;
-    detail.value = { id, run: keep?.run ?? null, chain: keep?.chain ?? [], artifacts: keep?.artifacts ?? [], loading: true, error: null };
+    detail.value = {
+      id,
+      run: keep?.run ?? null,
+      chain: keep?.chain ?? [],
+      artifacts: keep?.artifacts ?? [],
+      loading: true,
+      error: null,
+    };
     try {
-      const [run, { runs }, { artifacts }] = await Promise.all([bridge.call('runs:get', { id }), bridge.call('runs:chain', { id }), bridge.call('runs:artifacts', { id })]);
+      const [run, { runs }, { artifacts }] = await Promise.all([
+        bridge.call('runs:get', { id }),
+        bridge.call('runs:chain', { id }),
+        bridge.call('runs:artifacts', { id }),
+      ]);
       if (detail.value.id === id) detail.value = { id, run, chain: runs, artifacts, loading: false, error: null };
     } catch (error) {
       if (detail.value.id === id) detail.value = { ...detail.value, loading: false, error: errorText(error) };

@@ -52,7 +52,8 @@ export const useSyncStore = defineStore('sync', () => {
   function start(): void {
     if (started) return;
     started = true;
-    for (const store of [useHealthStore(), useJobsStore(), useRunsStore(), useHistoryStore(), useLogsStore()]) store.setUp();
+    for (const store of [useHealthStore(), useJobsStore(), useRunsStore(), useHistoryStore(), useLogsStore()])
+      store.setUp();
     bridge.onConnection((state) => {
       connection.value = state;
       if (state === 'connected' && !loaded.value && !loading.value) {

@@ -6,7 +6,8 @@ import { BridgeError, type Bridge, type BridgeEvent, type ConnectionState } from
 import type { EngineEventMap, EngineEventName } from '../../../contract/events.js';
 import { BRIDGE_KEY } from '../../../renderer/src/bridge/use-bridge.js';
 
-type Answer<K extends OperationName> = OperationResults[K] | ((input: OperationRequest<K>) => OperationResults[K] | Promise<OperationResults[K]>);
+type Answer<K extends OperationName> =
+  OperationResults[K] | ((input: OperationRequest<K>) => OperationResults[K] | Promise<OperationResults[K]>);
 
 /**
  * A bridge for component and store tests: operations answer from a table the
@@ -32,21 +33,27 @@ export class FakeBridge implements Bridge {
     this.calls.push({ name, input });
     const answer = this.answers.get(name) as Answer<K> | undefined;
     if (answer === undefined) throw new BridgeError('not_found', `fake bridge: no answer for ${name}`);
-    return typeof answer === 'function' ? await (answer as (input: OperationRequest<K>) => OperationResults[K])(input) : answer;
+    return typeof answer === 'function'
+      ? await (answer as (input: OperationRequest<K>) => OperationResults[K])(input)
+      : answer;
   }
 
   callsOf(name: OperationName): unknown[] {
     return this.calls.filter((c) => c.name === name).map((c) => c.input);
   }
 
-  subscribe<K extends EngineEventName>(events: readonly K[] | '*', handler: (event: BridgeEvent<K>) => void): () => void {
+  subscribe<K extends EngineEventName>(
+    events: readonly K[] | '*',
+    handler: (event: BridgeEvent<K>) => void,
+  ): () => void {
     const key = handler as (event: BridgeEvent) => void;
     this.handlers.set(key, events === '*' ? null : new Set<string>(events));
     return () => this.handlers.delete(key);
   }
 
   emit<K extends EngineEventName>(name: K, data: EngineEventMap[K]): void {
-    for (const [handler, names] of [...this.handlers]) if (names === null || names.has(name)) handler({ name, data } as BridgeEvent);
+    for (const [handler, names] of [...this.handlers])
+      if (names === null || names.has(name)) handler({ name, data } as BridgeEvent);
   }
 
   onReset(handler: (reason: string) => void): () => void {
@@ -93,7 +100,10 @@ export interface TestApp {
 export function makeTestApp(bridge: Bridge): TestApp {
   const app = createApp({ render: () => null });
   const pinia = createPinia();
-  const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/:all(.*)*', component: { render: () => null } }] });
+  const router = createRouter({
+    history: createMemoryHistory(),
+    routes: [{ path: '/:all(.*)*', component: { render: () => null } }],
+  });
   app.provide(BRIDGE_KEY, bridge);
   app.use(pinia);
   app.use(router);
