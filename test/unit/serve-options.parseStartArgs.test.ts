@@ -8,14 +8,19 @@ function parse(argv: string[]) {
   return { result, out, err };
 }
 
-const USAGE = 'Usage: npm start -- [--data-dir <dir>] [--jobs <file>] [--port <n>] [--move-damaged-db]';
+const USAGE = 'Usage: npm start -- [--data-dir <dir>] [--jobs <file>] [--port <n>] [--move-damaged-db] [--no-open]';
 
 describe('parseStartArgs (npm start -- …)', () => {
   it('takes the options of jobtray serve', () => {
     const { result, err } = parse(['--data-dir', 'd', '--jobs', 'j.yaml', '--port', '0', '--move-damaged-db']);
     expect(err).toBe('');
-    expect(result).toEqual({ kind: 'serve', args: { dataDir: 'd', jobs: 'j.yaml', port: 0, moveDamagedDb: true } });
-    expect(parse([]).result).toEqual({ kind: 'serve', args: {} });
+    expect(result).toEqual({
+      kind: 'serve',
+      args: { dataDir: 'd', jobs: 'j.yaml', port: 0, moveDamagedDb: true, open: true },
+    });
+    expect(parse([]).result).toEqual({ kind: 'serve', args: { open: true } });
+    // npm start's own option: the dashboard is not opened in a browser.
+    expect(parse(['--no-open']).result).toEqual({ kind: 'serve', args: { open: false } });
   });
 
   it('refuses an unknown option or a stray argument with a usage line and exit code 2', () => {
