@@ -1,6 +1,40 @@
 import { fileURLToPath } from 'node:url';
 import vue from '@vitejs/plugin-vue';
-import { defineConfig } from 'vite';
+import { defineConfig, type HtmlTagDescriptor, type Plugin } from 'vite';
+
+/**
+ * index.html loads the app's chunk and what it imports along with the first
+ * module: main.ts imports app.ts dynamically (so the event stream connects
+ * while the app is evaluated), and without these tags its download would
+ * only start once main.ts runs.
+ */
+function preloadApp(): Plugin {
+  return {
+    name: 'jobtray-preload-app',
+    transformIndexHtml: {
+      order: 'post',
+      handler(html, ctx) {
+        if (!ctx.bundle) return html;
+        const app = Object.values(ctx.bundle).find((c) => c.type === 'chunk' && c.facadeModuleId?.endsWith('/src/app.ts'));
+        if (!app || app.type !== 'chunk') throw new Error('the build has no chunk for src/app.ts');
+        // The app's chunk and every chunk it imports, directly or not.
+        const files = new Set<string>([app.fileName]);
+        for (const file of files) {
+          const chunk = ctx.bundle[file];
+          if (chunk?.type === 'chunk') for (const imported of chunk.imports) files.add(imported);
+        }
+        const scripts = [...files].filter((file) => !html.includes(`./${file}`));
+        const styles = new Set<string>();
+        for (const file of files) {
+          const chunk = ctx.bundle[file];
+          if (chunk?.type === 'chunk') for (const css of chunk.viteMetadata?.importedCss ?? []) styles.add(css);
+        }
+        const link = (rel: string, file: string): HtmlTagDescriptor => ({ tag: 'link', attrs: { rel, crossorigin: true, href: `./${file}` }, injectTo: 'head' });
+        return { html, tags: [...scripts.map((file) => link('modulepreload', file)), ...[...styles].map((file) => link('stylesheet', file))] };
+      },
+    },
+  };
+}
 
 /**
  * The dashboard build: renderer/ → dist/renderer/, which the headless host
@@ -11,7 +45,7 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: './',
-  plugins: [vue()],
+  plugins: [vue(), preloadApp()],
   build: {
     outDir: fileURLToPath(new URL('../dist/renderer', import.meta.url)),
     emptyOutDir: true,

@@ -30,7 +30,7 @@ describe.each(BRIDGE_MODES)('dashboard accessibility (%s bridge)', (mode) => {
     await d.open();
   });
   afterEach(() => {
-    expect(d.browser.takeErrors(), 'console errors in the page').toEqual([]);
+    expect(d.browser.takeErrors().join('\n'), 'console errors in the page').toBe('');
   });
   afterAll(async () => {
     await d?.close();

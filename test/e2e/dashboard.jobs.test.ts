@@ -21,7 +21,7 @@ describe.each(BRIDGE_MODES)('dashboard jobs (%s bridge)', (mode) => {
   });
   afterEach(() => {
     d.browser.expectConnectionRefused(false);
-    expect(d.browser.takeErrors(), 'console errors in the page').toEqual([]);
+    expect(d.browser.takeErrors().join('\n'), 'console errors in the page').toBe('');
   });
   afterAll(async () => {
     await d?.close();

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { LogPage, RunList, RunRecord } from '../../contract/model.js';
+import type { LogPage, RunPage, RunRecord } from '../../contract/model.js';
 import { isAlive } from '../helpers/engine.js';
 import { BRIDGE_MODES, card, markDocument, recordTexts, shows, startDashboard, until, vanishes, type Dashboard } from './dashboard-fixture.js';
 import { STOCK_CSV, chattyLine } from './e2e-jobs.js';
@@ -19,13 +19,13 @@ describe.each(BRIDGE_MODES)('dashboard runs (%s bridge)', (mode) => {
     await d.open();
   });
   afterEach(() => {
-    expect(d.browser.takeErrors(), 'console errors in the page').toEqual([]);
+    expect(d.browser.takeErrors().join('\n'), 'console errors in the page').toBe('');
   });
   afterAll(async () => {
     await d?.close();
   });
 
-  const runsOf = async (jobId: string) => (await d.host.api<RunList>(`/api/runs?job=${jobId}`)).runs;
+  const runsOf = async (jobId: string) => (await d.host.api<RunPage>(`/api/runs?job=${jobId}`)).runs;
   const openGate = (name: string) => fs.writeFileSync(path.join(d.host.dataDir, 'gates', name), '');
   /** The job's one run, once the engine has it. */
   const onlyRun = async (jobId: string) => (await until(`a run of ${jobId}`, () => runsOf(jobId), (runs) => runs.length === 1))[0]!;

@@ -1,6 +1,6 @@
 import { flushPromises } from '@vue/test-utils';
 import { describe, expect, it } from 'vitest';
-import type { LogLine } from '../../contract/model.js';
+import type { LogLine, RunOutcomePoint } from '../../contract/model.js';
 import { useHealthStore } from '../../renderer/src/stores/health-store.js';
 import { useHistoryStore } from '../../renderer/src/stores/history-store.js';
 import { useJobsStore } from '../../renderer/src/stores/jobs-store.js';
@@ -54,6 +54,22 @@ describe('stores kept current by pushed events', () => {
     await flushPromises();
     expect(bridge.callsOf('jobs:list')).toHaveLength(2);
     expect(jobs.list.map((j) => j.id)).toEqual(['gamma']);
+  });
+
+  it('jobs: the list loads first; the sparklines follow, keeping points that events added meanwhile', async () => {
+    let answerSparklines: (value: { jobs: Record<string, RunOutcomePoint[]> }) => void = () => {};
+    const bridge = loadedBridge().answer('jobs:sparklines', () => new Promise((resolve) => (answerSparklines = resolve)));
+    const jobs = makeTestApp(bridge).run(() => useJobsStore());
+    jobs.setUp();
+    await jobs.load();
+    expect(jobs.loaded).toBe(true);
+    expect(jobs.sparklinesLoaded).toBe(false);
+    expect(bridge.calls.map((c) => c.name)).toEqual(['jobs:list', 'jobs:sparklines']);
+    bridge.emit('run:state', run(7, { job_id: 'alpha', state: 'succeeded', duration_ms: 70, finished_at: 70 }));
+    answerSparklines({ jobs: { alpha: [{ id: 1, state: 'failed', duration_ms: 10, finished_at: 10 }] } });
+    await flushPromises();
+    expect(jobs.sparklinesLoaded).toBe(true);
+    expect(jobs.sparklines.get('alpha')?.map((p) => p.id)).toEqual([1, 7]);
   });
 
   it('jobs: job:state replaces a job, job:removed drops it, run:state adds finished runs to its sparkline', async () => {

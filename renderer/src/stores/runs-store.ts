@@ -1,11 +1,10 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowReactive, shallowRef } from 'vue';
-import type { ArtifactRecord, RunRecord, RunState } from '../../../contract/model.js';
+import type { ArtifactRecord, RunRecord } from '../../../contract/model.js';
 import { isTerminal } from '../../../contract/model.js';
 import { errorText, useBridge } from '../bridge/use-bridge.js';
+import { PENDING_STATES, pendingRunsQuery } from './first-load.js';
 
-/** States of a run that is still going: shown on its job's card (progress, "retry 2/3 in 28 s"). */
-const PENDING_STATES: readonly RunState[] = ['queued', 'running', 'retry_scheduled'];
 
 /** The run page being looked at: the run, its retry chain and its artifacts. */
 export interface RunDetail {
@@ -60,7 +59,7 @@ export const useRunsStore = defineStore('runs', () => {
   }
 
   async function load(): Promise<void> {
-    const pages = await Promise.all(PENDING_STATES.map((state) => bridge.call('runs:list', { state, limit: 500 })));
+    const pages = await Promise.all(PENDING_STATES.map((state) => bridge.call('runs:list', pendingRunsQuery(state))));
     pending.clear();
     for (const page of pages) for (const run of page.runs) pending.set(run.id, run);
     loaded.value = true;
