@@ -154,28 +154,51 @@ describe('stores kept current by pushed events', () => {
     expect(store.config?.errors).toEqual([]);
   });
 
-  it("logs: the open run's lines arrive by run:log, in order, without duplicates; a level filter keeps up", async () => {
-    const bridge = loadedBridge().answer('runs:logs', ({ after }) => ({ lines: (after ?? 0) === 0 ? [line(1), line(2)] : [], next_after: null }));
+  it('logs: opens at the end, follows run:log in order without duplicates, reads older lines back a page at a time, filters by level on the server', async () => {
+    // A 2,500-line log with a warning every 500 lines; lines that come later join `all`.
+    const all = Array.from({ length: 2_500 }, (_, i) => line(i + 1, i % 500 === 0 ? { level: 'warn' } : {}));
+    const bridge = loadedBridge()
+      .answer('runs:get', run(9, { log_count: 2_500 }))
+      .answer('runs:logs', ({ after = 0, limit = 500, level }) => {
+        const lines = all.filter((l) => l.seq > after && (!level || l.level !== 'info')).slice(0, limit);
+        return { lines, next_after: lines.length === limit ? lines.at(-1)!.seq : null };
+      });
     const logs = makeTestApp(bridge).run(() => useLogsStore());
     logs.setUp();
     await logs.open(9);
-    expect(logs.visibleCount()).toBe(2);
-    bridge.emit('run:log', { run_id: 9, job_id: 'alpha', lines: [line(2), line(3, { stream: 'stderr', level: 'error' })] });
-    bridge.emit('run:log', { run_id: 8, job_id: 'alpha', lines: [line(4)] });
-    expect(logs.visibleCount()).toBe(3);
-    expect(logs.visibleLine(2)).toMatchObject({ seq: 3, stream: 'stderr', level: 'error' });
-    logs.setLevel('warn');
-    expect(logs.visibleCount()).toBe(1);
-    bridge.emit('run:log', { run_id: 9, job_id: 'alpha', lines: [line(4, { level: 'warn' }), line(5)] });
-    expect([0, 1].map((i) => logs.visibleLine(i)?.seq)).toEqual([3, 4]);
-    logs.setLevel(null);
-    expect(logs.visibleCount()).toBe(5);
+    expect(logs.visibleCount()).toBe(2_500);
+    // Only the newest lines were read.
+    expect(bridge.callsOf('runs:logs')).toEqual([{ id: 9, after: 500, limit: 5_000 }]);
+    expect(logs.visibleLine(2_499)).toMatchObject({ seq: 2_500, message: 'line 2500' });
+
+    // An older line is read back with its page.
+    expect(logs.visibleLine(10)).toBeNull();
+    await flushPromises();
+    expect(logs.visibleLine(10)).toMatchObject({ seq: 11, message: 'line 11' });
+    expect(bridge.callsOf('runs:logs').at(-1)).toEqual({ id: 9, after: 0, limit: 1_000 });
+
+    all.push(line(2_501, { stream: 'stderr', level: 'error' }));
+    bridge.emit('run:log', { run_id: 9, job_id: 'alpha', lines: [line(2_500), all.at(-1)!] });
+    bridge.emit('run:log', { run_id: 8, job_id: 'alpha', lines: [line(2_502)] });
+    expect(logs.visibleCount()).toBe(2_501);
+    expect(logs.visibleLine(2_500)).toMatchObject({ seq: 2_501, stream: 'stderr', level: 'error' });
+
+    await logs.setLevel('warn');
+    expect(bridge.callsOf('runs:logs').at(-1)).toEqual({ id: 9, after: 0, limit: 5_000, level: 'warn' });
+    expect(Array.from({ length: logs.visibleCount() }, (_, i) => logs.visibleLine(i)?.seq)).toEqual([1, 501, 1_001, 1_501, 2_001, 2_501]);
+    all.push(line(2_502, { level: 'warn' }), line(2_503));
+    bridge.emit('run:log', { run_id: 9, job_id: 'alpha', lines: all.slice(-2) });
+    expect(logs.visibleCount()).toBe(7);
+    expect(logs.visibleLine(6)?.seq).toBe(2_502);
+    await logs.setLevel(null);
+    expect(logs.visibleCount()).toBe(2_503);
 
     // A gap (lines missed) is filled from the server.
-    bridge.answer('runs:logs', ({ after }) => ({ lines: after === 5 ? [line(6), line(7)] : [], next_after: null }));
-    bridge.emit('run:log', { run_id: 9, job_id: 'alpha', lines: [line(7)] });
+    all.push(line(2_504), line(2_505));
+    bridge.emit('run:log', { run_id: 9, job_id: 'alpha', lines: [line(2_505)] });
     await flushPromises();
-    expect(logs.visibleCount()).toBe(7);
+    expect(logs.visibleCount()).toBe(2_505);
+    expect(logs.visibleLine(2_503)?.seq).toBe(2_504);
   });
 
   it("history: a new run of the job joins the first page; changes replace a run's row", async () => {
