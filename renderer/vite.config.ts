@@ -3,11 +3,37 @@ import vue from '@vitejs/plugin-vue';
 import { defineConfig, type HtmlTagDescriptor, type Plugin } from 'vite';
 
 /**
- * index.html loads the app's chunk and what it imports along with the first
- * module: main.ts imports app.ts dynamically (so the event stream connects
- * while the app is evaluated), and without these tags its download would
- * only start once main.ts runs.
+ * index.html fetches the app's chunk, what it imports and its styles along
+ * with the first module: main.ts imports app.ts dynamically (so the event
+ * stream connects while the app is evaluated), and without these tags their
+ * download would only start once main.ts runs.
  */
+const MAIN = fileURLToPath(new URL('./src/main.ts', import.meta.url));
+const APP = fileURLToPath(new URL('./src/app.ts', import.meta.url));
+
+/** Modules `from` imports statically, directly or not. */
+function staticImports(from: string, info: (id: string) => { importedIds: readonly string[] } | null): Set<string> {
+  const found = new Set<string>([from]);
+  for (const id of found) for (const imported of info(id)?.importedIds ?? []) found.add(imported);
+  return found;
+}
+
+/**
+ * One `app` chunk for what app.ts needs and main.ts does not: the first screen
+ * loads in a few files instead of a dozen small shared chunks (the host answers
+ * one request at a time; a browser opens six connections, one of them the
+ * event stream). The screens opened later still load on their own.
+ */
+function appChunk(): (id: string, ctx: { getModuleInfo(id: string): { importedIds: readonly string[] } | null }) => string | null {
+  let app: Set<string> | null = null;
+  let main: Set<string> | null = null;
+  return (id, ctx) => {
+    app ??= staticImports(APP, (m) => ctx.getModuleInfo(m));
+    main ??= staticImports(MAIN, (m) => ctx.getModuleInfo(m));
+    return app.has(id) && !main.has(id) ? 'app' : null;
+  };
+}
+
 function preloadApp(): Plugin {
   return {
     name: 'jobtray-preload-app',
@@ -15,7 +41,7 @@ function preloadApp(): Plugin {
       order: 'post',
       handler(html, ctx) {
         if (!ctx.bundle) return html;
-        const app = Object.values(ctx.bundle).find((c) => c.type === 'chunk' && c.facadeModuleId?.endsWith('/src/app.ts'));
+        const app = Object.values(ctx.bundle).find((c) => c.type === 'chunk' && c.moduleIds.includes(APP));
         if (!app || app.type !== 'chunk') throw new Error('the build has no chunk for src/app.ts');
         // The app's chunk and every chunk it imports, directly or not.
         const files = new Set<string>([app.fileName]);
@@ -29,8 +55,15 @@ function preloadApp(): Plugin {
           const chunk = ctx.bundle[file];
           if (chunk?.type === 'chunk') for (const css of chunk.viteMetadata?.importedCss ?? []) styles.add(css);
         }
-        const link = (rel: string, file: string): HtmlTagDescriptor => ({ tag: 'link', attrs: { rel, crossorigin: true, href: `./${file}` }, injectTo: 'head' });
-        return { html, tags: [...scripts.map((file) => link('modulepreload', file)), ...[...styles].map((file) => link('stylesheet', file))] };
+        const link = (attrs: Record<string, string | true>): HtmlTagDescriptor => ({ tag: 'link', attrs: { crossorigin: true, ...attrs }, injectTo: 'head' });
+        return {
+          html,
+          tags: [
+            ...scripts.map((file) => link({ rel: 'modulepreload', href: `./${file}` })),
+            // Fetched now, applied by Vite's loader with the app: a stylesheet link would hold main.ts until it arrived.
+            ...[...styles].map((file) => link({ rel: 'preload', as: 'style', href: `./${file}` })),
+          ],
+        };
       },
     },
   };
@@ -56,6 +89,9 @@ export default defineConfig({
     sourcemap: true,
     reportCompressedSize: false,
     // The build is part of `npm run build`; its per-plugin timing report is noise there.
-    rolldownOptions: { checks: { pluginTimings: false } },
+    rolldownOptions: {
+      checks: { pluginTimings: false },
+      output: { codeSplitting: { groups: [{ name: appChunk(), includeDependenciesRecursively: false }] } },
+    },
   },
 });

@@ -14,16 +14,26 @@ import { FIRST_CALLS } from './stores/first-load.js';
  * `jobtray:cards-rendered` (JobsView.vue).
  */
 performance.mark('jobtray:boot');
+const APP_WAIT_MS = 300;
 const token = takeToken({ location: window.location, history: window.history, storage: window.sessionStorage });
 
 if (token === null) {
   void import('./token-missing.js').then(({ showTokenMissing }) => showTokenMissing());
 } else {
   const bridge = makeHttpBridge({ baseUrl: window.location.origin, token, firstCalls: FIRST_CALLS });
+  // The app (downloaded meanwhile, index.html preloads it) is evaluated once the stream is open and the
+  // first data asked for: evaluating it earlier would hold the page's one thread while the requests
+  // could be under way. It starts anyway after APP_WAIT_MS, or when the stream cannot connect.
+  let started = false;
+  const start = () => {
+    if (started) return;
+    started = true;
+    void import('./app.js').then(({ startApp }) => startApp(bridge));
+  };
   const offOpen = bridge.onConnection((state) => {
-    if (state !== 'connected') return;
-    performance.mark('jobtray:stream-open');
+    if (state === 'connected') performance.mark('jobtray:stream-open');
     offOpen();
+    start();
   });
-  void import('./app.js').then(({ startApp }) => startApp(bridge));
+  setTimeout(start, APP_WAIT_MS);
 }

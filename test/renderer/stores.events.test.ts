@@ -17,7 +17,7 @@ function loadedBridge(): FakeBridge {
   return new FakeBridge()
     .answer('health:get', health())
     .answer('config:get', CONFIG)
-    .answer('jobs:list', { jobs: [jobView('alpha'), jobView('beta')] })
+    .answer('jobs:list', { jobs: [jobView('alpha'), jobView('beta', { health: 'running', active_run_ids: [5] })] })
     .answer('jobs:sparklines', { jobs: { alpha: [{ id: 1, state: 'succeeded', duration_ms: 100, finished_at: 10 }] } })
     .answer('runs:list', ({ state }) => ({ runs: state === 'running' ? [run(5, { state: 'running', job_id: 'beta' })] : [], next_cursor: null }));
 }
@@ -108,11 +108,29 @@ describe('stores kept current by pushed events', () => {
     expect(jobs.byId.get('alpha')?.health).toBe('running');
   });
 
+  it('runs: only the pending states the jobs show are asked for', async () => {
+    const bridge = loadedBridge();
+    const runs = makeTestApp(bridge).run(() => useRunsStore());
+    runs.setUp();
+    await runs.load([jobView('alpha'), jobView('beta', { health: 'disabled' })]);
+    expect(bridge.callsOf('runs:list')).toEqual([{ state: 'retry_scheduled', limit: 500 }]);
+    await runs.load([jobView('alpha', { health: 'running', active_run_ids: [5] }), jobView('beta', { health: 'retrying' })]);
+    expect(bridge.callsOf('runs:list').slice(1)).toEqual([
+      { state: 'queued', limit: 500 },
+      { state: 'running', limit: 500 },
+      { state: 'retry_scheduled', limit: 500 },
+    ]);
+    expect([...runs.pending.keys()]).toEqual([5]);
+    await runs.load([jobView('alpha')]);
+    expect(bridge.callsOf('runs:list')).toHaveLength(4);
+    expect(runs.pending.size).toBe(0);
+  });
+
   it('runs: pending runs follow run:state and run:progress; the open run and its retry chain too', async () => {
     const bridge = loadedBridge();
     const runs = makeTestApp(bridge).run(() => useRunsStore());
     runs.setUp();
-    await runs.load();
+    await runs.load([]);
     bridge.emit('run:state', run(6, { job_id: 'alpha', state: 'running', started_at: 5 }));
     bridge.emit('run:progress', { run_id: 6, job_id: 'alpha', progress: 40, step: 'Importing' });
     expect(runs.pendingByJob.get('alpha')?.[0]).toMatchObject({ id: 6, progress: 40, step: 'Importing' });

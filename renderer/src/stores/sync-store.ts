@@ -34,9 +34,10 @@ export const useSyncStore = defineStore('sync', () => {
       const history = useHistoryStore();
       // Asked in this order (the browser's few connections to the host are shared
       // with the event stream): what the grid's cards show first, the header's next.
+      const jobs = useJobsStore();
       await Promise.all([
-        useJobsStore().load(),
-        useRunsStore().load(),
+        // The pending runs to ask for follow from the jobs' live views.
+        jobs.load().then(() => useRunsStore().load(jobs.list)),
         useHealthStore().load(),
         history.jobId !== null ? history.reload() : Promise.resolve(),
         logs.runId !== null ? logs.open(logs.runId) : Promise.resolve(),
