@@ -1,6 +1,6 @@
 import { flushPromises } from '@vue/test-utils';
 import { describe, expect, it } from 'vitest';
-import type { LogLine, RunOutcomePoint } from '../../contract/model.js';
+import type { LogLine, RunOutcomePoint, RunRecord } from '../../contract/model.js';
 import { useHealthStore } from '../../renderer/src/stores/health-store.js';
 import { useHistoryStore } from '../../renderer/src/stores/history-store.js';
 import { useJobsStore } from '../../renderer/src/stores/jobs-store.js';
@@ -124,6 +124,17 @@ describe('stores kept current by pushed events', () => {
     await runs.load([jobView('alpha')]);
     expect(bridge.callsOf('runs:list')).toHaveLength(4);
     expect(runs.pending.size).toBe(0);
+
+    // Progress reported while the pending runs load: the loaded run is kept (the event has no whole run).
+    const answers: ((page: { runs: RunRecord[]; next_cursor: null }) => void)[] = [];
+    bridge.answer('runs:list', () => new Promise((resolve) => answers.push(resolve)));
+    const loading = runs.load([jobView('alpha', { health: 'running', active_run_ids: [8] })]);
+    bridge.emit('run:progress', { run_id: 8, job_id: 'alpha', progress: 30, step: 'a' });
+    const [queued, running] = answers;
+    queued!({ runs: [], next_cursor: null });
+    running!({ runs: [run(8, { job_id: 'alpha', state: 'running', progress: 20 })], next_cursor: null });
+    await loading;
+    expect(runs.pendingByJob.get('alpha')?.map((r) => r.id)).toEqual([8]);
   });
 
   it('runs: pending runs follow run:state and run:progress; the open run and its retry chain too', async () => {

@@ -60,12 +60,13 @@ export const useRunsStore = defineStore('runs', () => {
 
   /**
    * Loads the pending runs of the states `jobs` (their live views) say some
-   * job has, so a quiet grid asks for none. A run changed by an event while
-   * the requests were under way keeps the event's (newer) view.
+   * job has, so a quiet grid asks for none. A run whose state an event
+   * changed while the requests were under way keeps the event's (newer) view;
+   * progress events carry no whole run, so the loaded one stands.
    */
   async function load(jobs: readonly JobView[]): Promise<void> {
     const changed = new Set<number>();
-    const stop = bridge.subscribe(['run:state', 'run:progress'], (event) => changed.add(event.name === 'run:state' ? event.data.id : event.data.run_id));
+    const stop = bridge.subscribe(['run:state'], (event) => changed.add(event.data.id));
     try {
       const pages = await Promise.all(pendingStatesOf(jobs).map((state) => bridge.call('runs:list', pendingRunsQuery(state))));
       const found = new Map(pages.flatMap((page) => page.runs.map((run) => [run.id, run] as const)));
