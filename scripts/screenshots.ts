@@ -210,8 +210,9 @@ async function main(): Promise<void> {
 
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
-      // No focus ring left from the last pass's dialog.
+      // No focus or hover left from the last pass's dialog.
       await page.evaluate('document.activeElement?.blur()');
+      await page.mouse.move(0, 0);
       await go(page, '/', '[data-job-id=sync-orders] [data-testid=sparkline][data-points="30"]');
       await shoot(page, `grid-${scheme}`);
 
