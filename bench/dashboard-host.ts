@@ -24,8 +24,23 @@ export interface DashboardHost {
   token: string;
   dataDir: string;
   /** The Local API with the host's token. */
-  api<T>(apiPath: string, init?: { method?: string; body?: unknown }): Promise<T>;
+  api: LocalApiCall;
   close(): Promise<void>;
+}
+
+export type LocalApiCall = <T>(apiPath: string, init?: { method?: string; body?: unknown }) => Promise<T>;
+
+/** Calls the Local API at `base()` with the token (JSON in and out); an error status throws with the answer. */
+export function localApiClient(base: () => string, token: string): LocalApiCall {
+  return async <T>(apiPath: string, init: { method?: string; body?: unknown } = {}) => {
+    const response = await fetch(`${base()}${apiPath}`, {
+      method: init.method ?? 'GET',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+    });
+    if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${apiPath}: HTTP ${response.status} ${await response.text()}`);
+    return (await response.json()) as T;
+  };
 }
 
 /** dist/renderer and bench/pages in one temp folder. */
@@ -59,15 +74,7 @@ export async function startDashboardHost(options: { dataDir?: string; jobs: stri
     loginUrl,
     token,
     dataDir,
-    async api<T>(apiPath: string, init: { method?: string; body?: unknown } = {}) {
-      const response = await fetch(`${url}${apiPath}`, {
-        method: init.method ?? 'GET',
-        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-        ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-      });
-      if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${apiPath}: HTTP ${response.status} ${await response.text()}`);
-      return (await response.json()) as T;
-    },
+    api: localApiClient(() => url, token),
     async close() {
       child.kill('SIGTERM');
       await exited;

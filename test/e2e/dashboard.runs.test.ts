@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LogPage, RunPage, RunRecord } from '../../contract/model.js';
 import { isAlive } from '../helpers/engine.js';
-import { BRIDGE_MODES, card, markDocument, recordTexts, shows, startDashboard, until, vanishes, type Dashboard } from './dashboard-fixture.js';
+import { BRIDGE_MODES, dashboardSuite, card, markDocument, recordTexts, shows, until, vanishes } from './dashboard-fixture.js';
 import { STOCK_CSV, chattyLine } from './e2e-jobs.js';
 
 /**
@@ -12,18 +12,7 @@ import { STOCK_CSV, chattyLine } from './e2e-jobs.js';
  * Scenarios 3–7 and 12 of the dashboard issue, in order on one page.
  */
 describe.each(BRIDGE_MODES)('dashboard runs (%s bridge)', (mode) => {
-  let d: Dashboard;
-
-  beforeAll(async () => {
-    d = await startDashboard(mode);
-    await d.open();
-  });
-  afterEach(() => {
-    expect(d.browser.takeErrors().join('\n'), 'console errors in the page').toBe('');
-  });
-  afterAll(async () => {
-    await d?.close();
-  });
+  const d = dashboardSuite(mode);
 
   const runsOf = async (jobId: string) => (await d.host.api<RunPage>(`/api/runs?job=${jobId}`)).runs;
   const openGate = (name: string) => fs.writeFileSync(path.join(d.host.dataDir, 'gates', name), '');
