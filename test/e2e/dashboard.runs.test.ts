@@ -3,6 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LogPage, RunPage, RunRecord } from '../../contract/model.js';
 import { isAlive } from '../helpers/engine.js';
+import { keptAcrossTests } from '../helpers/open-handles.js';
+import { liveDescendants } from '../helpers/processes.js';
 import { BRIDGE_MODES, dashboardSuite, card, markDocument, recordTexts, shows, until, vanishes } from './dashboard-fixture.js';
 import { STOCK_CSV, chattyLine } from './e2e-jobs.js';
 
@@ -116,6 +118,8 @@ describe.each(BRIDGE_MODES)('dashboard runs (%s bridge)', (mode) => {
     expect(await long.getByTestId('cancel-run').count()).toBe(0);
     expect((await d.host.api<RunRecord>(`/api/runs/${run.id}`)).state).toBe('cancelled');
     await until(`the processes ${pids.join(', ')} to be gone`, () => pids.filter(isAlive), (alive) => alive.length === 0, 10_000);
+    // The engine's own helpers too (it lists the tree with `ps` while the worker already signals it).
+    await until('no process of this test left but the browser', () => liveDescendants(process.pid, keptAcrossTests()), (left) => left.length === 0, 10_000);
   });
 
   it('7. the live log shows lines as the job prints them, and search finds a line', async () => {

@@ -188,8 +188,8 @@ describe('stores kept current by pushed events', () => {
     const all = Array.from({ length: 2_500 }, (_, i) => line(i + 1, i % 500 === 0 ? { level: 'warn' } : {}));
     const bridge = loadedBridge()
       .answer('runs:get', run(9, { log_count: 2_500 }))
-      .answer('runs:logs', ({ after = 0, limit = 500, level }) => {
-        const lines = all.filter((l) => l.seq > after && (!level || l.level !== 'info')).slice(0, limit);
+      .answer('runs:logs', ({ after, limit = 500, level }) => {
+        const lines = all.filter((l) => l.seq > Number(after ?? 0) && (!level || l.level !== 'info')).slice(0, Number(limit));
         return { lines, next_after: lines.length === limit ? lines.at(-1)!.seq : null };
       });
     const logs = makeTestApp(bridge).run(() => useLogsStore());
