@@ -19,6 +19,10 @@ const token = takeToken({ location: window.location, history: window.history, st
 
 if (token === null) {
   void import('./token-missing.js').then(({ showTokenMissing }) => showTokenMissing());
+  // The link with the token opened in this tab changes only the fragment: start again with it.
+  window.addEventListener('hashchange', () => {
+    if (window.location.hash.startsWith('#token=')) window.location.reload();
+  });
 } else {
   const bridge = makeHttpBridge({ baseUrl: window.location.origin, token, firstCalls: FIRST_CALLS });
   // The app (downloaded meanwhile, index.html preloads it) is evaluated once the stream is open and the

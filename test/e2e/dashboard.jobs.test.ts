@@ -28,6 +28,9 @@ describe.each(BRIDGE_MODES)('dashboard jobs (%s bridge)', (mode) => {
         const match = await serve.waitForStdout(/^Dashboard: (http:\/\/127\.0\.0\.1:\d+\/#token=(\S+))$/m);
         const printed = match[1]!;
         const token = match[2]!;
+        // Without the token the page says how to get one; the printed link then opens the dashboard in the same tab.
+        await page.goto(new URL(printed).origin);
+        await shows(page.getByTestId('token-missing'), 'how to open the dashboard');
         await page.goto(printed);
         await shows(page.locator('main[data-live=true]'), 'the dashboard with live data');
         await shows(page.getByTestId('job-card').nth(Object.keys(SCHEDULES_IN_WORDS).length - 1), 'every card');
