@@ -19,7 +19,8 @@ import { E2E_FILES, E2E_JOBS } from './e2e-jobs.js';
  *   (`http://127.0.0.1:PORT/#token=…`) and talks HTTP + SSE to the Local API.
  * - `ipc` (to come with main/electron's registerIpc): the same built page,
  *   opened at the host's URL without a token, with an init script that sets
- *   `window.jobtray` to contract's makeBridge over Playwright's exposeBinding;
+ *   `window.jobtray` to contract's makeBridge over Playwright's exposeBinding
+ *   (renderer/src/main.ts, the page's first module, then takes that bridge);
  *   the binding calls registerIpc's handlers with this host's engine
  *   (`E2eHost.current().engine`, which changes across a restart) and a
  *   webContentsSend that forwards events into the page. Add 'ipc' to
