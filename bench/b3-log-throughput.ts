@@ -31,7 +31,7 @@ const RUN_TIMEOUT_MS = 120_000;
  * INFO line. The job's script embeds this very function, and every stored
  * message is checked against it.
  */
-function lineText(i: number): string {
+export function lineText(i: number): string {
   const minute = String(Math.floor(i / 60) % 60).padStart(2, '0');
   const second = String(i % 60).padStart(2, '0');
   const sku = String(i % 1000).padStart(3, '0');

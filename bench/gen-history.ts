@@ -126,6 +126,18 @@ function readManifest(file: string): Manifest | null {
   }
 }
 
+/**
+ * One finished run, straight into the store's schema (attempts are out of 3,
+ * each run its own retry chain). Also used by `npm run screenshots` to seed a demo history.
+ */
+export const INSERT_RUN_SQL = `
+    INSERT INTO runs (id, job_id, trigger, requested_by, params, state, attempt, max_attempts, root_run_id, parent_run_id,
+      priority, reason, created_at, due_at, started_at, finished_at, duration_ms, progress, step, exit_code, signal,
+      error, error_code, result, pid, log_count, log_truncated, idempotency_key)
+    VALUES (@id, @job_id, @trigger, @requested_by, @params, @state, @attempt, 3, @id, NULL,
+      'normal', @reason, @created_at, NULL, @started_at, @finished_at, @duration_ms, @progress, @step, @exit_code, NULL,
+      @error, @error_code, @result, NULL, @log_count, 0, NULL)`;
+
 /** mulberry32: small, fast, seedable; good enough for test data. */
 function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
@@ -222,13 +234,7 @@ function fill(db: Database.Database, spec: HistorySpec, now: number): HistoryFac
   const start = now - spec.days * DAY_MS;
   const step = (spec.days * DAY_MS) / spec.runs;
 
-  const insertRun = db.prepare(`
-    INSERT INTO runs (id, job_id, trigger, requested_by, params, state, attempt, max_attempts, root_run_id, parent_run_id,
-      priority, reason, created_at, due_at, started_at, finished_at, duration_ms, progress, step, exit_code, signal,
-      error, error_code, result, pid, log_count, log_truncated, idempotency_key)
-    VALUES (@id, @job_id, @trigger, @requested_by, @params, @state, @attempt, 3, @id, NULL,
-      'normal', @reason, @created_at, NULL, @started_at, @finished_at, @duration_ms, @progress, @step, @exit_code, NULL,
-      @error, @error_code, @result, NULL, @log_count, 0, NULL)`);
+  const insertRun = db.prepare(INSERT_RUN_SQL);
   const insertLog = db.prepare(
     'INSERT INTO run_logs (run_id, seq, ts, stream, level, message) VALUES (?, ?, ?, ?, ?, ?)',
   );

@@ -1,5 +1,7 @@
 import { formatDuration } from '../../contract/durations.js';
-import type { JobHealth, RunRecord, RunState } from '../../contract/model.js';
+import type { JobHealth, JobView, RunOutcomePoint, RunRecord, RunState, Schedule } from '../../contract/model.js';
+import { isTerminal } from '../../contract/model.js';
+import { describeScheduleInWords } from '../../contract/schedule.js';
 
 /**
  * Display text for the dashboard. Instants are shown in the user's own locale
@@ -24,6 +26,33 @@ export function formatWhen(ms: number | null, now: number): string {
 
 export function formatMaybeDuration(ms: number | null): string {
   return ms === null ? '—' : formatDuration(ms);
+}
+
+const inWords = new Map<string, string>();
+
+/**
+ * A schedule in words, remembered: a grid of hundreds of jobs shares a few
+ * dozen schedules, and putting a cron pattern into words parses it.
+ */
+export function scheduleInWords(schedule: Schedule | null): string {
+  const key = JSON.stringify(schedule);
+  let words = inWords.get(key);
+  if (words === undefined) {
+    words = describeScheduleInWords(schedule, formatDateTime);
+    inWords.set(key, words);
+  }
+  return words;
+}
+
+/**
+ * A job's newest run with an outcome: its last run when that one has ended
+ * (it comes with the job list), else the newest point of its sparkline.
+ */
+export function lastOutcome(job: JobView, points: readonly RunOutcomePoint[]): RunOutcomePoint | null {
+  const run = job.last_run;
+  if (run && isTerminal(run.state) && run.state !== 'skipped')
+    return { id: run.id, state: run.state, duration_ms: run.duration_ms, finished_at: run.finished_at };
+  return points.at(-1) ?? null;
 }
 
 export const STATE_LABELS: Record<RunState, string> = {
@@ -68,6 +97,18 @@ export function stateTone(state: RunState): Tone {
     case 'skipped':
       return 'muted';
   }
+}
+
+/**
+ * A health or run state as a chip shows it: `chip status tone-…` classes (the
+ * tone's colours and symbol, base.css) and the word. Colour is never the only signal.
+ */
+export function chipOf(status: { health: JobHealth } | { state: RunState }): { className: string; label: string } {
+  const tone = 'state' in status ? stateTone(status.state) : healthTone(status.health);
+  return {
+    className: `chip status tone-${tone}`,
+    label: 'state' in status ? STATE_LABELS[status.state] : HEALTH_LABELS[status.health],
+  };
 }
 
 export function healthTone(health: JobHealth): Tone {

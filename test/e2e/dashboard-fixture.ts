@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { localApiClient, type LocalApiCall } from '../../bench/dashboard-host.js';
 import { startHost, type Host } from '../../main/host/host.js';
 import { startTestBrowser, type TestBrowser } from '../helpers/browser.js';
 import { TEST_SETTINGS, makeDataDir, writeFiles } from '../helpers/engine.js';
@@ -17,7 +19,8 @@ import { E2E_FILES, E2E_JOBS } from './e2e-jobs.js';
  *   (`http://127.0.0.1:PORT/#token=…`) and talks HTTP + SSE to the Local API.
  * - `ipc` (to come with main/electron's registerIpc): the same built page,
  *   opened at the host's URL without a token, with an init script that sets
- *   `window.jobtray` to contract's makeBridge over Playwright's exposeBinding;
+ *   `window.jobtray` to contract's makeBridge over Playwright's exposeBinding
+ *   (renderer/src/main.ts, the page's first module, then takes that bridge);
  *   the binding calls registerIpc's handlers with this host's engine
  *   (`E2eHost.current().engine`, which changes across a restart) and a
  *   webContentsSend that forwards events into the page. Add 'ipc' to
@@ -35,8 +38,8 @@ export interface E2eHost {
   jobsFile: string;
   /** The running host; throws while it is stopped. */
   current(): Host;
-  /** GET or POST the Local API with the host's token (to check what the page shows against the engine). */
-  api<T>(apiPath: string, init?: { method?: string; body?: unknown }): Promise<T>;
+  /** The Local API with the host's token (to check what the page shows against the engine). */
+  api: LocalApiCall;
   /** Stops the host (the page's event stream drops). */
   stop(): Promise<void>;
   /** Starts it again on the same port and data dir. */
@@ -61,16 +64,7 @@ export async function startE2eHost(): Promise<E2eHost> {
     dataDir,
     jobsFile,
     current,
-    async api<T>(apiPath: string, init: { method?: string; body?: unknown } = {}) {
-      const response = await fetch(`${current().url}${apiPath}`, {
-        method: init.method ?? 'GET',
-        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-        ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-      });
-      if (!response.ok)
-        throw new Error(`${init.method ?? 'GET'} ${apiPath}: HTTP ${response.status} ${await response.text()}`);
-      return (await response.json()) as T;
-    },
+    api: localApiClient(() => current().url, token),
     async stop() {
       await current().close();
       host = null;
@@ -145,6 +139,27 @@ export async function startDashboard(
       }
     },
   };
+}
+
+/**
+ * A suite's dashboard: started before its tests (then `before`, by default
+ * opening the page), its page checked after each test (no console error, no
+ * page error), closed after all. The returned object is filled in beforeAll.
+ */
+export function dashboardSuite(mode: BridgeMode, before: (d: Dashboard) => Promise<void> = (d) => d.open()): Dashboard {
+  const d = {} as Dashboard;
+  beforeAll(async () => {
+    Object.assign(d, await startDashboard(mode));
+    await before(d);
+  });
+  afterEach(() => {
+    d.browser.expectConnectionRefused(false);
+    expect(d.browser.takeErrors().join('\n'), 'console errors in the page').toBe('');
+  });
+  afterAll(async () => {
+    await d.close?.();
+  });
+  return d;
 }
 
 /** Waits until `locator` is visible; a timeout names what was awaited. */

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import type { AxeResults, Result } from 'axe-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../contract/model.js';
-import { BRIDGE_MODES, shows, startDashboard, until, type Dashboard } from './dashboard-fixture.js';
+import { BRIDGE_MODES, dashboardSuite, shows, until } from './dashboard-fixture.js';
 
 /**
  * axe-core on the grid, a job page and a run page, in the light and the dark
@@ -22,28 +22,19 @@ function describeViolations(violations: Result[]): string[] {
 }
 
 describe.each(BRIDGE_MODES)('dashboard accessibility (%s bridge)', (mode) => {
-  let d: Dashboard;
-  let runId: number;
-
-  beforeAll(async () => {
-    d = await startDashboard(mode);
+  let runId = 0;
+  const d = dashboardSuite(mode, async (dash) => {
     for (const job of ['always-fails', 'stock-report'])
-      await d.host.api(`/api/jobs/${job}/runs`, { method: 'POST', body: {} });
+      await dash.host.api(`/api/jobs/${job}/runs`, { method: 'POST', body: {} });
     const finished = (runs: RunRecord[]) =>
       runs.length === 2 && runs.every((r) => r.state === 'succeeded' || r.state === 'failed');
     const runs = await until(
       'both runs to finish',
-      async () => (await d.host.api<{ runs: RunRecord[] }>('/api/runs')).runs,
+      async () => (await dash.host.api<{ runs: RunRecord[] }>('/api/runs')).runs,
       finished,
     );
     runId = runs.find((r) => r.job_id === 'stock-report')!.id;
-    await d.open();
-  });
-  afterEach(() => {
-    expect(d.browser.takeErrors(), 'console errors in the page').toEqual([]);
-  });
-  afterAll(async () => {
-    await d?.close();
+    await dash.open();
   });
 
   const PAGES = [

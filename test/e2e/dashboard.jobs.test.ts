@@ -1,10 +1,10 @@
 import fs from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JobView } from '../../contract/model.js';
 import { TOKEN_KEY } from '../../renderer/src/bridge/token.js';
 import { spawnCli } from '../helpers/cli.js';
 import { makeDataDir, writeFiles } from '../helpers/engine.js';
-import { BRIDGE_MODES, card, shows, startDashboard, until, vanishes, type Dashboard } from './dashboard-fixture.js';
+import { BRIDGE_MODES, dashboardSuite, card, shows, until, vanishes } from './dashboard-fixture.js';
 import { E2E_FILES, E2E_JOBS, SCHEDULES_IN_WORDS } from './e2e-jobs.js';
 
 /**
@@ -13,19 +13,7 @@ import { E2E_FILES, E2E_JOBS, SCHEDULES_IN_WORDS } from './e2e-jobs.js';
  * schedule override, the config-error banner, a host restart).
  */
 describe.each(BRIDGE_MODES)('dashboard jobs (%s bridge)', (mode) => {
-  let d: Dashboard;
-
-  beforeAll(async () => {
-    d = await startDashboard(mode);
-    await d.open();
-  });
-  afterEach(() => {
-    d.browser.expectConnectionRefused(false);
-    expect(d.browser.takeErrors(), 'console errors in the page').toEqual([]);
-  });
-  afterAll(async () => {
-    await d?.close();
-  });
+  const d = dashboardSuite(mode);
 
   const toGrid = () => d.go('/', '[data-testid=job-grid]');
   const job = (id: string) => d.host.api<JobView>(`/api/jobs/${id}`);
@@ -40,6 +28,9 @@ describe.each(BRIDGE_MODES)('dashboard jobs (%s bridge)', (mode) => {
         const match = await serve.waitForStdout(/^Dashboard: (http:\/\/127\.0\.0\.1:\d+\/#token=(\S+))$/m);
         const printed = match[1]!;
         const token = match[2]!;
+        // Without the token the page says how to get one; the printed link then opens the dashboard in the same tab.
+        await page.goto(new URL(printed).origin);
+        await shows(page.getByTestId('token-missing'), 'how to open the dashboard');
         await page.goto(printed);
         await shows(page.locator('main[data-live=true]'), 'the dashboard with live data');
         await shows(page.getByTestId('job-card').nth(Object.keys(SCHEDULES_IN_WORDS).length - 1), 'every card');

@@ -1,18 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LogPage, RunPage, RunRecord } from '../../contract/model.js';
 import { isAlive } from '../helpers/engine.js';
+import { keptAcrossTests } from '../helpers/open-handles.js';
+import { liveDescendants } from '../helpers/processes.js';
 import {
   BRIDGE_MODES,
+  dashboardSuite,
   card,
   markDocument,
   recordTexts,
   shows,
-  startDashboard,
   until,
   vanishes,
-  type Dashboard,
 } from './dashboard-fixture.js';
 import { STOCK_CSV, chattyLine } from './e2e-jobs.js';
 
@@ -22,18 +23,7 @@ import { STOCK_CSV, chattyLine } from './e2e-jobs.js';
  * Scenarios 3–7 and 12 of the dashboard issue, in order on one page.
  */
 describe.each(BRIDGE_MODES)('dashboard runs (%s bridge)', (mode) => {
-  let d: Dashboard;
-
-  beforeAll(async () => {
-    d = await startDashboard(mode);
-    await d.open();
-  });
-  afterEach(() => {
-    expect(d.browser.takeErrors(), 'console errors in the page').toEqual([]);
-  });
-  afterAll(async () => {
-    await d?.close();
-  });
+  const d = dashboardSuite(mode);
 
   const runsOf = async (jobId: string) => (await d.host.api<RunPage>(`/api/runs?job=${jobId}`)).runs;
   const openGate = (name: string) => fs.writeFileSync(path.join(d.host.dataDir, 'gates', name), '');
@@ -189,6 +179,13 @@ describe.each(BRIDGE_MODES)('dashboard runs (%s bridge)', (mode) => {
       `the processes ${pids.join(', ')} to be gone`,
       () => pids.filter(isAlive),
       (alive) => alive.length === 0,
+      10_000,
+    );
+    // The engine's own helpers too (it lists the tree with `ps` while the worker already signals it).
+    await until(
+      'no process of this test left but the browser',
+      () => liveDescendants(process.pid, keptAcrossTests()),
+      (left) => left.length === 0,
       10_000,
     );
   });

@@ -165,6 +165,17 @@ describe('Local API security', () => {
     const head = await request(port, 'HEAD', '/app.js', { token: null });
     expect(head.status).toBe(200);
     expect(head.headers['content-length']).toBe(String('console.log("dashboard")'.length));
+    // Revalidated on every load: an unchanged file is a 304 without a body (the browser keeps its copy).
+    expect(app.headers['cache-control']).toBe('no-cache');
+    const etag = app.headers.etag!;
+    expect(etag).toMatch(/^"[0-9a-z]+-[0-9a-z]+"$/);
+    const same = await request(port, 'GET', '/app.js', { token: null, headers: { 'If-None-Match': etag } });
+    expect(same.status).toBe(304);
+    expect(same.text).toBe('');
+    fs.writeFileSync(path.join(staticDir, 'app.js'), 'console.log("dashboard, new")');
+    const changed = await request(port, 'GET', '/app.js', { token: null, headers: { 'If-None-Match': etag } });
+    expect(changed.status).toBe(200);
+    expect(changed.text).toBe('console.log("dashboard, new")');
 
     // Routes of the single-page app load index.html; a directory is never listed.
     for (const spa of ['/runs/12', '/assets', '/assets/']) {

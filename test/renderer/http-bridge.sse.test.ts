@@ -98,6 +98,50 @@ describe('HTTP + SSE bridge', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
+  it('asks for its first calls when the stream opens (the first identical call takes the answer) and holds events until someone listens', async () => {
+    const asked: string[] = [];
+    const server = http.createServer((req, res) => {
+      asked.push(req.url ?? '');
+      if (req.url === '/api/events') {
+        res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+        res.write('id: 1\nevent: job:removed\ndata: {"job_id":"early"}\n\n');
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ jobs: [], n: asked.length }));
+      server.emit('answered');
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as net.AddressInfo;
+
+    const bridge = tracked(
+      makeHttpBridge({
+        baseUrl: `http://127.0.0.1:${port}`,
+        token: 'tok',
+        backoff: FAST,
+        firstCalls: [['jobs:list', {}]],
+      }),
+    );
+    // Nobody listens yet: the stream opens, the first call is asked for, the event waits.
+    await once(server, 'answered');
+    expect(asked).toEqual(['/api/events', '/api/jobs']);
+    const seen: string[] = [];
+    bridge.subscribe(['job:removed'], (event) => seen.push(event.data.job_id));
+    await until(bridge, () => seen.length === 1, 'the held event');
+    expect(seen).toEqual(['early']);
+
+    const first = (await bridge.call('jobs:list', {})) as unknown as { n: number };
+    expect(first.n).toBe(2);
+    expect(asked).toHaveLength(2);
+    const second = (await bridge.call('jobs:list', {})) as unknown as { n: number };
+    expect(second.n).toBe(3);
+
+    bridge.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
   it('calls operations over HTTP, maps errors to BridgeError with details, and reloads after the server restarts (stream:reset)', async () => {
     const t = await makeTestApi({
       jobs: `

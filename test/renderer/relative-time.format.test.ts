@@ -1,7 +1,14 @@
 import { mount } from '@vue/test-utils';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { defineComponent, h, withDirectives } from 'vue';
 import { formatElapsed, formatRelative, formatSpan } from '../../contract/relative-time.js';
-import RelativeTime from '../../renderer/src/components/RelativeTime.vue';
+import { vRelativeTime } from '../../renderer/src/directives/relative-time.js';
+
+/** `<time v-relative-time="at">` */
+const RelativeTime = defineComponent({
+  props: { at: { type: Number, required: true } },
+  setup: (props) => () => withDirectives(h('time'), [[vRelativeTime, props.at]]),
+});
 
 const NOW = Date.UTC(2026, 0, 15, 9, 30, 0);
 const S = 1_000;
@@ -38,7 +45,7 @@ describe('relative times', () => {
   });
 });
 
-describe('RelativeTime', () => {
+describe('v-relative-time', () => {
   beforeEach(() => {
     vi.useFakeTimers({ now: NOW });
   });
@@ -59,6 +66,13 @@ describe('RelativeTime', () => {
     expect(wrapper.text()).toBe('now');
     await vi.advanceTimersByTimeAsync(5 * 60_000);
     expect(wrapper.text()).toBe('5 min ago');
+    // A new instant is shown at once, and ticks on.
+    const later = Date.now() + 30 * S;
+    await wrapper.setProps({ at: later });
+    expect(wrapper.text()).toBe('in 30 s');
+    expect(wrapper.attributes('datetime')).toBe(new Date(later).toISOString());
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(wrapper.text()).toBe('in 29 s');
     wrapper.unmount();
     // The shared clock stops when nothing shows a relative time.
     expect(vi.getTimerCount()).toBe(0);

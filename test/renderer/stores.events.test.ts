@@ -1,6 +1,6 @@
 import { flushPromises } from '@vue/test-utils';
 import { describe, expect, it } from 'vitest';
-import type { LogLine } from '../../contract/model.js';
+import type { LogLine, RunOutcomePoint, RunRecord } from '../../contract/model.js';
 import { useHealthStore } from '../../renderer/src/stores/health-store.js';
 import { useHistoryStore } from '../../renderer/src/stores/history-store.js';
 import { useJobsStore } from '../../renderer/src/stores/jobs-store.js';
@@ -17,7 +17,7 @@ function loadedBridge(): FakeBridge {
   return new FakeBridge()
     .answer('health:get', health())
     .answer('config:get', CONFIG)
-    .answer('jobs:list', { jobs: [jobView('alpha'), jobView('beta')] })
+    .answer('jobs:list', { jobs: [jobView('alpha'), jobView('beta', { health: 'running', active_run_ids: [5] })] })
     .answer('jobs:sparklines', { jobs: { alpha: [{ id: 1, state: 'succeeded', duration_ms: 100, finished_at: 10 }] } })
     .answer('runs:list', ({ state }) => ({
       runs: state === 'running' ? [run(5, { state: 'running', job_id: 'beta' })] : [],
@@ -67,6 +67,25 @@ describe('stores kept current by pushed events', () => {
     expect(jobs.list.map((j) => j.id)).toEqual(['gamma']);
   });
 
+  it('jobs: the list loads first; the sparklines follow, keeping points that events added meanwhile', async () => {
+    let answerSparklines: (value: { jobs: Record<string, RunOutcomePoint[]> }) => void = () => {};
+    const bridge = loadedBridge().answer(
+      'jobs:sparklines',
+      () => new Promise((resolve) => (answerSparklines = resolve)),
+    );
+    const jobs = makeTestApp(bridge).run(() => useJobsStore());
+    jobs.setUp();
+    await jobs.load();
+    expect(jobs.loaded).toBe(true);
+    expect(jobs.sparklinesLoaded).toBe(false);
+    expect(bridge.calls.map((c) => c.name)).toEqual(['jobs:list', 'jobs:sparklines']);
+    bridge.emit('run:state', run(7, { job_id: 'alpha', state: 'succeeded', duration_ms: 70, finished_at: 70 }));
+    answerSparklines({ jobs: { alpha: [{ id: 1, state: 'failed', duration_ms: 10, finished_at: 10 }] } });
+    await flushPromises();
+    expect(jobs.sparklinesLoaded).toBe(true);
+    expect(jobs.sparklines.get('alpha')?.map((p) => p.id)).toEqual([1, 7]);
+  });
+
   it('jobs: job:state replaces a job, job:removed drops it, run:state adds finished runs to its sparkline', async () => {
     const bridge = loadedBridge();
     const jobs = makeTestApp(bridge).run(() => useJobsStore());
@@ -106,11 +125,43 @@ describe('stores kept current by pushed events', () => {
     expect(jobs.byId.get('alpha')?.health).toBe('running');
   });
 
+  it('runs: only the pending states the jobs show are asked for', async () => {
+    const bridge = loadedBridge();
+    const runs = makeTestApp(bridge).run(() => useRunsStore());
+    runs.setUp();
+    await runs.load([jobView('alpha'), jobView('beta', { health: 'disabled' })]);
+    expect(bridge.callsOf('runs:list')).toEqual([{ state: 'retry_scheduled', limit: 500 }]);
+    await runs.load([
+      jobView('alpha', { health: 'running', active_run_ids: [5] }),
+      jobView('beta', { health: 'retrying' }),
+    ]);
+    expect(bridge.callsOf('runs:list').slice(1)).toEqual([
+      { state: 'queued', limit: 500 },
+      { state: 'running', limit: 500 },
+      { state: 'retry_scheduled', limit: 500 },
+    ]);
+    expect([...runs.pending.keys()]).toEqual([5]);
+    await runs.load([jobView('alpha')]);
+    expect(bridge.callsOf('runs:list')).toHaveLength(4);
+    expect(runs.pending.size).toBe(0);
+
+    // Progress reported while the pending runs load: the loaded run is kept (the event has no whole run).
+    const answers: ((page: { runs: RunRecord[]; next_cursor: null }) => void)[] = [];
+    bridge.answer('runs:list', () => new Promise((resolve) => answers.push(resolve)));
+    const loading = runs.load([jobView('alpha', { health: 'running', active_run_ids: [8] })]);
+    bridge.emit('run:progress', { run_id: 8, job_id: 'alpha', progress: 30, step: 'a' });
+    const [queued, running] = answers;
+    queued!({ runs: [], next_cursor: null });
+    running!({ runs: [run(8, { job_id: 'alpha', state: 'running', progress: 20 })], next_cursor: null });
+    await loading;
+    expect(runs.pendingByJob.get('alpha')?.map((r) => r.id)).toEqual([8]);
+  });
+
   it('runs: pending runs follow run:state and run:progress; the open run and its retry chain too', async () => {
     const bridge = loadedBridge();
     const runs = makeTestApp(bridge).run(() => useRunsStore());
     runs.setUp();
-    await runs.load();
+    await runs.load([]);
     bridge.emit('run:state', run(6, { job_id: 'alpha', state: 'running', started_at: 5 }));
     bridge.emit('run:progress', { run_id: 6, job_id: 'alpha', progress: 40, step: 'Importing' });
     expect(runs.pendingByJob.get('alpha')?.[0]).toMatchObject({ id: 6, progress: 40, step: 'Importing' });
@@ -166,35 +217,55 @@ describe('stores kept current by pushed events', () => {
     expect(store.config?.errors).toEqual([]);
   });
 
-  it("logs: the open run's lines arrive by run:log, in order, without duplicates; a level filter keeps up", async () => {
-    const bridge = loadedBridge().answer('runs:logs', ({ after }) => ({
-      lines: (after ?? 0) === 0 ? [line(1), line(2)] : [],
-      next_after: null,
-    }));
+  it('logs: opens at the end, follows run:log in order without duplicates, reads older lines back a page at a time, filters by level on the server', async () => {
+    // A 2,500-line log with a warning every 500 lines; lines that come later join `all`.
+    const all = Array.from({ length: 2_500 }, (_, i) => line(i + 1, i % 500 === 0 ? { level: 'warn' } : {}));
+    const bridge = loadedBridge()
+      .answer('runs:get', run(9, { log_count: 2_500 }))
+      .answer('runs:logs', ({ after, limit = 500, level }) => {
+        const lines = all
+          .filter((l) => l.seq > Number(after ?? 0) && (!level || l.level !== 'info'))
+          .slice(0, Number(limit));
+        return { lines, next_after: lines.length === limit ? lines.at(-1)!.seq : null };
+      });
     const logs = makeTestApp(bridge).run(() => useLogsStore());
     logs.setUp();
     await logs.open(9);
-    expect(logs.visibleCount()).toBe(2);
-    bridge.emit('run:log', {
-      run_id: 9,
-      job_id: 'alpha',
-      lines: [line(2), line(3, { stream: 'stderr', level: 'error' })],
-    });
-    bridge.emit('run:log', { run_id: 8, job_id: 'alpha', lines: [line(4)] });
-    expect(logs.visibleCount()).toBe(3);
-    expect(logs.visibleLine(2)).toMatchObject({ seq: 3, stream: 'stderr', level: 'error' });
-    logs.setLevel('warn');
-    expect(logs.visibleCount()).toBe(1);
-    bridge.emit('run:log', { run_id: 9, job_id: 'alpha', lines: [line(4, { level: 'warn' }), line(5)] });
-    expect([0, 1].map((i) => logs.visibleLine(i)?.seq)).toEqual([3, 4]);
-    logs.setLevel(null);
-    expect(logs.visibleCount()).toBe(5);
+    expect(logs.visibleCount()).toBe(2_500);
+    // Only the newest lines were read.
+    expect(bridge.callsOf('runs:logs')).toEqual([{ id: 9, after: 500, limit: 5_000 }]);
+    expect(logs.visibleLine(2_499)).toMatchObject({ seq: 2_500, message: 'line 2500' });
+
+    // An older line is read back with its page.
+    expect(logs.visibleLine(10)).toBeNull();
+    await flushPromises();
+    expect(logs.visibleLine(10)).toMatchObject({ seq: 11, message: 'line 11' });
+    expect(bridge.callsOf('runs:logs').at(-1)).toEqual({ id: 9, after: 0, limit: 1_000 });
+
+    all.push(line(2_501, { stream: 'stderr', level: 'error' }));
+    bridge.emit('run:log', { run_id: 9, job_id: 'alpha', lines: [line(2_500), all.at(-1)!] });
+    bridge.emit('run:log', { run_id: 8, job_id: 'alpha', lines: [line(2_502)] });
+    expect(logs.visibleCount()).toBe(2_501);
+    expect(logs.visibleLine(2_500)).toMatchObject({ seq: 2_501, stream: 'stderr', level: 'error' });
+
+    await logs.setLevel('warn');
+    expect(bridge.callsOf('runs:logs').at(-1)).toEqual({ id: 9, after: 0, limit: 5_000, level: 'warn' });
+    expect(Array.from({ length: logs.visibleCount() }, (_, i) => logs.visibleLine(i)?.seq)).toEqual([
+      1, 501, 1_001, 1_501, 2_001, 2_501,
+    ]);
+    all.push(line(2_502, { level: 'warn' }), line(2_503));
+    bridge.emit('run:log', { run_id: 9, job_id: 'alpha', lines: all.slice(-2) });
+    expect(logs.visibleCount()).toBe(7);
+    expect(logs.visibleLine(6)?.seq).toBe(2_502);
+    await logs.setLevel(null);
+    expect(logs.visibleCount()).toBe(2_503);
 
     // A gap (lines missed) is filled from the server.
-    bridge.answer('runs:logs', ({ after }) => ({ lines: after === 5 ? [line(6), line(7)] : [], next_after: null }));
-    bridge.emit('run:log', { run_id: 9, job_id: 'alpha', lines: [line(7)] });
+    all.push(line(2_504), line(2_505));
+    bridge.emit('run:log', { run_id: 9, job_id: 'alpha', lines: [line(2_505)] });
     await flushPromises();
-    expect(logs.visibleCount()).toBe(7);
+    expect(logs.visibleCount()).toBe(2_505);
+    expect(logs.visibleLine(2_503)?.seq).toBe(2_504);
   });
 
   it("history: a new run of the job joins the first page; changes replace a run's row", async () => {

@@ -1,7 +1,8 @@
 import type { ApiErrorBody, OperationName, OperationRequest, OperationResults } from '../../../contract/api.js';
-import { BridgeError, type Bridge, type ConnectionState } from '../../../contract/bridge.js';
-import { makeBridgeListeners } from '../../../contract/bridge-listeners.js';
+import { BridgeError, type Bridge, type BridgeEvent, type ConnectionState } from '../../../contract/bridge.js';
+import type { EngineEventName } from '../../../contract/events.js';
 import { ACTOR_HEADER, EVENTS_PATH, operationRequest, pathFor } from '../../../contract/routes.js';
+import { makeBridgeListeners } from '../../../contract/bridge-listeners.js';
 import { openEventStream } from './event-stream.js';
 
 /**
@@ -11,12 +12,25 @@ import { openEventStream } from './event-stream.js';
  * only, never in a URL.
  */
 
+/** One operation with its input. */
+export type OperationCall = { [K in OperationName]: [K, OperationRequest<K>] }[OperationName];
+
+/** How long a first call's answer waits for the app to take it. */
+const FIRST_ANSWER_FRESH_MS = 10_000;
+
 export interface HttpBridgeOptions {
   /** The Local API's origin, e.g. `http://127.0.0.1:4770` (the page's own in a browser). */
   baseUrl: string;
   token: string;
   fetch?: typeof fetch;
   backoff?: { initialMs: number; maxMs: number };
+  /**
+   * Calls made as soon as the event stream first opens, before anyone asks:
+   * the page's app is still loading then, and its first load takes these
+   * answers (an identical call within FIRST_ANSWER_FRESH_MS gets the answer
+   * once) instead of asking again.
+   */
+  firstCalls?: readonly OperationCall[];
 }
 
 export function makeHttpBridge(options: HttpBridgeOptions): Bridge {
@@ -24,10 +38,30 @@ export function makeHttpBridge(options: HttpBridgeOptions): Bridge {
   const listeners = makeBridgeListeners();
   const connectionHandlers = new Set<(state: ConnectionState) => void>();
   let connection: ConnectionState = 'connecting';
+  /**
+   * Events that came before anyone subscribed (the stream opens while the app
+   * is still starting): delivered in order right after the first subscriptions,
+   * once the code that made them has run.
+   */
+  let held: BridgeEvent[] | null = [];
+  let flushing = false;
+
+  const firstAnswers = new Map<string, { answer: Promise<unknown>; at: number }>();
+  const keyOf = (name: string, input: unknown) => `${name} ${JSON.stringify(input)}`;
+  let askedFirst = false;
 
   const setConnection = (state: ConnectionState) => {
     if (state === connection) return;
     connection = state;
+    if (state === 'connected' && !askedFirst) {
+      askedFirst = true;
+      for (const [name, input] of options.firstCalls ?? []) {
+        const answer = callNow(name, input);
+        // A failure reaches the caller that takes the answer; none is left unhandled meanwhile.
+        answer.catch(() => undefined);
+        firstAnswers.set(keyOf(name, input), { answer, at: Date.now() });
+      }
+    }
     for (const handler of [...connectionHandlers]) handler(state);
   };
 
@@ -40,8 +74,16 @@ export function makeHttpBridge(options: HttpBridgeOptions): Bridge {
     onReset: (reason) => {
       listeners.reset(reason);
     },
-    onEvent: (name, data) => listeners.dispatch(name, data),
+    onEvent: (name, data) => {
+      const event = { name, data } as BridgeEvent;
+      if (held) held.push(event);
+      else dispatch(event);
+    },
   });
+
+  function dispatch(event: BridgeEvent): void {
+    listeners.dispatch(event.name, event.data);
+  }
 
   async function request(url: string, init: RequestInit = {}): Promise<Response> {
     let response: Response;
@@ -66,22 +108,42 @@ export function makeHttpBridge(options: HttpBridgeOptions): Bridge {
     throw await errorOf(response);
   }
 
+  async function callNow<K extends OperationName>(name: K, input: OperationRequest<K>): Promise<OperationResults[K]> {
+    const { method, url, body } = operationRequest(name, input);
+    const response = await request(url, {
+      method,
+      ...(body !== null
+        ? { body, headers: { 'Content-Type': 'application/json', Accept: 'application/json' } }
+        : { headers: { Accept: 'application/json' } }),
+    });
+    return (await response.json()) as OperationResults[K];
+  }
+
   return {
     kind: 'http',
     get connection() {
       return connection;
     },
-    async call<K extends OperationName>(name: K, input: OperationRequest<K>): Promise<OperationResults[K]> {
-      const { method, url, body } = operationRequest(name, input);
-      const response = await request(url, {
-        method,
-        ...(body !== null
-          ? { body, headers: { 'Content-Type': 'application/json', Accept: 'application/json' } }
-          : { headers: { Accept: 'application/json' } }),
-      });
-      return (await response.json()) as OperationResults[K];
+    call<K extends OperationName>(name: K, input: OperationRequest<K>): Promise<OperationResults[K]> {
+      const key = keyOf(name, input);
+      const first = firstAnswers.get(key);
+      firstAnswers.delete(key);
+      if (first && Date.now() - first.at < FIRST_ANSWER_FRESH_MS) return first.answer as Promise<OperationResults[K]>;
+      return callNow(name, input);
     },
-    subscribe: listeners.subscribe,
+    subscribe<K extends EngineEventName>(events: readonly K[] | '*', handler: (event: BridgeEvent<K>) => void) {
+      const off = listeners.subscribe(events, handler);
+      // The first subscriptions are made in one go by the stores' setUp: the held events follow them.
+      if (held && !flushing) {
+        flushing = true;
+        queueMicrotask(() => {
+          const early = held ?? [];
+          held = null;
+          for (const event of early) dispatch(event);
+        });
+      }
+      return off;
+    },
     onReset: listeners.onReset,
     onConnection(handler) {
       connectionHandlers.add(handler);

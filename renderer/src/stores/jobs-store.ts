@@ -15,8 +15,10 @@ export const useJobsStore = defineStore('jobs', () => {
   const byId = shallowReactive(new Map<string, JobView>());
   const sparklines = shallowReactive(new Map<string, RunOutcomePoint[]>());
   const loaded = ref(false);
+  const sparklinesLoaded = ref(false);
 
-  const list = computed(() => [...byId.values()].sort((a, b) => a.id.localeCompare(b.id)));
+  // Ids are lowercase ASCII ([a-z0-9-]): a plain comparison orders them, without a locale's collation.
+  const list = computed(() => [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
   const tags = computed(() => [...new Set(list.value.flatMap((job) => job.definition?.tags ?? []))].sort());
 
   /** A finished run joins its job's sparkline (skipped runs never ran, so they are not points). */
@@ -40,25 +42,40 @@ export const useJobsStore = defineStore('jobs', () => {
 
   /**
    * Replaces everything with the server's view. A job changed by an event while
-   * the request was under way keeps the event's (newer) view.
+   * the request was under way keeps the event's (newer) view. Resolves with the
+   * job list; the sparklines follow (`sparklinesLoaded`): a card shows its last
+   * outcome from the list, so the grid need not wait for them.
    */
   async function load(): Promise<void> {
     const changed = new Set<string>();
     const stop = bridge.subscribe(['job:state'], (event) => changed.add(event.data.id));
     try {
-      const [{ jobs }, spark] = await Promise.all([
-        bridge.call('jobs:list', {}),
-        bridge.call('jobs:sparklines', { limit: SPARKLINE_RUNS }),
-      ]);
+      const { jobs } = await bridge.call('jobs:list', {});
       const ids = new Set(jobs.map((job) => job.id));
       for (const id of [...byId.keys()]) if (!ids.has(id) && !changed.has(id)) byId.delete(id);
       for (const job of jobs) if (!changed.has(job.id)) byId.set(job.id, job);
-      sparklines.clear();
-      for (const [id, points] of Object.entries(spark.jobs)) sparklines.set(id, points);
       loaded.value = true;
     } finally {
       stop();
     }
+    // Asked for once the list is in, so the server answers the list first. A
+    // failed request leaves the cards without sparklines; the list itself loaded.
+    void loadSparklines().catch(() => undefined);
+  }
+
+  /** Every job's last runs; points that events added meanwhile are kept. */
+  async function loadSparklines(): Promise<void> {
+    const { jobs } = await bridge.call('jobs:sparklines', { limit: SPARKLINE_RUNS });
+    for (const id of [...sparklines.keys()]) if (!(id in jobs)) sparklines.delete(id);
+    for (const [id, points] of Object.entries(jobs)) {
+      const held = sparklines.get(id) ?? [];
+      const ids = new Set(points.map((p) => p.id));
+      sparklines.set(
+        id,
+        [...points, ...held.filter((p) => !ids.has(p.id))].sort((a, b) => a.id - b.id).slice(-SPARKLINE_RUNS),
+      );
+    }
+    sparklinesLoaded.value = true;
   }
 
   async function refresh(id: string): Promise<JobView> {
@@ -78,6 +95,7 @@ export const useJobsStore = defineStore('jobs', () => {
     tags,
     sparklines,
     loaded,
+    sparklinesLoaded,
     setUp,
     load,
     refresh,

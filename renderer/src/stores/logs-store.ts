@@ -1,107 +1,175 @@
 import { defineStore } from 'pinia';
-import { markRaw, ref, shallowRef } from 'vue';
+import { ref, shallowRef } from 'vue';
 import { LOG_LEVELS, type LogLevel, type LogLine, type LogStream } from '../../../contract/model.js';
 import { errorText, useBridge } from '../bridge/use-bridge.js';
 
-/** Lines per log request (the contract's maximum). */
-const PAGE = 5_000;
-/** Search results shown at most; the search says when there are more. */
+/** Lines per request when paging through a log (the contract's maximum). */
+const REQUEST = 5_000;
+/** Lines per cached page of older lines. */
+const PAGE = 1_000;
+/** Older pages kept once read back; the least recently shown goes first. */
+const CACHED_PAGES = 8;
+/** Newest lines kept for following. */
+const TAIL = 2_000;
+/** Search results shown at most; the search says when there are more. Also the newest lines a level filter keeps. */
 export const MAX_MATCHES = 5_000;
 
 /**
- * One run's log, held in columns (message, time, stream, level per line)
- * rather than one object per line: a 100,000-line log stays a few plain arrays.
- * A run's lines are numbered 1, 2, 3… without gaps, so line `i` (0-based) is
- * seq `i + 1`; the arrays only grow.
+ * Consecutive lines of one run held in columns (message, time, stream, level
+ * per line) rather than one object per line: `first` is the seq of the first.
+ * A run's lines are numbered 1, 2, 3… without gaps.
  */
 export class LogColumns {
-  readonly messages: string[] = [];
-  readonly times: number[] = [];
-  readonly streams: LogStream[] = [];
-  readonly levels: LogLevel[] = [];
+  messages: string[] = [];
+  times: number[] = [];
+  streams: LogStream[] = [];
+  levels: LogLevel[] = [];
+
+  constructor(public first: number) {}
 
   get length(): number {
     return this.messages.length;
   }
 
-  /** Adds the lines that come next (seq = length + 1…); earlier ones are already held. Returns how many were added, or -1 on a gap. */
-  append(lines: readonly LogLine[]): number {
-    let added = 0;
-    for (const line of lines) {
-      if (line.seq <= this.length) continue;
-      if (line.seq !== this.length + 1) return -1;
-      this.messages.push(line.message);
-      this.times.push(line.ts);
-      this.streams.push(line.stream);
-      this.levels.push(line.level);
-      added++;
-    }
-    return added;
+  /** The seq the next line must have. */
+  get next(): number {
+    return this.first + this.messages.length;
   }
 
-  line(index: number): LogLine | null {
-    const message = this.messages[index];
-    if (message === undefined) return null;
+  push(line: LogLine): void {
+    this.messages.push(line.message);
+    this.times.push(line.ts);
+    this.streams.push(line.stream);
+    this.levels.push(line.level);
+  }
+
+  line(seq: number): LogLine | null {
+    const i = seq - this.first;
+    const message = this.messages[i];
+    if (message === undefined || i < 0) return null;
     return {
       run_id: 0,
-      seq: index + 1,
-      ts: this.times[index] ?? 0,
-      stream: this.streams[index] ?? 'stdout',
-      level: this.levels[index] ?? 'info',
+      seq,
+      ts: this.times[i] ?? 0,
+      stream: this.streams[i] ?? 'stdout',
+      level: this.levels[i] ?? 'info',
       message,
     };
   }
+
+  /** Keeps the newest `keep` lines. */
+  keepLast(keep: number): void {
+    const drop = this.length - keep;
+    if (drop <= 0) return;
+    this.messages = this.messages.slice(drop);
+    this.times = this.times.slice(drop);
+    this.streams = this.streams.slice(drop);
+    this.levels = this.levels.slice(drop);
+    this.first += drop;
+  }
 }
 
-/** Lines at `minimum` level or above, as indexes into the columns. */
-function indexesFrom(columns: LogColumns, minimum: LogLevel, start: number, into: number[]): void {
+const atLeast = (minimum: LogLevel) => {
   const floor = LOG_LEVELS.indexOf(minimum);
-  for (let i = start; i < columns.length; i++)
-    if (LOG_LEVELS.indexOf(columns.levels[i] ?? 'info') >= floor) into.push(i);
-}
+  return (line: LogLine) => LOG_LEVELS.indexOf(line.level) >= floor;
+};
 
 /**
- * The run page's log: loaded in pages, then followed through `run:log` events;
- * a level filter (client-side, over what is held) and a text search (server-side,
- * the contract's log query).
+ * The run page's log. Memory stays bounded however long the log: the newest
+ * TAIL lines are held for following (run:log events append to them), older
+ * lines are read back from the server a page at a time when scrolled to, and a
+ * few such pages are cached. A level filter and a text search are server
+ * queries (the contract's log query); the filter keeps the newest MAX_MATCHES
+ * lines at its level and follows the run.
  */
 export const useLogsStore = defineStore('logs', () => {
   const bridge = useBridge();
   const runId = ref<number | null>(null);
-  const columns = shallowRef(markRaw(new LogColumns()));
-  /** Bumped on every change of the columns or the filter: what views watch. */
+  /** Lines the run has (its highest seq); 1…count exist. */
+  let count = 0;
+  let tail = new LogColumns(1);
+  const pages = new Map<number, LogColumns>();
+  const reading = new Set<number>();
+  /** Bumped on every change of what is shown: what views watch. */
   const version = ref(0);
   const level = ref<LogLevel | null>(null);
-  /** Indexes of the lines passing the level filter; null when there is none. */
-  let filtered: number[] | null = null;
+  /** The lines at `level` or above (newest MAX_MATCHES), when a level is set. */
+  let filtered: LogLine[] | null = null;
+  /** Lines for the filter that came while it loaded; added after. */
+  let filterHeld: LogLine[] | null = null;
   const loading = ref(false);
   const error = ref<string | null>(null);
   const query = ref('');
   const matches = shallowRef<LogLine[] | null>(null);
   const searching = ref(false);
   const searchError = ref<string | null>(null);
-  /** Events that came while pages were loading; applied once the pages are in. */
+  /** Events that came while the log was opening; applied once it is open. */
   let pendingEvents: LogLine[][] | null = null;
 
   function visibleCount(): number {
-    return filtered ? filtered.length : columns.value.length;
+    return filtered ? filtered.length : count;
   }
 
+  /** Line `i` (0-based) of what is shown; null while its page is being read. */
   function visibleLine(i: number): LogLine | null {
-    const index = filtered ? filtered[i] : i;
-    return index === undefined ? null : columns.value.line(index);
+    if (filtered) return filtered[i] ?? null;
+    const seq = i + 1;
+    if (seq >= tail.first) return tail.line(seq);
+    const page = Math.floor(i / PAGE);
+    const held = pages.get(page);
+    if (!held) {
+      void readPage(page);
+      return null;
+    }
+    // Least recently used last out: the page moves to the end of the map.
+    pages.delete(page);
+    pages.set(page, held);
+    return held.line(seq);
   }
 
-  function add(lines: readonly LogLine[]): void {
-    const before = columns.value.length;
-    const added = columns.value.append(lines);
-    if (added < 0) {
-      // Lines were missed (a reconnect the server could not replay): fetch from where we are.
-      void fetchFrom(runId.value);
-      return;
+  async function readPage(page: number): Promise<void> {
+    const id = runId.value;
+    if (id === null || reading.has(page)) return;
+    reading.add(page);
+    try {
+      const { lines } = await bridge.call('runs:logs', { id, after: page * PAGE, limit: PAGE });
+      if (runId.value !== id) return;
+      const held = new LogColumns(page * PAGE + 1);
+      for (const line of lines) if (line.seq === held.next) held.push(line);
+      pages.set(page, held);
+      while (pages.size > CACHED_PAGES) pages.delete(pages.keys().next().value!);
+      version.value++;
+    } catch (e) {
+      if (runId.value === id) error.value = errorText(e);
+    } finally {
+      reading.delete(page);
     }
-    if (added === 0) return;
-    if (filtered && level.value) indexesFrom(columns.value, level.value, before, filtered);
+  }
+
+  function addFiltered(lines: readonly LogLine[]): void {
+    if (!filtered || !level.value) return;
+    const passes = atLeast(level.value);
+    for (const line of lines) if (passes(line) && line.seq > (filtered.at(-1)?.seq ?? 0)) filtered.push(line);
+    if (filtered.length > MAX_MATCHES) filtered.splice(0, filtered.length - MAX_MATCHES);
+  }
+
+  /** Lines at the end of the log (events, or pages read forward). */
+  function add(lines: readonly LogLine[]): void {
+    const before = count;
+    for (const line of lines) {
+      if (line.seq <= count) continue;
+      if (line.seq !== count + 1) {
+        // Lines were missed (a reconnect the server could not replay): read on from where we are.
+        void fetchFrom(runId.value);
+        break;
+      }
+      tail.push(line);
+      count = line.seq;
+    }
+    if (count === before) return;
+    if (tail.length > 2 * TAIL) tail.keepLast(TAIL);
+    if (filterHeld) filterHeld.push(...lines);
+    else addFiltered(lines);
     version.value++;
   }
 
@@ -113,29 +181,48 @@ export const useLogsStore = defineStore('logs', () => {
     });
   }
 
-  /** Pages through the run's log from the last held line to its current end. */
+  /** Pages through the run's log from its last held line to its current end. */
   async function fetchFrom(id: number | null): Promise<void> {
     if (id === null) return;
     for (;;) {
-      const page = await bridge.call('runs:logs', { id, after: columns.value.length, limit: PAGE });
+      const page = await bridge.call('runs:logs', { id, after: count, limit: REQUEST });
       if (runId.value !== id) return;
       add(page.lines);
       if (page.next_after === null || page.lines.length === 0) return;
     }
   }
 
-  async function open(id: number): Promise<void> {
+  function reset(id: number | null): void {
     runId.value = id;
-    columns.value = markRaw(new LogColumns());
+    count = 0;
+    tail = new LogColumns(1);
+    pages.clear();
     filtered = level.value ? [] : null;
-    query.value = '';
+    filterHeld = null;
     matches.value = null;
+    query.value = '';
+    version.value++;
+  }
+
+  async function open(id: number): Promise<void> {
+    reset(id);
     error.value = null;
     loading.value = true;
-    version.value++;
     pendingEvents = [];
     try {
+      // Straight to the end: its last TAIL lines, then whatever came meanwhile.
+      const { log_count } = await bridge.call('runs:get', { id });
+      const from = Math.max(0, log_count - TAIL);
+      count = from;
+      tail = new LogColumns(from + 1);
       await fetchFrom(id);
+      // Nothing there: the log was cut at the line cap (fewer lines stored than counted); read it from the start.
+      if (runId.value === id && count === from && from > 0) {
+        count = 0;
+        tail = new LogColumns(1);
+        await fetchFrom(id);
+      }
+      if (runId.value === id && level.value) await loadFiltered(id, level.value);
     } catch (e) {
       if (runId.value === id) error.value = errorText(e);
     } finally {
@@ -149,25 +236,47 @@ export const useLogsStore = defineStore('logs', () => {
   }
 
   function close(): void {
-    runId.value = null;
-    columns.value = markRaw(new LogColumns());
-    filtered = null;
+    reset(null);
     pendingEvents = null;
-    matches.value = null;
-    version.value++;
   }
 
-  function setLevel(next: LogLevel | null): void {
-    level.value = next;
-    if (next === null) filtered = null;
-    else {
-      filtered = [];
-      indexesFrom(columns.value, next, 0, filtered);
+  /** The newest MAX_MATCHES lines at `minimum` or above, read from the server; new lines join as they come. */
+  async function loadFiltered(id: number, minimum: LogLevel): Promise<void> {
+    filtered = [];
+    const held: LogLine[] = [];
+    filterHeld = held;
+    let after = 0;
+    try {
+      for (;;) {
+        const page = await bridge.call('runs:logs', { id, after, limit: REQUEST, level: minimum });
+        if (runId.value !== id || level.value !== minimum) return;
+        addFiltered(page.lines);
+        if (page.next_after === null || page.lines.length === 0) break;
+        after = page.next_after;
+      }
+    } finally {
+      if (filterHeld === held) {
+        filterHeld = null;
+        addFiltered(held);
+        version.value++;
+      }
     }
-    version.value++;
   }
 
-  /** Server-side search of the whole log (also the lines not held yet); '' clears it. */
+  async function setLevel(next: LogLevel | null): Promise<void> {
+    level.value = next;
+    filtered = next === null ? null : [];
+    version.value++;
+    if (next !== null && runId.value !== null) {
+      try {
+        await loadFiltered(runId.value, next);
+      } catch (e) {
+        error.value = errorText(e);
+      }
+    }
+  }
+
+  /** Server-side search of the whole log; '' clears it. */
   async function search(text: string): Promise<void> {
     const id = runId.value;
     query.value = text;
@@ -192,16 +301,24 @@ export const useLogsStore = defineStore('logs', () => {
     }
   }
 
-  /** The whole log as text (copy, download): `time stream level message` per line. */
-  function asText(): string {
-    const out: string[] = [];
-    const count = visibleCount();
-    for (let i = 0; i < count; i++) {
-      const line = visibleLine(i);
-      if (line)
-        out.push(`${new Date(line.ts).toISOString()} ${line.stream.padEnd(8)} ${line.level.padEnd(5)} ${line.message}`);
+  /** What is shown as text (copy, download): `time stream level message` per line, the whole log read from the server. */
+  async function asText(): Promise<string> {
+    const id = runId.value;
+    const lines: LogLine[] = filtered ? [...filtered] : [];
+    if (!filtered && id !== null) {
+      for (let after = 0; ;) {
+        const page = await bridge.call('runs:logs', { id, after, limit: REQUEST });
+        lines.push(...page.lines);
+        if (page.next_after === null || page.lines.length === 0) break;
+        after = page.next_after;
+      }
     }
-    return out.join('\n') + '\n';
+    return lines
+      .map(
+        (line) =>
+          `${new Date(line.ts).toISOString()} ${line.stream.padEnd(8)} ${line.level.padEnd(5)} ${line.message}\n`,
+      )
+      .join('');
   }
 
   return {

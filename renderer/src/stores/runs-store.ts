@@ -1,11 +1,9 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowReactive, shallowRef } from 'vue';
-import type { ArtifactRecord, RunRecord, RunState } from '../../../contract/model.js';
+import type { ArtifactRecord, JobView, RunRecord } from '../../../contract/model.js';
 import { isTerminal } from '../../../contract/model.js';
 import { errorText, useBridge } from '../bridge/use-bridge.js';
-
-/** States of a run that is still going: shown on its job's card (progress, "retry 2/3 in 28 s"). */
-const PENDING_STATES: readonly RunState[] = ['queued', 'running', 'retry_scheduled'];
+import { pendingRunsQuery, pendingStatesOf } from './first-load.js';
 
 /** The run page being looked at: the run, its retry chain and its artifacts. */
 export interface RunDetail {
@@ -61,11 +59,26 @@ export const useRunsStore = defineStore('runs', () => {
     });
   }
 
-  async function load(): Promise<void> {
-    const pages = await Promise.all(PENDING_STATES.map((state) => bridge.call('runs:list', { state, limit: 500 })));
-    pending.clear();
-    for (const page of pages) for (const run of page.runs) pending.set(run.id, run);
-    loaded.value = true;
+  /**
+   * Loads the pending runs of the states `jobs` (their live views) say some
+   * job has, so a quiet grid asks for none. A run whose state an event
+   * changed while the requests were under way keeps the event's (newer) view;
+   * progress events carry no whole run, so the loaded one stands.
+   */
+  async function load(jobs: readonly JobView[]): Promise<void> {
+    const changed = new Set<number>();
+    const stop = bridge.subscribe(['run:state'], (event) => changed.add(event.data.id));
+    try {
+      const pages = await Promise.all(
+        pendingStatesOf(jobs).map((state) => bridge.call('runs:list', pendingRunsQuery(state))),
+      );
+      const found = new Map(pages.flatMap((page) => page.runs.map((run) => [run.id, run] as const)));
+      for (const id of [...pending.keys()]) if (!found.has(id) && !changed.has(id)) pending.delete(id);
+      for (const [id, run] of found) if (!changed.has(id)) pending.set(id, run);
+      loaded.value = true;
+    } finally {
+      stop();
+    }
     if (detail.value) await openRun(detail.value.id);
   }
 

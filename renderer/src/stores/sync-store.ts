@@ -32,10 +32,13 @@ export const useSyncStore = defineStore('sync', () => {
     try {
       const logs = useLogsStore();
       const history = useHistoryStore();
+      // Asked in this order (the browser's few connections to the host are shared
+      // with the event stream): what the grid's cards show first, the header's next.
+      const jobs = useJobsStore();
       await Promise.all([
+        // The pending runs to ask for follow from the jobs' live views.
+        jobs.load().then(() => useRunsStore().load(jobs.list)),
         useHealthStore().load(),
-        useJobsStore().load(),
-        useRunsStore().load(),
         history.jobId !== null ? history.reload() : Promise.resolve(),
         logs.runId !== null ? logs.open(logs.runId) : Promise.resolve(),
       ]);
@@ -56,10 +59,7 @@ export const useSyncStore = defineStore('sync', () => {
       store.setUp();
     bridge.onConnection((state) => {
       connection.value = state;
-      if (state === 'connected' && !loaded.value && !loading.value) {
-        performance.mark('jobtray:stream-open');
-        void loadAll();
-      }
+      if (state === 'connected' && !loaded.value && !loading.value) void loadAll();
     });
     bridge.onReset(() => void loadAll());
     if (bridge.connection === 'connected') void loadAll();
