@@ -36,7 +36,7 @@ import { openStore, type NewAuditEntry, type Store } from './store/index.js';
 import { Runner } from './runner.js';
 import { EngineEvents } from './events.js';
 import { createLogger, type Logger } from './logger.js';
-import { defaultResourcesDir, defaultWorkerPath } from './paths.js';
+import { databasePath, defaultResourcesDir, defaultWorkerPath } from './paths.js';
 import { ActiveAttempts } from './active-attempts.js';
 import { JobRegistry, type JobEntry } from './job-registry.js';
 import { JobMonitor } from './job-monitor.js';
@@ -139,7 +139,7 @@ export class JobtrayEngine {
     });
     const onWriteFailure = (error: JobtrayError) => void this.storage.noteFailure(error, 'a write');
     this.store = openStore({
-      path: path.join(this.dataDir, 'jobtray.db'),
+      path: databasePath(this.dataDir),
       onWriteFailure,
       ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
     });

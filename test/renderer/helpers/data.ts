@@ -1,5 +1,6 @@
 import type { HealthSnapshot, JobDefinition, JobView, ParamSpec, RunRecord } from '../../../contract/model.js';
 import { EMPTY_JOB_STATS } from '../../../contract/model.js';
+import { runRecord } from '../../helpers/fixtures.js';
 
 /** Plain records for renderer tests. */
 export function definition(id: string, params: Record<string, ParamSpec> = {}): JobDefinition {
@@ -48,37 +49,21 @@ export function jobView(id: string, patch: Partial<JobView> = {}): JobView {
   };
 }
 
+/** A queued run of `alpha` (the shared test factory with the renderer tests' defaults). */
 export function run(id: number, patch: Partial<RunRecord> = {}): RunRecord {
-  return {
+  return runRecord({
     id,
     job_id: 'alpha',
-    trigger: 'manual',
     requested_by: 'ui',
-    params: {},
     state: 'queued',
-    attempt: 1,
-    max_attempts: 1,
     root_run_id: id,
-    parent_run_id: null,
-    priority: 'normal',
-    reason: null,
     created_at: 1_700_000_000_000,
-    due_at: null,
     started_at: null,
     finished_at: null,
     duration_ms: null,
-    progress: null,
-    step: null,
     exit_code: null,
-    signal: null,
-    error: null,
-    error_code: null,
-    result: null,
-    pid: null,
-    log_count: 0,
-    log_truncated: false,
     ...patch,
-  };
+  });
 }
 
 export function health(patch: Partial<HealthSnapshot> = {}): HealthSnapshot {
