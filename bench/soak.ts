@@ -120,12 +120,20 @@ interface Accounting {
   unaccounted: number;
   /** Runs beyond one per slot (a slot fired twice). */
   extra: number;
-  /** Lines where the engine logged missed slots it let go (catch_up: skip): the usual cause of unaccounted ones. */
-  missedLogged: number;
   byState: Record<string, number>;
   skipReasons: Record<string, number>;
   /** Fire time minus slot time, ms. */
   lateness: { p50: number; p99: number; max: number };
+}
+
+/**
+ * How many slots a recorded run stands for: one, or the count in the reason of
+ * a skipped run recording several (missed slots, fires held while writing failed).
+ */
+function slotsRecorded(run: { state: string; reason: string | null }): number {
+  if (run.state !== 'skipped' || !run.reason) return 1;
+  const count = /^missed (\d+) scheduled runs? /.exec(run.reason) ?? /; (\d+) scheduled runs from /.exec(run.reason);
+  return count ? Number(count[1]) : 1;
 }
 
 /**
@@ -148,16 +156,11 @@ function account(dataDir: string, everyMs: number, pausedAt: number): Accounting
       .all();
     const byJob = new Map<string, typeof runs>();
     for (const run of runs) byJob.set(run.job_id, [...(byJob.get(run.job_id) ?? []), run]);
-    const logFile = path.join(dataDir, 'logs', 'jobtray.log');
-    const missedLogged = fs.existsSync(logFile)
-      ? (fs.readFileSync(logFile, 'utf8').match(/missed slot .* skipped/g) ?? []).length
-      : 0;
     const result: Accounting = {
       expected: 0,
       recorded: 0,
       unaccounted: 0,
       extra: 0,
-      missedLogged,
       byState: {},
       skipReasons: {},
       lateness: { p50: 0, p99: 0, max: 0 },
@@ -169,20 +172,22 @@ function account(dataDir: string, everyMs: number, pausedAt: number): Accounting
       let previous = 0;
       let matched = 0;
       for (const run of byJob.get(job_id) ?? []) {
-        const slot = previous + 1;
-        if (anchor + slot * everyMs > run.created_at) {
-          result.extra++;
-          continue;
-        }
-        previous = slot;
-        if (slot > lastSlot) continue;
-        matched++;
-        late.push(run.created_at - (anchor + slot * everyMs));
-        result.byState[run.state] = (result.byState[run.state] ?? 0) + 1;
-        if (run.state === 'skipped') {
-          // "run 41 of this job is still running" → "run # of this job is still running": one line per kind of reason.
-          const why = (run.reason ?? '(no reason)').replace(/\d+/g, '#');
-          result.skipReasons[why] = (result.skipReasons[why] ?? 0) + 1;
+        for (let n = slotsRecorded(run); n > 0; n--) {
+          const slot = previous + 1;
+          if (anchor + slot * everyMs > run.created_at) {
+            result.extra++;
+            continue;
+          }
+          previous = slot;
+          if (slot > lastSlot) continue;
+          matched++;
+          late.push(run.created_at - (anchor + slot * everyMs));
+          result.byState[run.state] = (result.byState[run.state] ?? 0) + 1;
+          if (run.state === 'skipped') {
+            // "run 41 of this job is still running" → "run # of this job is still running": one line per kind of reason.
+            const why = (run.reason ?? '(no reason)').replace(/\d+(\.\d+)?(ms|s|m)?/g, '#').replace(/#\S*Z/g, '#');
+            result.skipReasons[why] = (result.skipReasons[why] ?? 0) + 1;
+          }
         }
       }
       result.recorded += matched;
@@ -326,7 +331,7 @@ function renderReport(
     `| fires recorded (runs + skips) | ${n(f.recorded)} — ${Object.entries(f.byState)
       .map(([state, count]) => `${state} ${n(count)}`)
       .join(', ')} |`,
-    `| unaccounted / fired twice | ${f.unaccounted} / ${f.extra} (the engine logged ${f.missedLogged} missed slot(s) it let go) |`,
+    `| unaccounted / fired twice | ${f.unaccounted} / ${f.extra} |`,
     `| skip reasons | ${
       Object.entries(f.skipReasons)
         .map(([why, count]) => `${why}: ${n(count)}`)

@@ -176,6 +176,47 @@ export function lastSlotBetween(schedule: Schedule | null, since: number, now: n
   return slot !== null && slot > since ? slot : null;
 }
 
+/** countSlotsBetween stops counting cron slots here: a long downtime is not walked slot by slot. */
+export const SLOT_COUNT_CAP = 1_000;
+
+/**
+ * How many slots fall in (since, until]. `every` (counted by arithmetic): on
+ * the grid placed by `anchor` (or `since`). `cron`: at most SLOT_COUNT_CAP,
+ * `capped` when there were more.
+ */
+export function countSlotsBetween(
+  schedule: Schedule | null,
+  since: number,
+  until: number,
+  anchor?: number,
+): { count: number; capped: boolean } {
+  if (schedule === null || until <= since) return { count: 0, capped: false };
+  let count = 0;
+  switch (schedule.kind) {
+    case 'every': {
+      const period = checkedPeriod(schedule.every_ms);
+      const grid = anchor ?? since;
+      const first = gridSlotAfter(grid, period, since);
+      count = first > until ? 0 : Math.round((gridSlotAtOrBefore(grid, period, until) - first) / period) + 1;
+      break;
+    }
+    case 'at':
+      count = schedule.at_ms > since && schedule.at_ms <= until ? 1 : 0;
+      break;
+    case 'cron': {
+      const cron = compile(schedule);
+      for (let at = since; count <= SLOT_COUNT_CAP; count++) {
+        const next = cron.nextRun(new Date(at))?.getTime();
+        if (next === undefined || next > until) break;
+        at = next;
+      }
+      if (count > SLOT_COUNT_CAP) return { count: SLOT_COUNT_CAP, capped: true };
+      break;
+    }
+  }
+  return { count, capped: false };
+}
+
 /**
  * The time from which a job is overdue, or null when it cannot be (manual only, an
  * `at` already past).

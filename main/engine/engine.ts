@@ -460,6 +460,7 @@ export class JobtrayEngine {
   /** Call after the machine resumed from sleep (Electron's powerMonitor): missed slots are caught up now. */
   onResume(): void {
     if (this.closing) return;
+    this.scheduler.resumed();
     this.scheduler.turn();
   }
 

@@ -308,6 +308,21 @@ export class RunQueue implements JobRuns {
 
   /** Records the scheduled fires of `jobId` held while writing failed as skipped runs, in one transaction, and announces them. */
   recordHeldFires(jobId: string, fires: readonly HeldFire[]): void {
+    this.insertSkippedFires(
+      jobId,
+      fires.map((fire) => ({ trigger: fire.trigger, reason: heldReason(fire), at: fire.at, until: fire.until })),
+    );
+  }
+
+  /** Records a job's missed schedule slots (slots.ts) as one skipped run with its reason, and announces it. */
+  recordMissed(jobId: string, reason: string, at: number): void {
+    this.insertSkippedFires(jobId, [{ trigger: 'schedule', reason, at, until: at }]);
+  }
+
+  private insertSkippedFires(
+    jobId: string,
+    fires: readonly { trigger: RunTrigger; reason: string; at: number; until: number }[],
+  ): void {
     const entry = this.ctx.jobs.get(jobId);
     const def = entry ? effectiveDef(entry) : null;
     const runs = this.ctx.store.insertRuns(
@@ -321,7 +336,7 @@ export class RunQueue implements JobRuns {
         max_attempts: 1 + (def?.retries.max ?? 0),
         parent_run_id: null,
         priority: def?.priority ?? 'normal',
-        reason: heldReason(fire),
+        reason: fire.reason,
         created_at: fire.at,
         finished_at: fire.until,
       })),

@@ -24,7 +24,7 @@ const MAX_TIMER_MS = 60_000;
 export interface SchedulerTimerContext {
   readonly jobs: Pick<JobRegistry, 'values' | 'refreshNextFire' | 'keepState'>;
   readonly monitor: Pick<JobMonitor, 'overdueAt' | 'refreshAll'>;
-  readonly runs: Pick<RunQueue, 'retries' | 'retryRecovered' | 'releaseDueRetries' | 'create'>;
+  readonly runs: Pick<RunQueue, 'retries' | 'retryRecovered' | 'releaseDueRetries' | 'create' | 'recordMissed'>;
   readonly storage: Pick<StorageGuard, 'writable' | 'noteFailure' | 'holdFire'>;
   readonly logger: Logger;
   isPaused(): boolean;
@@ -34,6 +34,8 @@ export interface SchedulerTimerContext {
 export class SchedulerTimer {
   private timer: NodeJS.Timeout | null = null;
   private dueAt: number | null = null;
+  /** Since when the engine has been running and awake: slots before it were missed by downtime or sleep, later ones by a late timer. */
+  private upSince = Date.now();
 
   constructor(private readonly ctx: SchedulerTimerContext) {}
 
@@ -54,6 +56,11 @@ export class SchedulerTimer {
     this.timer = setTimeout(() => this.turn(), Math.max(0, due - now));
   }
 
+  /** The machine woke from sleep: slots during the sleep count as missed while down, not as fired late. */
+  resumed(): void {
+    this.upSince = Date.now();
+  }
+
   /** One turn now (start, resume, wake from sleep, writing works again), then armed again. */
   turn(): void {
     // The armed timer must not outlive a turn called directly.
@@ -65,7 +72,7 @@ export class SchedulerTimer {
     try {
       if (storage.writable) runs.retryRecovered();
       if (!paused && storage.writable) runs.releaseDueRetries(now);
-      if (!paused) fireDueSlots(this.ctx, now);
+      if (!paused) fireDueSlots(this.ctx, now, this.upSince);
       monitor.refreshAll();
     } catch (error) {
       storage.noteFailure(error, 'the scheduler');

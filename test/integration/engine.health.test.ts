@@ -76,7 +76,10 @@ jobs:
       dataDir: first.dataDir,
       settings: { overdue_grace_ms: 60_000 },
     });
-    expect(engine.listRuns({}).runs).toHaveLength(1); // catch_up: skip ran nothing
+    // catch_up: skip ran nothing: besides the old run, only the record of the three slots it let go.
+    const [letGo, ...older] = engine.listRuns({}).runs;
+    expect(older.map((r) => r.id)).toEqual([run.id]);
+    expect(letGo).toMatchObject({ state: 'skipped', reason: expect.stringMatching(/^missed 3 scheduled runs /) });
     expect(engine.getJob('hourly').health).toBe('overdue');
     expect(engine.health().overall).toBe('overdue');
     await waitForRun(engine, engine.trigger('hourly', { actor: 'ui' }).id);

@@ -69,10 +69,46 @@ jobs:
     const started = engine.listRuns({ trigger: 'catch_up' }).runs;
     expect(started.map((r) => r.job_id).sort()).toEqual(['hourly', 'nightly']);
     await nextRun(engine, () => runsOf(seen, 'hourly').length === 1 && runsOf(seen, 'nightly').length === 1);
-    expect(engine.listRuns({ job_id: 'nightly-skip' }).runs).toHaveLength(0);
+    // Every missed slot is accounted for: the ones without a run of their own are one skipped run per job.
+    const [letGo, ...more] = engine.listRuns({ job_id: 'nightly-skip' }).runs;
+    expect(more).toHaveLength(0);
+    expect(letGo).toMatchObject({ state: 'skipped', trigger: 'schedule', requested_by: 'engine' });
+    expect(letGo!.reason).toMatch(
+      /^missed 3 scheduled runs from \S+ to \S+: Jobtray was not running or the computer was asleep; let go \(catch_up: skip\)$/,
+    );
+    const hourlySkipped = engine.listRuns({ job_id: 'hourly', state: 'skipped' }).runs;
+    expect(hourlySkipped).toHaveLength(1);
+    expect(hourlySkipped[0]!.reason).toMatch(
+      /^missed 71 scheduled runs .*; caught up by one run now \(catch_up: once\)$/,
+    );
     // the slots are handled: the next fire is in the future and nothing else was queued
     expect(engine.getJob('nightly').next_fire_at!).toBeGreaterThan(Date.now());
-    expect(engine.listRuns({}).runs).toHaveLength(2);
+    expect(engine.listRuns({}).runs).toHaveLength(5);
+    await engine.close();
+  });
+
+  it('a host too busy to fire on time: the newest slot still runs, the ones it missed are one skipped run saying so', async () => {
+    const { engine } = await makeTestEngine({
+      files: OK,
+      jobs: `
+jobs:
+  - { id: ticker, script: ok.mjs, schedule: { every: 500ms } }
+`,
+    });
+    const seen = recordRuns(engine);
+    await nextRun(engine, (r) => r.job_id === 'ticker' && r.trigger === 'schedule');
+    // The main thread is blocked (a job's log burst, a slow disk): at least two slots pass without a timer turn.
+    const blockedUntil = Date.now() + 1_600;
+    while (Date.now() < blockedUntil);
+    const missed = await nextRun(engine, (r) => r.state === 'skipped' && /^missed/.test(r.reason ?? ''));
+    expect(missed).toMatchObject({ job_id: 'ticker', trigger: 'schedule', requested_by: 'engine' });
+    expect(missed.reason).toMatch(
+      /^missed \d+ scheduled runs? .*: Jobtray fired late \(.+ after the slot: the host was busy or the computer slept\); the run for the newest slot started on time$/,
+    );
+    // The newest slot's run was created in the same timer turn, right after the record of the missed ones
+    // (queued, or skipped for overlap while the first run still runs).
+    expect(seen.find((r) => r.id === missed.id + 1)).toMatchObject({ job_id: 'ticker', trigger: 'schedule' });
+    expect(seen.filter((r) => r.trigger === 'catch_up')).toHaveLength(0);
     await engine.close();
   });
 
