@@ -49,9 +49,15 @@ const StreamQuerySchema = z.strictObject({
   last_event_id: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
 });
 
+/** The highest event id any hub of this process issued: a hub started in the same millisecond still starts above it. */
+let highestIdIssued = 0;
+
 /**
- * Numbers every engine event (per server, from 1), keeps the last ones in a
- * ring buffer and writes them to the connected SSE clients.
+ * Numbers every engine event, keeps the last ones in a ring buffer and writes
+ * them to the connected SSE clients. Ids start above the start time in
+ * microseconds (`firstId`), so a later start of the host never issues an id a
+ * client already saw: a client resuming across a restart always gets a reset,
+ * never another start's events under ids it thinks it has.
  *
  * Invariant: event `id` is stored at `ring[id % capacity]`, and the ring holds
  * exactly the ids `oldestHeld()..lastId`.
@@ -60,7 +66,9 @@ export class EventHub {
   private readonly ring: (StoredEvent | undefined)[];
   private readonly capacity: number;
   private readonly clients = new Set<Client>();
-  private lastId = 0;
+  /** Ids this hub issues start here: above any id an earlier start of the host issued (ms clock × 1,000). */
+  private readonly firstId = Math.max(Date.now() * 1_000, highestIdIssued) + 1;
+  private lastId = this.firstId - 1;
   private ping: NodeJS.Timeout | null = null;
   private readonly unsubscribe: () => void;
 
@@ -126,6 +134,7 @@ export class EventHub {
       return;
     }
     const id = ++this.lastId;
+    highestIdIssued = Math.max(highestIdIssued, id);
     const stored: StoredEvent = { id, name, message: `id: ${id}\nevent: ${name}\ndata: ${data}\n\n` };
     this.ring[id % this.capacity] = stored;
     for (const client of this.clients) {
@@ -134,18 +143,22 @@ export class EventHub {
   }
 
   private oldestHeld(): number {
-    return Math.max(1, this.lastId - this.capacity + 1);
+    return Math.max(this.firstId, this.lastId - this.capacity + 1);
   }
 
   /**
-   * Sends what came after `after`. An id this server never issued (the host
-   * restarted) or one whose successors were dropped from the ring means the
+   * Sends what came after `after`. An id this server never issued, one from an
+   * earlier start, or one whose successors were dropped from the ring means the
    * client missed something: it gets `stream:reset` and reloads its state.
    */
   private replay(client: Client, after: number): void {
     if (after > this.lastId || after + 1 < this.oldestHeld()) {
       const reason =
-        after > this.lastId ? 'unknown event id (the server restarted)' : 'events after this id are no longer held';
+        after > this.lastId
+          ? 'unknown event id (not issued by this server)'
+          : after + 1 < this.firstId
+            ? 'the server restarted since this id'
+            : 'events after this id are no longer held';
       this.write(
         client,
         `id: ${this.lastId}\nevent: ${STREAM_RESET_EVENT}\ndata: ${JSON.stringify({ reason, last_event_id: after, oldest_id: this.oldestHeld() })}\n\n`,

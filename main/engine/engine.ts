@@ -408,6 +408,8 @@ export class JobtrayEngine {
   pause(actor: Actor): void {
     this.assertOpen();
     if (this.paused) return;
+    // Slots already due are handled first, as an on-time timer would have: their runs wait queued while paused.
+    this.scheduler.turn();
     this.store.setMeta('paused', '1');
     this.paused = true;
     this.audit({ actor, action: 'engine:pause' });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { STREAM_RESET_EVENT, type OperationResults } from '../../contract/api.js';
 import type { JobView, RunRecord } from '../../contract/model.js';
-import { makeTestApi, openEventStream, type StreamMessage } from '../helpers/api.js';
+import { TEST_TOKEN, makeTestApi, openEventStream, startTrackedServer, type StreamMessage } from '../helpers/api.js';
 import { eventually, waitForRun } from '../helpers/engine.js';
 
 const JOBS = `
@@ -123,6 +123,35 @@ describe('Local API event stream (SSE)', () => {
     expect((await future.waitFor(() => true)).event).toBe(STREAM_RESET_EVENT);
     future.close();
     await t.close();
+  });
+
+  it('a restarted server never reissues an id: a client resuming across the restart is reset, however many events came since', async () => {
+    const t = await makeTestApi({ jobs: JOBS });
+    const before = await openEventStream(t.server.port);
+    const a = await t.api<OperationResults['jobs:trigger']>('POST', '/api/jobs/hello/runs');
+    await before.waitFor(isRunState(a.body.run_id, 'succeeded'));
+    const resumeFrom = before.messages.at(-1)!.id!;
+    before.close();
+    await t.server.close();
+
+    // The host starts again and issues more events than the client had seen before it resumes.
+    const again = await startTrackedServer({ engine: t.engine, token: TEST_TOKEN, port: 0 });
+    const watcher = await openEventStream(again.port);
+    for (let i = 0; i < 3; i++) {
+      const run = t.engine.trigger('hello', { actor: 'api' });
+      await watcher.waitFor(isRunState(run.id, 'succeeded'));
+    }
+    expect(watcher.messages.length).toBeGreaterThan(before.messages.length);
+    expect(Math.min(...watcher.messages.map((m) => m.id!))).toBeGreaterThan(resumeFrom);
+    watcher.close();
+
+    const resumed = await openEventStream(again.port, { lastEventId: resumeFrom });
+    const reset = await resumed.waitFor(() => true);
+    expect(reset.event).toBe(STREAM_RESET_EVENT);
+    expect(reset.data).toMatchObject({ reason: 'the server restarted since this id', last_event_id: resumeFrom });
+    resumed.close();
+    await again.close();
+    await t.engine.close();
   });
 
   it('cleans up a client that disconnects, and close() ends every stream', async () => {

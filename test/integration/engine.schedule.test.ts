@@ -2,7 +2,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../contract/model.js';
-import { makeTestEngine, nextRun, recordRuns } from '../helpers/engine.js';
+import { makeTestEngine, nextRun, recordRuns, waitForRun } from '../helpers/engine.js';
 
 const OK = { 'ok.mjs': 'export default async (ctx) => ctx.runId;' };
 
@@ -109,6 +109,29 @@ jobs:
     // (queued, or skipped for overlap while the first run still runs).
     expect(seen.find((r) => r.id === missed.id + 1)).toMatchObject({ job_id: 'ticker', trigger: 'schedule' });
     expect(seen.filter((r) => r.trigger === 'catch_up')).toHaveLength(0);
+    await engine.close();
+  });
+
+  it('pausing handles the slots already due (a late timer had not fired them) before it pauses', async () => {
+    const { engine } = await makeTestEngine({
+      files: OK,
+      jobs: `
+jobs:
+  - { id: ticker, script: ok.mjs, schedule: { every: 500ms }, overlap: queue }
+`,
+    });
+    await nextRun(engine, (r) => r.job_id === 'ticker' && r.trigger === 'schedule');
+    const before = engine.listRuns({ job_id: 'ticker' }).runs.map((r) => r.id);
+    const blockedUntil = Date.now() + 700;
+    while (Date.now() < blockedUntil);
+    // A slot came due while the thread was blocked; no timer turn has run since.
+    expect(engine.listRuns({ job_id: 'ticker' }).runs.map((r) => r.id)).toEqual(before);
+    engine.pause('ui');
+    const [due] = engine.listRuns({ job_id: 'ticker' }).runs;
+    expect(due!.id).toBeGreaterThan(Math.max(...before));
+    expect(due).toMatchObject({ trigger: 'schedule' });
+    engine.resume('ui');
+    expect(await waitForRun(engine, due!.id)).toMatchObject({ state: 'succeeded' });
     await engine.close();
   });
 

@@ -178,7 +178,7 @@ jobs:
       count: 'must be at most 3, got 9',
     });
 
-    // The Local API restarts on the same port: its event ids start again, so the bridge is told to reload.
+    // The Local API restarts on the same port: the ids it held are gone, so the bridge is told to reload.
     const port = t.server.port;
     const resets: string[] = [];
     bridge.onReset((reason) => resets.push(reason));
