@@ -24,20 +24,34 @@ function parse(url: string): URL | null {
   }
 }
 
-/** True for a URL of the app's own origin (custom schemes have an opaque `origin`, so scheme and host are compared). */
-export function isAppUrl(url: string): boolean {
+/**
+ * True when `url` has the scheme and host (with its port) of `origin`, a URL.
+ * Custom schemes have an opaque `origin`, so scheme and host are compared.
+ */
+function hasOriginOf(url: string, origin: string): boolean {
   const parsed = parse(url);
-  return parsed !== null && parsed.protocol === `${APP_SCHEME}:` && parsed.host === APP_HOST;
+  const expected = parse(origin);
+  return parsed !== null && expected !== null && parsed.protocol === expected.protocol && parsed.host === expected.host;
+}
+
+/** True for a URL of the app's own origin. */
+export function isAppUrl(url: string): boolean {
+  return hasOriginOf(url, APP_ENTRY_URL);
 }
 
 /**
- * The IPC sender check: only a frame showing the app's own origin may invoke.
- * `senderFrame` is null when the frame navigated away or was destroyed before
- * the message was handled: refused, since its origin cannot be known.
+ * The IPC sender check for a window whose pages come from `origin`: only a
+ * frame showing that origin may invoke. `senderFrame` is null when the frame
+ * navigated away or was destroyed before the message was handled: refused,
+ * since its origin cannot be known. The app's is `isTrustedSender`; the e2e
+ * suite's, whose page comes from the host's Local API, is the same check.
  */
-export function isTrustedSender(frame: { url: string } | null | undefined): boolean {
-  return frame != null && isAppUrl(frame.url);
+export function senderCheck(origin: string): (frame: { url: string } | null | undefined) => boolean {
+  return (frame) => frame != null && hasOriginOf(frame.url, origin);
 }
+
+/** The app's IPC sender check: frames of `app://jobtray` only. */
+export const isTrustedSender = senderCheck(APP_ENTRY_URL);
 
 /** A link the window must not open itself: http(s) goes to the browser, everything else nowhere. */
 export function externalLinkTarget(url: string): 'browser' | 'deny' {

@@ -7,27 +7,32 @@ import { startHost, type Host } from '../../main/host/host.js';
 import { startTestBrowser, type TestBrowser } from '../helpers/browser.js';
 import { TEST_SETTINGS, makeDataDir, writeFiles } from '../helpers/engine.js';
 import { E2E_FILES, E2E_JOBS } from './e2e-jobs.js';
+import { connectIpcPage } from './ipc-page.js';
 
 /**
  * What every e2e suite stands on: a real headless host (engine, Local API and
  * the built dashboard, in this process) running the suite's jobs file, and
  * Debian's Chromium with one page on the dashboard.
  *
- * The suites run once per bridge mode (`describe.each(BRIDGE_MODES)`).
- * `connectPage` is the one place that knows how a page reaches the engine:
+ * The suites run once per bridge mode (`describe.each(BRIDGE_MODES)`), both
+ * on the same built page; `connectPage` is the one place that knows how the
+ * page reaches the engine:
  * - `http`: the page opens the login URL the host prints
  *   (`http://127.0.0.1:PORT/#token=…`) and talks HTTP + SSE to the Local API.
- * - `ipc` (to come with main/electron's registerIpc): the same built page,
- *   opened at the host's URL without a token, with an init script that sets
- *   `window.jobtray` to contract's makeBridge over Playwright's exposeBinding
- *   (renderer/src/main.ts, the page's first module, then takes that bridge);
- *   the binding calls registerIpc's handlers with this host's engine
- *   (`E2eHost.current().engine`, which changes across a restart) and a
- *   webContentsSend that forwards events into the page. Add 'ipc' to
- *   BRIDGE_MODES and a case below; scenarios about the printed URL and the
- *   host's restart are HTTP's own (`mode === 'http'` in the suites).
+ * - `ipc`: the desktop app's bridge (ipc-page.ts). The page opens the host's
+ *   URL without a token; an init script has set `window.jobtray` as the
+ *   preload does, so the page's first module (renderer/src/main.ts) builds
+ *   contract's makeBridge on it. Its calls reach main's real handlers
+ *   (registerIpc on stand-ins of `ipcMain` / `webContents.send`) through
+ *   Playwright's exposeBinding, judged by the app's sender check for the
+ *   page's origin; the engine's events are delivered into the page. The
+ *   handlers use the running host's engine, registered again after a restart.
+ *   The page makes no request to /api.
+ * Scenarios about the printed URL and token and the host's restart (the
+ * page's event stream dropping) are HTTP's own (`mode === 'http'` in the
+ * suites): the window's IPC has no URL, token or stream to drop.
  */
-export const BRIDGE_MODES = ['http'] as const;
+export const BRIDGE_MODES = ['http', 'ipc'] as const;
 export type BridgeMode = (typeof BRIDGE_MODES)[number];
 
 /** Bound of every wait on the page; generous, for two loaded cores. */
@@ -44,6 +49,11 @@ export interface E2eHost {
   stop(): Promise<void>;
   /** Starts it again on the same port and data dir. */
   restart(): Promise<void>;
+  /**
+   * Calls `attach` with the running host, and again with each host started
+   * after a restart; what it returns is called before that host stops.
+   */
+  onEachHost(attach: (host: Host) => () => void): void;
   close(): Promise<void>;
 }
 
@@ -60,31 +70,67 @@ export async function startE2eHost(): Promise<E2eHost> {
     if (!host) throw new Error('the host is stopped');
     return host;
   };
+  const attachments: { attach: (host: Host) => () => void; detach: (() => void) | null }[] = [];
+  const detachAll = () => {
+    for (const a of attachments) {
+      a.detach?.();
+      a.detach = null;
+    }
+  };
   return {
     dataDir,
     jobsFile,
     current,
     api: localApiClient(() => current().url, token),
     async stop() {
-      await current().close();
+      const running = current();
+      detachAll();
+      await running.close();
       host = null;
     },
     async restart() {
       if (host) throw new Error('the host is already running');
       host = await start(port);
+      for (const a of attachments) a.detach = a.attach(host);
+    },
+    onEachHost(attach) {
+      attachments.push({ attach, detach: host ? attach(host) : null });
     },
     async close() {
+      detachAll();
       await host?.close();
       host = null;
     },
   };
 }
 
-/** Prepares `page` to reach `host` through `mode`; returns the address that opens the dashboard. */
-export async function connectPage(mode: BridgeMode, _page: Page, host: E2eHost): Promise<string> {
+/** How a page reaches the engine in one mode. */
+export interface PageConnection {
+  /** The address that opens the dashboard (of the running host). */
+  address(): string;
+  /** The channels the page invoked over IPC, in order (none over HTTP). */
+  invoked: readonly string[];
+  /** What went wrong on the way that the page may not show (IPC: main's warnings and errors); taken. */
+  takeProblems(): string[];
+  /** Waits until what is on its way to the page has arrived. */
+  settled(): Promise<void>;
+}
+
+/** Prepares `page` (once, before it opens the dashboard) to reach `host` through `mode`. */
+export async function connectPage(mode: BridgeMode, page: Page, host: E2eHost): Promise<PageConnection> {
   switch (mode) {
     case 'http':
-      return host.current().loginUrl;
+      return {
+        address: () => host.current().loginUrl,
+        invoked: [],
+        takeProblems: () => [],
+        settled: async () => {},
+      };
+    case 'ipc': {
+      const ipc = await connectIpcPage(page);
+      host.onEachHost(ipc.attach);
+      return { ...ipc, address: () => host.current().url };
+    }
   }
 }
 
@@ -93,6 +139,7 @@ export interface Dashboard {
   host: E2eHost;
   browser: TestBrowser;
   page: Page;
+  connection: PageConnection;
   /** Opens the dashboard as a user would and waits until its data is live; then `route` (e.g. `/jobs/chatty`). */
   open(route?: string): Promise<void>;
   /** Goes to a route of the open dashboard (no page load) and waits until `ready` shows. */
@@ -106,6 +153,7 @@ export async function startDashboard(
 ): Promise<Dashboard> {
   const host = await startE2eHost();
   let browser: TestBrowser;
+  let connection: PageConnection;
   try {
     browser = await startTestBrowser(options);
   } catch (error) {
@@ -113,6 +161,13 @@ export async function startDashboard(
     throw error;
   }
   const { page } = browser;
+  try {
+    connection = await connectPage(mode, page, host);
+  } catch (error) {
+    await browser.close();
+    await host.close();
+    throw error;
+  }
   page.setDefaultTimeout(WAIT_MS);
   const go = async (route: string, ready: string) => {
     await page.evaluate((hash) => {
@@ -125,8 +180,9 @@ export async function startDashboard(
     host,
     browser,
     page,
+    connection,
     async open(route) {
-      await page.goto(await connectPage(mode, page, host));
+      await page.goto(connection.address());
       await shows(page.locator('main[data-live=true]'), 'the dashboard with live data');
       if (route) await go(route, 'main[data-live=true]');
     },
@@ -136,6 +192,7 @@ export async function startDashboard(
         await browser.close();
       } finally {
         await host.close();
+        await connection.settled();
       }
     },
   };
@@ -152,9 +209,11 @@ export function dashboardSuite(mode: BridgeMode, before: (d: Dashboard) => Promi
     Object.assign(d, await startDashboard(mode));
     await before(d);
   });
-  afterEach(() => {
+  afterEach(async () => {
     d.browser.expectConnectionRefused(false);
+    await d.connection.settled();
     expect(d.browser.takeErrors().join('\n'), 'console errors in the page').toBe('');
+    expect(d.connection.takeProblems().join('\n'), `problems on the ${mode} bridge`).toBe('');
   });
   afterAll(async () => {
     await d.close?.();

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import type { Request } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { JobView } from '../../contract/model.js';
 import { TOKEN_KEY } from '../../renderer/src/bridge/token.js';
@@ -17,7 +18,15 @@ describe.each(BRIDGE_MODES)('dashboard jobs (%s bridge)', (mode) => {
 
   const toGrid = () => d.go('/', '[data-testid=job-grid]');
   const job = (id: string) => d.host.api<JobView>(`/api/jobs/${id}`);
+  /** Disables and enables a job through the test's own client: the card follows the engine's events. */
+  const toggledBehindThePage = async (id: string) => {
+    await d.host.api(`/api/jobs/${id}/disable`, { method: 'POST', body: {} });
+    await shows(card(d.page, id).locator('[data-testid=health-badge][data-health=disabled]'), 'the card disabled');
+    await d.host.api(`/api/jobs/${id}/enable`, { method: 'POST', body: {} });
+    await shows(card(d.page, id).locator('[data-testid=health-badge][data-health=ok]'), 'the card enabled again');
+  };
 
+  // The printed URL and its token are the Local API's; the desktop window has neither.
   if (mode === 'http') {
     it('1. the page opens from the URL `jobtray serve` prints, and the token is gone from the address bar', async () => {
       const dataDir = makeDataDir();
@@ -140,6 +149,38 @@ describe.each(BRIDGE_MODES)('dashboard jobs (%s bridge)', (mode) => {
     await vanishes(d.page.getByTestId('config-error-banner'), 'the config-error banner');
   });
 
+  it('the page reaches the engine over its own bridge only (IPC: no request to the Local API; HTTP: no IPC call)', async () => {
+    const { page, connection } = d;
+    const requests: string[] = [];
+    const onRequest = (request: Request) => {
+      const { pathname } = new URL(request.url());
+      if (pathname.startsWith('/api/')) requests.push(pathname);
+    };
+    const invokedBefore = connection.invoked.length;
+    page.on('request', onRequest);
+    try {
+      // The first data, a job's page, and events: the job disabled and enabled behind the page's back (the test's own client).
+      await page.reload();
+      await shows(page.locator('main[data-live=true]'), 'the dashboard with live data');
+      await d.go('/jobs/stock-sync', '[data-testid=job-title]');
+      await toGrid();
+      await toggledBehindThePage('nightly-backup');
+    } finally {
+      page.off('request', onRequest);
+    }
+    const invoked = connection.invoked.slice(invokedBefore);
+    if (mode === 'ipc') {
+      expect(requests, 'requests to the Local API').toEqual([]);
+      expect(invoked).toEqual(expect.arrayContaining(['jobs:list', 'health:get', 'runs:list', 'audit:list']));
+    } else {
+      expect(invoked, 'IPC calls').toEqual([]);
+      expect(requests).toEqual(
+        expect.arrayContaining(['/api/events', '/api/jobs', '/api/health', '/api/runs', '/api/audit']),
+      );
+    }
+  });
+
+  // The restart drops the page's event stream; the window's IPC is main's own process, with no stream to drop.
   if (mode === 'http') {
     it('11. the host stops and restarts: the page says it is reconnecting, then shows current data', async () => {
       const { page, host } = d;
@@ -163,6 +204,19 @@ describe.each(BRIDGE_MODES)('dashboard jobs (%s bridge)', (mode) => {
         'the name changed while the host was down',
       );
       expect(await page.getByTestId('health-stale').count()).toBe(0);
+    });
+  }
+
+  // Not a desktop scenario (main's engine lives as long as the window): the fixture's handlers follow the host.
+  if (mode === 'ipc') {
+    it("after a host restart, the page's calls and events reach the new engine", async () => {
+      const { page, host } = d;
+      await host.stop();
+      await host.restart();
+      await page.reload();
+      await shows(page.locator('main[data-live=true]'), 'live data from the new engine');
+      await toGrid();
+      await toggledBehindThePage('stock-sync');
     });
   }
 });

@@ -2,13 +2,14 @@ import { reactive } from 'vue';
 import { describe, expect, it } from 'vitest';
 import type { BridgeEvent } from '../../contract/bridge.js';
 import { BridgeError } from '../../contract/bridge.js';
-import { IPC_CHANNELS, type IpcEventMessage, type IpcReply } from '../../contract/ipc.js';
+import { IPC_CHANNELS } from '../../contract/ipc.js';
 import { makeBridge } from '../../contract/ipc-bridge.js';
 import type { RunRecord } from '../../contract/model.js';
 import { APP_ENTRY_URL, isTrustedSender } from '../../main/desktop/app-protocol.js';
-import { registerIpc, type IpcInvokeEventLike, type IpcMainLike } from '../../main/desktop/ipc-handlers.js';
+import { registerIpc } from '../../main/desktop/ipc-handlers.js';
 import { createOperations } from '../../main/engine/operations.js';
 import { makeTestEngine } from '../helpers/engine.js';
+import { makeDesktopStandIn, makeIpcStandIns } from '../helpers/ipc.js';
 
 /**
  * The desktop bridge end to end without a browser: makeBridge (the window's
@@ -37,48 +38,15 @@ const FILES = {
 
 const APP_FRAME = { url: `${APP_ENTRY_URL}#/jobs` };
 
-/** ipcMain and webContents stand-ins; every payload crosses by structured clone, so a proxy fails as in Electron. */
-function makeIpcPair() {
-  const handlers = new Map<string, (event: IpcInvokeEventLike, payload: unknown) => Promise<IpcReply>>();
-  const listeners = new Set<(message: IpcEventMessage) => void>();
-  const ipcMain: IpcMainLike = {
-    handle: (channel, listener) => {
-      if (handlers.has(channel)) throw new Error(`second handler for ${channel}`);
-      handlers.set(channel, listener);
-    },
-    removeHandler: (channel) => handlers.delete(channel),
-  };
-  const invokeAs = async (frame: { url: string } | null, channel: string, payload: unknown): Promise<IpcReply> => {
-    const handler = handlers.get(channel);
-    if (!handler) throw new Error(`No handler registered for '${channel}'`);
-    return structuredClone(await handler({ senderFrame: frame }, structuredClone(payload)));
-  };
-  const send = (_channel: string, message: IpcEventMessage) => {
-    const copy = structuredClone(message);
-    for (const listener of [...listeners]) listener(copy);
-  };
-  const on = (_channel: string, listener: (message: IpcEventMessage) => void) => {
-    listeners.add(listener);
-    return () => listeners.delete(listener);
-  };
-  return { ipcMain, handlers, invokeAs, send, on, listeners };
-}
-
 async function setUp() {
   const { engine } = await makeTestEngine({ jobs: JOBS, files: FILES });
-  const pair = makeIpcPair();
-  let startAtLogin = false;
+  const pair = makeIpcStandIns();
+  const desktop = makeDesktopStandIn(() => ({ url: 'http://127.0.0.1:4770', token: 't'.repeat(43) }));
   const warnings: string[] = [];
   const registration = registerIpc(pair.ipcMain, pair.send, createOperations(engine), {
     isAllowedSender: isTrustedSender,
     events: engine.events,
-    desktop: {
-      getStartAtLogin: () => startAtLogin,
-      setStartAtLogin: (enabled) => {
-        startAtLogin = enabled;
-      },
-      localApi: () => ({ url: 'http://127.0.0.1:4770', token: 't'.repeat(43) }),
-    },
+    desktop,
     logger: { warn: (message: string) => warnings.push(message), error: (message: string) => warnings.push(message) },
   });
   const bridge = makeBridge((channel, payload) => pair.invokeAs(APP_FRAME, channel, payload), pair.on);
@@ -87,7 +55,7 @@ async function setUp() {
     registration.close();
     await engine.close();
   };
-  return { engine, pair, registration, bridge, warnings, startAtLogin: () => startAtLogin, close };
+  return { engine, pair, registration, bridge, warnings, startAtLogin: desktop.startAtLogin, close };
 }
 
 /** Resolves with the first run:state event of the bridge for `runId` in a final state. */

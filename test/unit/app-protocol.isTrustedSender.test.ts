@@ -1,6 +1,12 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { APP_ENTRY_URL, appFileFor, externalLinkTarget, isTrustedSender } from '../../main/desktop/app-protocol.js';
+import {
+  APP_ENTRY_URL,
+  appFileFor,
+  externalLinkTarget,
+  isTrustedSender,
+  senderCheck,
+} from '../../main/desktop/app-protocol.js';
 import { parseDesktopInput } from '../../main/desktop/ipc-handlers.js';
 
 describe('IPC sender check', () => {
@@ -20,6 +26,15 @@ describe('IPC sender check', () => {
     }
     expect(isTrustedSender(null)).toBe(false);
     expect(isTrustedSender(undefined)).toBe(false);
+  });
+
+  it('is the same check for another origin (the e2e page on the Local API): scheme, host and port', () => {
+    const fromHost = senderCheck('http://127.0.0.1:4770');
+    expect(fromHost({ url: 'http://127.0.0.1:4770/#/jobs/chatty' })).toBe(true);
+    for (const url of ['http://127.0.0.1:4771/', 'https://127.0.0.1:4770/', 'http://localhost:4770/', APP_ENTRY_URL]) {
+      expect(fromHost({ url }), url).toBe(false);
+    }
+    expect(fromHost(null)).toBe(false);
   });
 });
 
