@@ -65,6 +65,8 @@ export class Attempt {
   private timeout: NodeJS.Timeout | null = null;
   private grace: NodeJS.Timeout | null = null;
   private readonly artifacts: Promise<void>[] = [];
+  /** Kills started without waiting (a stop, a stop racing the spawn, the forced stop): the run ends only after them. */
+  private readonly kills: Promise<unknown>[] = [];
   /** Changes of the run (pid, progress) not stored while writing failed: stored with its final state. */
   private unsaved: RunPatch = {};
   /** The worker exited: a stop has nothing left to stop. */
@@ -144,7 +146,7 @@ export class Attempt {
             : 'engine shutting down; stopping',
       );
       this.handle?.cancel(reason);
-      if (this.pid !== null && !force) void killTree(this.pid, 'SIGTERM').catch(() => {});
+      if (this.pid !== null && !force) this.inBackground(killTree(this.pid, 'SIGTERM'));
       if (!force) {
         const graceMs = this.ctx.settings().kill_grace_ms;
         this.grace = setTimeout(
@@ -164,7 +166,7 @@ export class Attempt {
         this.pid = message.pid;
         this.save({ pid: message.pid });
         // A stop that raced the spawn reaches the new process group too.
-        if (this.stopping) void killTree(message.pid, this.forced ? 'SIGKILL' : 'SIGTERM').catch(() => {});
+        if (this.stopping) this.inBackground(killTree(message.pid, this.forced ? 'SIGKILL' : 'SIGTERM'));
         return;
       case 'progress':
         this.save({ progress: message.percent, step: message.step });
@@ -232,9 +234,11 @@ export class Attempt {
     this.forced = true;
     if (this.grace) clearTimeout(this.grace);
     this.systemLog('warn', why);
-    void this.killProcesses()
-      .then(() => this.handle?.terminate())
-      .catch(() => {});
+    this.inBackground(this.killProcesses().then(() => this.handle?.terminate()));
+  }
+
+  private inBackground(kill: Promise<unknown>): void {
+    this.kills.push(kill.catch(() => {}));
   }
 
   private async finish(exit: AttemptExit): Promise<void> {
@@ -243,6 +247,7 @@ export class Attempt {
     if (this.grace) clearTimeout(this.grace);
     // Whatever the outcome, nothing of the job's process tree outlives its run.
     await this.killProcesses();
+    await Promise.all(this.kills);
     await Promise.all(this.artifacts);
     await this.logs.drain();
     const settlement = settleAttempt(exit, {
