@@ -220,10 +220,14 @@ export class Attempt {
     }
   }
 
-  /** SIGKILL to everything a command attempt started: its tree, its process group and (Linux) every process carrying its run key. */
-  private async killProcesses(): Promise<void> {
+  /**
+   * SIGKILL to everything a command attempt started: its tree, its process
+   * group and (Linux) every process carrying its run key — unless its worker
+   * swept by the run key already (`swept`: the command supervisor does).
+   */
+  private async killProcesses(swept = false): Promise<void> {
     if (this.pid !== null) await killTree(this.pid, 'SIGKILL').catch(() => []);
-    if (this.def.kind === 'command') await killRunProcesses(runKey(this.ctx.storeId, this.run.id));
+    if (this.def.kind === 'command' && !swept) await killRunProcesses(runKey(this.ctx.storeId, this.run.id));
   }
 
   /** The forced stop, once: SIGKILL to everything the attempt started, its worker terminated. */
@@ -242,7 +246,7 @@ export class Attempt {
     if (this.timeout) clearTimeout(this.timeout);
     if (this.grace) clearTimeout(this.grace);
     // Whatever the outcome, nothing of the job's process tree outlives its run.
-    await this.killProcesses();
+    await this.killProcesses(exit.swept);
     await Promise.all(this.artifacts);
     await this.logs.drain();
     const settlement = settleAttempt(exit, {

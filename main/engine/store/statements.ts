@@ -84,9 +84,6 @@ export function prepareStatements(db: Database.Database) {
        VALUES (${RUN_COLUMNS.map((column) => `@${column}`).join(', ')}, @idempotency_key)`,
     ),
     setOwnRoot: db.prepare<[number]>('UPDATE runs SET root_run_id = id WHERE id = ? AND root_run_id IS NULL'),
-    updateRun: db.prepare<RunWrite & { id: number }>(
-      `UPDATE runs SET ${RUN_COLUMNS.map((column) => `${column} = @${column}`).join(', ')} WHERE id = @id`,
-    ),
     getRun: db.prepare<[number], RunRow>('SELECT * FROM runs WHERE id = ?'),
     runByIdempotencyKey: db.prepare<[string, number], RunRow>(
       `SELECT * FROM runs WHERE idempotency_key = ? AND created_at >= ? ORDER BY created_at DESC, id DESC LIMIT 1`,

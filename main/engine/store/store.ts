@@ -42,10 +42,12 @@ import {
   jobStateFromRow,
   jobStateToRow,
   newRunToWrite,
+  RUN_COLUMNS,
   runFromRow,
   runToWrite,
   toJson,
   type JobStateRow,
+  type RunColumn,
 } from './rows.js';
 import { writeLogLines } from './log-lines.js';
 import { prepareStatements, type RunListParams, type Statements } from './statements.js';
@@ -105,6 +107,8 @@ export class Store {
   private readonly onWriteFailure: StoreOptions['onWriteFailure'];
   /** SQLite's max_page_count as opened (see setPageLimit). */
   private readonly defaultPageLimit: number;
+  /** updateRun's statements by the columns they set. */
+  private readonly runUpdates = new Map<string, Database.Statement>();
 
   constructor(options: StoreOptions) {
     this.path = options.path;
@@ -145,10 +149,29 @@ export class Store {
   updateRun(id: number, patch: RunPatch): RunRecord {
     return this.transaction(() => {
       const current = this.requireRun(id);
-      const merged = { ...current, ...definedOnly(patch), id, job_id: current.job_id };
-      this.sql.updateRun.run({ ...runToWrite(merged), id });
+      const defined = definedOnly(patch);
+      const merged = { ...current, ...defined, id, job_id: current.job_id };
+      // Only the patched columns are written: SQLite then updates only the indexes holding them.
+      const columns = RUN_COLUMNS.filter((column) => column !== 'job_id' && column in defined);
+      if (columns.length > 0) {
+        const row = runToWrite(merged);
+        const values: Record<string, unknown> = { id };
+        for (const column of columns) values[column] = row[column];
+        this.updateRunColumns(columns).run(values);
+      }
       return this.requireRun(id);
     });
+  }
+
+  /** An UPDATE of exactly these run columns, prepared once per set of columns. */
+  private updateRunColumns(columns: readonly RunColumn[]): Database.Statement {
+    const key = columns.join(',');
+    let statement = this.runUpdates.get(key);
+    if (!statement) {
+      statement = this.db.prepare(`UPDATE runs SET ${columns.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`);
+      this.runUpdates.set(key, statement);
+    }
+    return statement;
   }
 
   getRun(id: number): RunRecord | null {
