@@ -248,12 +248,13 @@ export class Attempt {
     // Whatever the outcome, nothing of the job's process tree outlives its run.
     await this.killProcesses(exit.swept);
     await Promise.all(this.artifacts);
-    await this.logs.drain();
     const settlement = settleAttempt(exit, {
       stop: this.stopping ? { ...this.stopping, timeoutText: this.timeoutText() } : null,
       memoryMb: this.ctx.settings().worker_memory_mb,
     });
     if (settlement.error) this.systemLog('error', settlement.error);
+    // Every line, the error's too, is stored before the final state (by the log writer, off this thread).
+    await this.logs.drain();
     const patch = { ...this.unsaved, ...settlementPatch(settlement, this.run.started_at, Date.now()) };
     const store = () => {
       this.logs.settle();

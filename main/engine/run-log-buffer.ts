@@ -10,6 +10,10 @@
  *   transaction; the event loop turns between batches.
  * - The worker is acknowledged late, never early: only its lines that left the
  *   buffer count, so it never has more than its window in flight.
+ * - With a log writer (log-writer.ts: the engine always has one) batches are
+ *   stored off this thread, one at a time per run, in order; `run:log` is
+ *   emitted once a batch is stored, with the stored lines, when anyone
+ *   listens. Without one (unit tests) they are written here.
  * - A batch that cannot be written (a storage problem, see storage-guard.ts)
  *   leaves the buffer anyway: the run goes on and memory stays bounded. Its
  *   lines are counted as dropped, except the engine's own (`system`: a stop, a
@@ -20,6 +24,7 @@
 import type { LogLineInput, Settings } from '../../contract/model.js';
 import { coerceError } from '../../contract/errors.js';
 import type { EngineEvents } from './events.js';
+import type { Appended, LogWriter } from './log-writer.js';
 import { storageFailureKind, storageFailureText } from './storage-errors.js';
 import type { StorageGuard } from './storage-guard.js';
 import type { Store } from './store/index.js';
@@ -42,7 +47,10 @@ export const KEPT_SYSTEM_LINES = 100;
 /** What a log buffer needs from the engine. */
 export interface RunLogContext {
   readonly store: Pick<Store, 'appendLogs' | 'isOpen'>;
-  readonly events: Pick<EngineEvents, 'emit'>;
+  /** Stores batches off this thread; absent, they are written through `store` here. */
+  readonly logWriter?: Pick<LogWriter, 'append'>;
+  /** `has` tells whether anyone listens for `run:log` (absent: assume so). */
+  readonly events: Pick<EngineEvents, 'emit'> & Partial<Pick<EngineEvents, 'has'>>;
   /** Whether batches are tried now, and where a failed one is reported. */
   readonly storage: Pick<StorageGuard, 'writable' | 'noteFailure' | 'countDropped' | 'problem'>;
   /** Read for every batch: the log cap may change while a run is going. */
@@ -70,6 +78,9 @@ export class RunLogBuffer {
   private kept: LogLineInput[] = [];
   /** One callback for every timer this buffer arms (no closure per batch). */
   private readonly writeBatchLater = (): void => this.writeBatch();
+  /** The batch with the log writer now (one at a time), and its lines. */
+  private flight: Promise<void> | null = null;
+  private inFlight = 0;
 
   constructor(
     private readonly ctx: RunLogContext,
@@ -96,15 +107,31 @@ export class RunLogBuffer {
     this.acknowledge();
   }
 
-  /** Writes every pending line now (a log page must not be behind the events). */
+  /**
+   * Writes every pending line now (a log page must not be behind the events).
+   * With a log writer, lines are announced only once stored, so a page is
+   * never behind the events: pending ones are sent on at once.
+   */
   flush(): void {
     this.cancelWrite();
+    if (this.ctx.logWriter) {
+      if (!this.flight) this.send();
+      return;
+    }
     while (this.pending.length > 0 && this.ctx.store.isOpen()) this.write(false);
   }
 
   /** Writes the backlog of an ended attempt batch by batch, letting the event loop turn in between. */
   async drain(): Promise<void> {
     this.cancelWrite();
+    if (this.ctx.logWriter) {
+      while ((this.pending.length > 0 || this.flight) && this.ctx.store.isOpen()) {
+        if (!this.flight) this.send();
+        await this.flight;
+      }
+      this.cancelWrite();
+      return;
+    }
     while (this.pending.length > 0 && this.ctx.store.isOpen()) {
       this.write(false);
       await nextTurn();
@@ -137,8 +164,64 @@ export class RunLogBuffer {
   /** Writes one batch and schedules the rest: the event loop turns between batches. */
   private writeBatch(): void {
     this.cancelWrite();
+    if (this.ctx.logWriter) {
+      // The batch with the writer schedules the next when it is stored.
+      if (!this.flight) this.send();
+      return;
+    }
     this.write(false);
     this.scheduleWrite();
+  }
+
+  /**
+   * Sends the oldest LOG_FLUSH_LINES pending lines (or fewer) to the log
+   * writer, after the count of dropped ones and the kept lines; while a
+   * storage problem lasts they are dropped and counted here instead. The
+   * next batch goes once this one is stored (or failed: then it is dropped
+   * and counted, as by write()).
+   */
+  private send(): void {
+    const writer = this.ctx.logWriter;
+    if (!writer || this.pending.length === 0 || !this.ctx.store.isOpen()) return;
+    const lines = this.pending.length <= LOG_FLUSH_LINES ? this.pending : this.pending.splice(0, LOG_FLUSH_LINES);
+    if (lines === this.pending) this.pending = [];
+    if (!this.ctx.storage.writable) {
+      this.drop(lines, this.problemText());
+      this.acknowledge();
+      this.scheduleWrite();
+      return;
+    }
+    const dropped = this.dropped;
+    const reason = this.dropReason;
+    const kept = this.kept;
+    const gap = dropped > 0 ? [this.droppedLine()] : [];
+    const batch = gap.length + kept.length > 0 ? [...gap, ...kept, ...lines] : lines;
+    this.dropped = 0;
+    this.kept = [];
+    this.inFlight = batch.length;
+    const wantLines = this.ctx.events.has?.('run:log') ?? true;
+    this.flight = writer
+      .append(this.runId, batch, this.ctx.settings().log_cap_per_run, wantLines)
+      .then(
+        (stored: Appended) => {
+          if (stored.lines && stored.lines.length > 0)
+            this.ctx.events.emit('run:log', { run_id: this.runId, job_id: this.jobId, lines: stored.lines });
+        },
+        (error: unknown) => {
+          // As write() does: the count and the kept lines wait for the next write that works; this batch is dropped.
+          this.dropped += dropped;
+          if (dropped > 0) this.dropReason = reason;
+          this.kept = [...kept, ...this.kept];
+          const storage = this.ctx.storage.noteFailure(error, `writing log lines of run ${this.runId}`);
+          this.drop(lines, storage ? this.problemText() : coerceError(error).message);
+        },
+      )
+      .finally(() => {
+        this.flight = null;
+        this.inFlight = 0;
+        this.acknowledge();
+        this.scheduleWrite();
+      });
   }
 
   /**
@@ -204,7 +287,7 @@ export class RunLogBuffer {
    * early; with the buffer empty everything received is acknowledged.
    */
   private acknowledge(): void {
-    const written = this.received - this.acknowledged - this.pending.length;
+    const written = this.received - this.acknowledged - this.pending.length - this.inFlight;
     if (written <= 0 || !this.worker) return;
     this.acknowledged += written;
     this.worker.acknowledgeLogs(written);
