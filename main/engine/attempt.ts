@@ -16,7 +16,7 @@ import path from 'node:path';
 import type { JobDefinition, LogLineInput, RunRecord, Settings, StopReason } from '../../contract/model.js';
 import { coerceError } from '../../contract/errors.js';
 import { formatDuration } from '../../contract/durations.js';
-import { unpackLogLines, type WorkerRunSpec, type WorkerToEngine } from '../../contract/worker-protocol.js';
+import type { WorkerRunSpec, WorkerToEngine } from '../../contract/worker-protocol.js';
 import { removeArtifactFiles, storeArtifact } from './artifacts.js';
 import type { Logger } from './logger.js';
 import { settleAttempt, settlementPatch } from './outcome.js';
@@ -176,7 +176,7 @@ export class Attempt {
         });
         return;
       case 'log':
-        this.logs.addFromWorker(unpackLogLines(message.packed));
+        this.logs.addPackedFromWorker(message.packed);
         return;
       case 'artifact':
         this.artifacts.push(this.saveArtifact(message.name, message.path, message.data));

@@ -32,7 +32,9 @@ function handle(request: LogWriterRequest): LogWriterReply | null {
       return null;
     case 'append':
       try {
-        const stored = store.appendLogs(request.run_id, unpackLogLines(request.lines), request.cap);
+        const lines =
+          request.lines.length === 1 ? unpackLogLines(request.lines[0]!) : request.lines.flatMap(unpackLogLines);
+        const stored = store.appendLogs(request.run_id, lines, request.cap);
         const first = stored[0]?.seq ?? 0;
         if (!request.want_lines || stored.length === 0)
           return { id: request.id, ok: true, count: stored.length, first_seq: first, lines: null };

@@ -18,13 +18,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import { JobtrayError, type ErrorCode } from '../../contract/errors.js';
-import type { LogLine, LogLineInput } from '../../contract/model.js';
-import {
-  packLogLines,
-  packedTransferList,
-  unpackLogLines,
-  type PackedLogLines,
-} from '../../contract/worker-protocol.js';
+import type { LogLine } from '../../contract/model.js';
+import { unpackLogLines, type PackedLogLines } from '../../contract/worker-protocol.js';
 
 /** A writer with nothing to write is closed after this long. */
 export const LOG_WRITER_IDLE_MS = 60_000;
@@ -37,7 +32,8 @@ export interface LogWriterStart {
 }
 
 export type LogWriterRequest =
-  | { type: 'append'; id: number; run_id: number; lines: PackedLogLines; cap: number; want_lines: boolean }
+  /** `lines`: one run's lines in order, in segments as they came (a worker's batches are passed on packed). */
+  | { type: 'append'; id: number; run_id: number; lines: PackedLogLines[]; cap: number; want_lines: boolean }
   | { type: 'page_limit'; pages: number | null }
   | { type: 'close' };
 
@@ -74,25 +70,25 @@ export class LogWriter {
 
   constructor(private readonly options: LogWriterOptions) {}
 
-  /** Stores `lines` of run `runId` (at most `cap` per run, see Store.appendLogs). */
-  append(runId: number, lines: readonly LogLineInput[], cap: number, wantLines: boolean): Promise<Appended> {
+  /** Stores `lines` of run `runId`, in order (at most `cap` per run, see Store.appendLogs). */
+  append(runId: number, lines: PackedLogLines[], cap: number, wantLines: boolean): Promise<Appended> {
     if (this.closed) return Promise.reject(new Error('the log writer is closed'));
     const thread = this.ensureThread();
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
     const id = this.nextId++;
-    const packed = packLogLines(lines);
     return new Promise<Appended>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject, runId });
       const request: LogWriterRequest = {
         type: 'append',
         id,
         run_id: runId,
-        lines: packed,
+        lines,
         cap,
         want_lines: wantLines,
       };
-      thread.worker.postMessage(request, packedTransferList(packed));
+      // Copied, not transferred: a batch that fails is counted from these lines (run-log-buffer.ts).
+      thread.worker.postMessage(request);
     });
   }
 

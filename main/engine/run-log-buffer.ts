@@ -22,6 +22,7 @@
  *   why, then the kept ones.
  */
 import type { LogLineInput, Settings } from '../../contract/model.js';
+import { packLogLines, unpackLogLines, type PackedLogLines } from '../../contract/worker-protocol.js';
 import { coerceError } from '../../contract/errors.js';
 import type { EngineEvents } from './events.js';
 import type { Appended, LogWriter } from './log-writer.js';
@@ -64,6 +65,13 @@ export interface LogAcknowledger {
 
 export class RunLogBuffer {
   private pending: LogLineInput[] = [];
+  /**
+   * With a log writer: the lines waiting, in order, as they came — a
+   * worker's packed batch is passed on as it is, never unpacked here — and
+   * how many lines they hold. (Without one, `pending` holds them.)
+   */
+  private queue: (PackedLogLines | LogLineInput[])[] = [];
+  private queued = 0;
   private flushTimer: NodeJS.Timeout | null = null;
   /** A batch write on the next turn of the event loop (a full batch is pending). */
   private flushSoon: NodeJS.Immediate | null = null;
@@ -90,15 +98,38 @@ export class RunLogBuffer {
 
   /** Buffers a line of the engine's own (system lines, the worker thread's stdout/stderr); not counted for flow control. */
   add(line: LogLineInput): void {
-    this.pending.push(line);
+    if (this.ctx.logWriter) this.enqueue([line]);
+    else this.pending.push(line);
     this.scheduleWrite();
   }
 
   /** Buffers lines the worker posted; they count against its window until written. */
   addFromWorker(lines: readonly LogLineInput[]): void {
     this.received += lines.length;
-    for (const line of lines) this.pending.push(line);
+    if (this.ctx.logWriter) this.enqueue([...lines]);
+    else for (const line of lines) this.pending.push(line);
     this.scheduleWrite();
+  }
+
+  /** A worker's packed batch (contract/worker-protocol.ts): with a log writer it goes on packed, as it came. */
+  addPackedFromWorker(packed: PackedLogLines): void {
+    if (!this.ctx.logWriter) return this.addFromWorker(unpackLogLines(packed));
+    this.received += packed.length.length;
+    this.enqueue(packed);
+    this.scheduleWrite();
+  }
+
+  /** Lines waiting to be written or sent. */
+  private get waiting(): number {
+    return this.pending.length + this.queued;
+  }
+
+  private enqueue(segment: PackedLogLines | LogLineInput[]): void {
+    const last = this.queue.at(-1);
+    // Single lines of the engine's own join the list before them.
+    if (Array.isArray(segment) && Array.isArray(last)) last.push(...segment);
+    else this.queue.push(segment);
+    this.queued += segmentLength(segment);
   }
 
   /** The worker exists now: it is told at once about the lines already written. */
@@ -125,7 +156,7 @@ export class RunLogBuffer {
   async drain(): Promise<void> {
     this.cancelWrite();
     if (this.ctx.logWriter) {
-      while ((this.pending.length > 0 || this.flight) && this.ctx.store.isOpen()) {
+      while ((this.queued > 0 || this.flight) && this.ctx.store.isOpen()) {
         if (!this.flight) this.send();
         await this.flight;
       }
@@ -145,13 +176,15 @@ export class RunLogBuffer {
    */
   settle(): void {
     this.cancelWrite();
+    // What is still queued for the log writer is written here, in order (a storage problem held it, or a last line).
+    this.pending.push(...this.takeQueued(Infinity));
     while ((this.pending.length > 0 || this.dropped > 0 || this.kept.length > 0) && this.ctx.store.isOpen())
       this.write(true);
   }
 
   private scheduleWrite(): void {
-    if (this.pending.length >= LOG_FLUSH_LINES) this.flushSoon ??= setImmediate(this.writeBatchLater);
-    else if (this.pending.length > 0) this.flushTimer ??= setTimeout(this.writeBatchLater, LOG_FLUSH_MS);
+    if (this.waiting >= LOG_FLUSH_LINES) this.flushSoon ??= setImmediate(this.writeBatchLater);
+    else if (this.waiting > 0) this.flushTimer ??= setTimeout(this.writeBatchLater, LOG_FLUSH_MS);
   }
 
   private cancelWrite(): void {
@@ -173,32 +206,50 @@ export class RunLogBuffer {
     this.scheduleWrite();
   }
 
+  /** The oldest queued segments, whole, up to `limit` lines (at least one segment), unpacked. */
+  private takeQueued(limit: number): LogLineInput[] {
+    return this.takeSegments(limit).flatMap((segment) => (Array.isArray(segment) ? segment : unpackLogLines(segment)));
+  }
+
+  private takeSegments(limit: number): (PackedLogLines | LogLineInput[])[] {
+    const taken: (PackedLogLines | LogLineInput[])[] = [];
+    let lines = 0;
+    while (this.queue.length > 0 && (taken.length === 0 || lines + segmentLength(this.queue[0]!) <= limit)) {
+      const segment = this.queue.shift()!;
+      lines += segmentLength(segment);
+      taken.push(segment);
+    }
+    this.queued -= lines;
+    return taken;
+  }
+
   /**
-   * Sends the oldest LOG_FLUSH_LINES pending lines (or fewer) to the log
-   * writer, after the count of dropped ones and the kept lines; while a
-   * storage problem lasts they are dropped and counted here instead. The
-   * next batch goes once this one is stored (or failed: then it is dropped
-   * and counted, as by write()).
+   * Sends the oldest queued segments, about LOG_FLUSH_LINES lines, to the log
+   * writer as they came, after the count of dropped ones and the kept lines;
+   * while a storage problem lasts they are dropped and counted here instead.
+   * The next batch goes once this one is stored (or failed: then it is
+   * dropped and counted, as by write()).
    */
   private send(): void {
     const writer = this.ctx.logWriter;
-    if (!writer || this.pending.length === 0 || !this.ctx.store.isOpen()) return;
-    const lines = this.pending.length <= LOG_FLUSH_LINES ? this.pending : this.pending.splice(0, LOG_FLUSH_LINES);
-    if (lines === this.pending) this.pending = [];
+    if (!writer || this.queued === 0 || !this.ctx.store.isOpen()) return;
     if (!this.ctx.storage.writable) {
-      this.drop(lines, this.problemText());
+      this.drop(this.takeQueued(LOG_FLUSH_LINES), this.problemText());
       this.acknowledge();
       this.scheduleWrite();
       return;
     }
+    const segments = this.takeSegments(LOG_FLUSH_LINES);
     const dropped = this.dropped;
     const reason = this.dropReason;
     const kept = this.kept;
-    const gap = dropped > 0 ? [this.droppedLine()] : [];
-    const batch = gap.length + kept.length > 0 ? [...gap, ...kept, ...lines] : lines;
+    const before = dropped > 0 ? [this.droppedLine(), ...kept] : kept;
+    const batch = (before.length > 0 ? [before, ...segments] : segments).map((segment) =>
+      Array.isArray(segment) ? packLogLines(segment) : segment,
+    );
     this.dropped = 0;
     this.kept = [];
-    this.inFlight = batch.length;
+    this.inFlight = batch.reduce((sum, segment) => sum + segmentLength(segment), 0);
     const wantLines = this.ctx.events.has?.('run:log') ?? true;
     this.flight = writer
       .append(this.runId, batch, this.ctx.settings().log_cap_per_run, wantLines)
@@ -213,6 +264,7 @@ export class RunLogBuffer {
           if (dropped > 0) this.dropReason = reason;
           this.kept = [...kept, ...this.kept];
           const storage = this.ctx.storage.noteFailure(error, `writing log lines of run ${this.runId}`);
+          const lines = segments.flatMap((segment) => (Array.isArray(segment) ? segment : unpackLogLines(segment)));
           this.drop(lines, storage ? this.problemText() : coerceError(error).message);
         },
       )
@@ -287,9 +339,13 @@ export class RunLogBuffer {
    * early; with the buffer empty everything received is acknowledged.
    */
   private acknowledge(): void {
-    const written = this.received - this.acknowledged - this.pending.length - this.inFlight;
+    const written = this.received - this.acknowledged - this.waiting - this.inFlight;
     if (written <= 0 || !this.worker) return;
     this.acknowledged += written;
     this.worker.acknowledgeLogs(written);
   }
+}
+
+function segmentLength(segment: PackedLogLines | readonly LogLineInput[]): number {
+  return Array.isArray(segment) ? segment.length : (segment as PackedLogLines).length.length;
 }
