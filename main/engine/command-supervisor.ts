@@ -21,6 +21,7 @@ import type {
   WorkerOutcome,
   WorkerRunSpec,
 } from '../../contract/worker-protocol.js';
+import { IdleTimer } from './idle-timer.js';
 import type { AttemptCallbacks, AttemptExit, AttemptHandle } from './runner.js';
 
 /** A supervisor with no attempt is closed after this long. */
@@ -49,7 +50,7 @@ export interface SupervisorThreads {
 export class CommandSupervisor {
   private current: Thread | null = null;
   private starting: Promise<Thread> | null = null;
-  private idleTimer: NodeJS.Timeout | null = null;
+  private readonly idle = new IdleTimer(SUPERVISOR_IDLE_MS, () => this.closeIdle());
   private generation = 0;
   private closed = false;
 
@@ -58,8 +59,7 @@ export class CommandSupervisor {
   /** Hands the attempt to the supervisor (started first when there is none). */
   async start(spec: WorkerRunSpec, callbacks: AttemptCallbacks): Promise<AttemptHandle> {
     const thread = await this.thread();
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = null;
+    this.idle.cancel();
     const runId = spec.run_id;
     let resolve!: (exit: AttemptExit) => void;
     const exited = new Promise<AttemptExit>((r) => (resolve = r));
@@ -83,7 +83,7 @@ export class CommandSupervisor {
   /** Terminates the thread (the engine has stopped every attempt already). */
   async close(): Promise<void> {
     this.closed = true;
-    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idle.cancel();
     const thread = this.current ?? (await this.starting?.catch(() => null)) ?? null;
     if (!thread) return;
     await thread.worker.terminate();
@@ -137,18 +137,14 @@ export class CommandSupervisor {
     if (!attempt) return;
     thread.attempts.delete(runId);
     attempt.resolve(exit);
-    if (thread.attempts.size === 0 && this.current === thread && !this.closed) this.armIdle(thread);
+    if (thread.attempts.size === 0 && this.current === thread && !this.closed) this.idle.arm();
   }
 
-  private armIdle(thread: Thread): void {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => {
-      this.idleTimer = null;
-      if (this.current !== thread || thread.attempts.size > 0) return;
-      this.current = null;
-      void thread.worker.terminate();
-    }, SUPERVISOR_IDLE_MS);
-    this.idleTimer.unref();
+  private closeIdle(): void {
+    const thread = this.current;
+    if (!thread || thread.attempts.size > 0) return;
+    this.current = null;
+    void thread.worker.terminate();
   }
 }
 

@@ -20,6 +20,7 @@ import { Worker } from 'node:worker_threads';
 import { JobtrayError, type ErrorCode } from '../../contract/errors.js';
 import type { LogLine } from '../../contract/model.js';
 import { unpackLogLines, type PackedLogLines } from '../../contract/worker-protocol.js';
+import { IdleTimer } from './idle-timer.js';
 
 /** A writer with nothing to write is closed after this long. */
 export const LOG_WRITER_IDLE_MS = 60_000;
@@ -55,17 +56,24 @@ export interface LogWriterOptions {
   nativeBinding?: string;
 }
 
+interface Waiter {
+  resolve(appended: Appended): void;
+  reject(error: Error): void;
+  runId: number;
+}
+
 interface Thread {
   worker: Worker;
   exited: Promise<void>;
+  /** Its appends not answered yet, by request id. */
+  waiting: Map<number, Waiter>;
 }
 
 export class LogWriter {
   private thread: Thread | null = null;
-  private readonly waiting = new Map<number, { resolve(a: Appended): void; reject(e: Error): void; runId: number }>();
   private nextId = 1;
   private pageLimit: number | null = null;
-  private idleTimer: NodeJS.Timeout | null = null;
+  private readonly idle = new IdleTimer(LOG_WRITER_IDLE_MS, () => this.closeIdle());
   private closed = false;
 
   constructor(private readonly options: LogWriterOptions) {}
@@ -74,11 +82,10 @@ export class LogWriter {
   append(runId: number, lines: PackedLogLines[], cap: number, wantLines: boolean): Promise<Appended> {
     if (this.closed) return Promise.reject(new Error('the log writer is closed'));
     const thread = this.ensureThread();
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = null;
+    this.idle.cancel();
     const id = this.nextId++;
     return new Promise<Appended>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject, runId });
+      thread.waiting.set(id, { resolve, reject, runId });
       const request: LogWriterRequest = {
         type: 'append',
         id,
@@ -101,7 +108,7 @@ export class LogWriter {
   /** Closes the thread once its queue is done (the engine has drained every run's lines). */
   async close(): Promise<void> {
     this.closed = true;
-    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idle.cancel();
     const thread = this.thread;
     if (!thread) return;
     thread.worker.postMessage({ type: 'close' } satisfies LogWriterRequest);
@@ -117,16 +124,16 @@ export class LogWriter {
     };
     const worker = new Worker(this.options.threadPath, { workerData: start });
     let failure: Error | null = null;
+    const waiting = new Map<number, Waiter>();
     const thread: Thread = {
       worker,
+      waiting,
       exited: new Promise<void>((resolve) => {
         worker.once('exit', (code) => {
           if (this.thread === thread) this.thread = null;
           const why = failure ?? new Error(`the log writer thread stopped (exit code ${code})`);
-          for (const [id, waiter] of this.waiting) {
-            this.waiting.delete(id);
-            waiter.reject(why);
-          }
+          for (const waiter of waiting.values()) waiter.reject(why);
+          waiting.clear();
           resolve();
         });
       }),
@@ -138,10 +145,10 @@ export class LogWriter {
   }
 
   private onReply(thread: Thread, reply: LogWriterReply): void {
-    const waiter = this.waiting.get(reply.id);
+    const waiter = thread.waiting.get(reply.id);
     if (!waiter) return;
-    this.waiting.delete(reply.id);
-    if (this.waiting.size === 0) this.armIdle(thread);
+    thread.waiting.delete(reply.id);
+    if (thread.waiting.size === 0 && this.thread === thread) this.idle.arm();
     if (!reply.ok) {
       waiter.reject(new JobtrayError(reply.code ?? 'internal', reply.message, reply.details));
       return;
@@ -152,14 +159,10 @@ export class LogWriter {
     waiter.resolve({ count: reply.count, lines });
   }
 
-  private armIdle(thread: Thread): void {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => {
-      this.idleTimer = null;
-      if (this.thread !== thread || this.waiting.size > 0) return;
-      this.thread = null;
-      thread.worker.postMessage({ type: 'close' } satisfies LogWriterRequest);
-    }, LOG_WRITER_IDLE_MS);
-    this.idleTimer.unref();
+  private closeIdle(): void {
+    const thread = this.thread;
+    if (!thread || thread.waiting.size > 0) return;
+    this.thread = null;
+    thread.worker.postMessage({ type: 'close' } satisfies LogWriterRequest);
   }
 }
