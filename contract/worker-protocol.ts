@@ -2,7 +2,10 @@ import {
   LOG_LEVELS,
   LOG_STREAMS,
   type JobKind,
+  type LogLevel,
+  type LogLine,
   type LogLineInput,
+  type LogStream,
   type ParamValues,
   type StopReason,
   type WorkerErrorCode,
@@ -164,17 +167,37 @@ export function packedTransferList(packed: PackedLogLines): ArrayBuffer[] {
 }
 
 export function unpackLogLines(packed: PackedLogLines): LogLineInput[] {
+  return unpackWith(packed, (_, ts, stream, level, message) => ({ ts, stream, level, message }));
+}
+
+/** Stored lines of run `runId`, numbered from `firstSeq` (the log writer's answer, see main/engine/log-writer.ts). */
+export function unpackStoredLogLines(packed: PackedLogLines, runId: number, firstSeq: number): LogLine[] {
+  return unpackWith(packed, (i, ts, stream, level, message) => ({
+    run_id: runId,
+    seq: firstSeq + i,
+    ts,
+    stream,
+    level,
+    message,
+  }));
+}
+
+function unpackWith<T>(
+  packed: PackedLogLines,
+  make: (i: number, ts: number, stream: LogStream, level: LogLevel, message: string) => T,
+): T[] {
   const n = packed.length.length;
-  const lines: LogLineInput[] = new Array<LogLineInput>(n);
+  const lines: T[] = new Array<T>(n);
   let offset = 0;
   for (let i = 0; i < n; i++) {
     const end = offset + packed.length[i]!;
-    lines[i] = {
-      ts: packed.ts[i]!,
-      stream: LOG_STREAMS[packed.stream[i]!] ?? 'system',
-      level: LOG_LEVELS[packed.level[i]!] ?? 'info',
-      message: packed.text.slice(offset, end),
-    };
+    lines[i] = make(
+      i,
+      packed.ts[i]!,
+      LOG_STREAMS[packed.stream[i]!] ?? 'system',
+      LOG_LEVELS[packed.level[i]!] ?? 'info',
+      packed.text.slice(offset, end),
+    );
     offset = end;
   }
   return lines;

@@ -47,6 +47,9 @@ export interface AttemptContext extends RunLogContext {
   attemptEnded(run: RunRecord, def: JobDefinition): void;
 }
 
+/** At most this many of an ended attempt's lines are stored with its final state, on the engine's thread (RunLogBuffer.drain). */
+export const SETTLE_LINES = 100;
+
 export class Attempt {
   /** The run as last stored (pid, progress); its id and job never change. */
   run: RunRecord;
@@ -253,8 +256,9 @@ export class Attempt {
       memoryMb: this.ctx.settings().worker_memory_mb,
     });
     if (settlement.error) this.systemLog('error', settlement.error);
-    // Every line, the error's too, is stored before the final state (by the log writer, off this thread).
-    await this.logs.drain();
+    // Every line, the error's too, is stored before the final state: by the log writer, off this
+    // thread, but for the last few (SETTLE_LINES), stored with the final state in its transaction.
+    await this.logs.drain(SETTLE_LINES);
     const patch = { ...this.unsaved, ...settlementPatch(settlement, this.run.started_at, Date.now()) };
     const store = () => {
       this.logs.settle();

@@ -32,7 +32,7 @@ import { DEFAULT_SETTINGS, isTerminal } from '../../contract/model.js';
 import { JobtrayError } from '../../contract/errors.js';
 import { ensureJobsFile } from './jobs-file/index.js';
 import { resolveParams } from './params.js';
-import { openStore, type NewAuditEntry, type Store } from './store/index.js';
+import { openStore, WriteLock, type NewAuditEntry, type Store } from './store/index.js';
 import { Runner } from './runner.js';
 import { LogWriter } from './log-writer.js';
 import { EngineEvents } from './events.js';
@@ -140,9 +140,12 @@ export class JobtrayEngine {
       recovered,
     });
     const onWriteFailure = (error: JobtrayError) => void this.storage.noteFailure(error, 'a write');
+    // The log writer's thread writes to the same database: one writer at a time (store/write-lock.ts).
+    const writeLock = WriteLock.create();
     this.store = openStore({
       path: databasePath(this.dataDir),
       onWriteFailure,
+      writeLock,
       ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
     });
     const workerPath = options.workerPath ?? defaultWorkerPath();
@@ -150,6 +153,7 @@ export class JobtrayEngine {
     this.logWriter = new LogWriter({
       databasePath: databasePath(this.dataDir),
       threadPath: path.join(path.dirname(workerPath), '..', 'main', 'engine', 'log-writer-thread.js'),
+      writeLock,
       ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
     });
     const { logWriter } = this;

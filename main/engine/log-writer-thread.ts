@@ -13,12 +13,16 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { JobtrayError } from '../../contract/errors.js';
 import { packLogLines, packedTransferList, unpackLogLines } from '../../contract/worker-protocol.js';
 import type { LogWriterReply, LogWriterRequest, LogWriterStart } from './log-writer.js';
-import { openStore } from './store/index.js';
+import { openStore, WriteLock } from './store/index.js';
 
 if (!parentPort) throw new Error('log-writer-thread.js must run as a worker thread (log-writer.ts starts it)');
 const port = parentPort;
 const start = workerData as LogWriterStart;
-const store = openStore({ path: start.path, ...(start.nativeBinding ? { nativeBinding: start.nativeBinding } : {}) });
+const store = openStore({
+  path: start.path,
+  writeLock: new WriteLock(start.writeLock),
+  ...(start.nativeBinding ? { nativeBinding: start.nativeBinding } : {}),
+});
 if (start.pageLimit !== null) store.setPageLimit(start.pageLimit);
 
 function handle(request: LogWriterRequest): LogWriterReply | null {

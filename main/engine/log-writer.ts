@@ -19,8 +19,9 @@
 import { Worker } from 'node:worker_threads';
 import { JobtrayError, type ErrorCode } from '../../contract/errors.js';
 import type { LogLine } from '../../contract/model.js';
-import { unpackLogLines, type PackedLogLines } from '../../contract/worker-protocol.js';
+import { unpackStoredLogLines, type PackedLogLines } from '../../contract/worker-protocol.js';
 import { IdleTimer } from './idle-timer.js';
+import type { WriteLock } from './store/index.js';
 
 /** A writer with nothing to write is closed after this long. */
 export const LOG_WRITER_IDLE_MS = 60_000;
@@ -28,6 +29,8 @@ export const LOG_WRITER_IDLE_MS = 60_000;
 /** workerData of the thread. */
 export interface LogWriterStart {
   path: string;
+  /** The store's WriteLock, shared with the engine's connection. */
+  writeLock: SharedArrayBuffer;
   nativeBinding: string | null;
   pageLimit: number | null;
 }
@@ -54,6 +57,8 @@ export interface LogWriterOptions {
   /** The compiled log-writer-thread.js. */
   threadPath: string;
   nativeBinding?: string;
+  /** The engine store's write lock: the writer's connection takes it too. */
+  writeLock: WriteLock;
 }
 
 interface Waiter {
@@ -119,6 +124,7 @@ export class LogWriter {
     if (this.thread) return this.thread;
     const start: LogWriterStart = {
       path: this.options.databasePath,
+      writeLock: this.options.writeLock.buffer,
       nativeBinding: this.options.nativeBinding ?? null,
       pageLimit: this.pageLimit,
     };
@@ -131,6 +137,8 @@ export class LogWriter {
       exited: new Promise<void>((resolve) => {
         worker.once('exit', (code) => {
           if (this.thread === thread) this.thread = null;
+          // A thread that died inside a transaction must not leave the engine's writes waiting.
+          this.options.writeLock.releaseAbandoned();
           const why = failure ?? new Error(`the log writer thread stopped (exit code ${code})`);
           for (const waiter of waiting.values()) waiter.reject(why);
           waiting.clear();
@@ -153,9 +161,7 @@ export class LogWriter {
       waiter.reject(new JobtrayError(reply.code ?? 'internal', reply.message, reply.details));
       return;
     }
-    const lines = reply.lines
-      ? unpackLogLines(reply.lines).map((line, i) => ({ run_id: waiter.runId, seq: reply.first_seq + i, ...line }))
-      : null;
+    const lines = reply.lines ? unpackStoredLogLines(reply.lines, waiter.runId, reply.first_seq) : null;
     waiter.resolve({ count: reply.count, lines });
   }
 

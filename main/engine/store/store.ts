@@ -52,6 +52,7 @@ import {
 import { writeLogLines } from './log-lines.js';
 import { prepareStatements, type RunListParams, type Statements } from './statements.js';
 import { classifyStorageError, storageFullError } from '../storage-errors.js';
+import type { WriteLock } from './write-lock.js';
 
 /**
  * The run store: the only writer of Jobtray's data (docs/ARCHITECTURE.md "Storage").
@@ -70,6 +71,8 @@ export interface StoreOptions {
    * error (see storage-errors.ts).
    */
   onWriteFailure?: (error: JobtrayError) => void;
+  /** Shared with the other thread writing to this database (the log writer): one writer at a time, woken at once (write-lock.ts). */
+  writeLock?: WriteLock;
 }
 
 /** The probe write (probeWrite) needs this much new space: a few pages, as a log batch would. */
@@ -105,6 +108,7 @@ export class Store {
   private readonly db: Database.Database;
   private readonly sql: Statements;
   private readonly onWriteFailure: StoreOptions['onWriteFailure'];
+  private readonly writeLock: WriteLock | null;
   /** SQLite's max_page_count as opened (see setPageLimit). */
   private readonly defaultPageLimit: number;
   /** updateRun's statements by the columns they set. */
@@ -115,6 +119,7 @@ export class Store {
     this.db = openDatabase(options);
     this.sql = prepareStatements(this.db);
     this.onWriteFailure = options.onWriteFailure;
+    this.writeLock = options.writeLock ?? null;
     this.defaultPageLimit = this.db.pragma('max_page_count', { simple: true }) as number;
   }
 
@@ -217,11 +222,15 @@ export class Store {
   jobStats(since: number): Map<string, JobStats> {
     const byJob = new Map<string, JobStats>();
     for (const row of this.sql.jobStats.all(since)) {
-      const [runs, succeeded, failed, avg] = JSON.parse(row.stats) as [number, number, number, number | null];
-      if (runs > 0)
-        byJob.set(row.job_id, { runs, succeeded, failed, avg_duration_ms: avg === null ? null : Math.round(avg) });
+      const stats = jobStatsFrom(row.stats);
+      if (stats) byJob.set(row.job_id, stats);
     }
     return byJob;
+  }
+
+  /** One job's outcomes as jobStats counts them, or null when it has no such run. */
+  jobStatsOf(jobId: string, since: number): JobStats | null {
+    return jobStatsFrom(this.sql.jobStatsOf.get(jobId, since) ?? '[0,0,0,null]');
   }
 
   /** Each job's newest `limit` runs with an outcome (terminal, not skipped), oldest first; jobs without any are absent. */
@@ -499,10 +508,16 @@ export class Store {
    * Runs `fn` in one transaction (a savepoint when nested); rolls back if it
    * throws. A failure for lack of space or I/O becomes the `storage_full`
    * error naming this file, and onWriteFailure hears of it once.
+   *
+   * IMMEDIATE: the write lock is taken at BEGIN, waiting (busy_timeout) while
+   * the other connection (the log writer's, log-writer-thread.ts) holds it. A
+   * deferred transaction that reads first could not wait when it upgrades to
+   * a write: SQLite fails it at once with "database is locked".
    */
   private transaction<T>(fn: () => T): T {
     try {
-      return this.read('a write to the database failed', () => this.db.transaction(fn)());
+      const write = () => this.db.transaction(fn).immediate();
+      return this.read('a write to the database failed', () => (this.writeLock ? this.writeLock.hold(write) : write()));
     } catch (error) {
       const failure = classifyStorageError(error);
       // Already converted by a nested transaction (or a storage_corrupt error: not a space problem).
@@ -538,4 +553,9 @@ export class Store {
 /** Opens (creating and migrating as needed) the store at `options.path`. */
 export function openStore(options: StoreOptions): Store {
   return new Store(options);
+}
+
+function jobStatsFrom(json: string): JobStats | null {
+  const [runs, succeeded, failed, avg] = JSON.parse(json) as [number, number, number, number | null];
+  return runs > 0 ? { runs, succeeded, failed, avg_duration_ms: avg === null ? null : Math.round(avg) } : null;
 }
