@@ -139,15 +139,18 @@ export class RunLogBuffer {
   }
 
   /**
-   * Writes every pending line now (a log page must not be behind the events).
-   * With a log writer, lines are announced only once stored, so a page is
-   * never behind the events: pending ones are sent on at once.
+   * Writes every pending line now, here (a log page read while the run goes
+   * on shows what it printed so far). With a log writer, a batch it is
+   * storing lands first: then nothing is written here, and the page may miss
+   * that batch and what followed it for the few milliseconds until it lands
+   * (lines are announced only once stored, so a page is never behind the
+   * events).
    */
   flush(): void {
     this.cancelWrite();
     if (this.ctx.logWriter) {
-      if (!this.flight) this.send();
-      return;
+      if (this.flight) return;
+      this.pending.push(...this.takeQueued(Infinity));
     }
     while (this.pending.length > 0 && this.ctx.store.isOpen()) this.write(false);
   }
