@@ -8,7 +8,8 @@ import { silentLogger } from '../main/engine/logger.js';
 /**
  * The measured side of B8, in a process of its own so /proc/self/stat counts
  * only it: `engine <dir> <jobs> <concurrency>` runs command jobs through a real
- * engine; `bare <concurrency>` spawns the same command in a plain loop. Both
+ * engine, `script <dir> <jobs> <concurrency>` no-op script jobs (a fresh worker
+ * per attempt); `bare <concurrency>` spawns the command in a plain loop. All
  * take `{ runs }` over IPC and answer with their own CPU ticks (utime + stime
  * of every thread of this process, not of its children) and wall time.
  */
@@ -60,15 +61,21 @@ function bareLoop(concurrency: number): (runs: number) => Promise<void> {
   };
 }
 
-async function engineLoop(dir: string, jobs: number, concurrency: number): Promise<(runs: number) => Promise<void>> {
-  const yaml = Array.from(
-    { length: jobs },
-    (_, i) => `  - { id: cmd-${i}, command: ${JSON.stringify(B8_COMMAND)}, overlap: queue }`,
-  ).join('\n');
-  fs.writeFileSync(path.join(dir, 'jobs.yaml'), `jobs:\n${yaml}\n`);
+async function engineLoop(
+  kind: 'command' | 'script',
+  dir: string,
+  jobs: number,
+  concurrency: number,
+): Promise<(runs: number) => Promise<void>> {
+  const what = kind === 'command' ? `command: ${JSON.stringify(B8_COMMAND)}` : 'script: noop.mjs';
+  const yaml = Array.from({ length: jobs }, (_, i) => `  - { id: job-${i}, ${what}, overlap: queue }`).join('\n');
+  const home = path.join(dir, kind);
+  fs.mkdirSync(home, { recursive: true });
+  fs.writeFileSync(path.join(home, 'noop.mjs'), 'export default async () => null;\n');
+  fs.writeFileSync(path.join(home, 'jobs.yaml'), `jobs:\n${yaml}\n`);
   const engine: Engine = await createEngine({
-    dataDir: path.join(dir, 'data'),
-    jobsFile: path.join(dir, 'jobs.yaml'),
+    dataDir: path.join(home, 'data'),
+    jobsFile: path.join(home, 'jobs.yaml'),
     watch: false,
     logger: silentLogger,
     settings: { max_concurrent_runs: concurrency, retention_max_age_days: 0, retention_max_runs_per_job: 0 },
@@ -87,7 +94,7 @@ async function engineLoop(dir: string, jobs: number, concurrency: number): Promi
           resolve();
         }
       });
-      for (let i = 0; i < runs; i++) engine.trigger(`cmd-${triggered++ % jobs}`, { actor: 'api' });
+      for (let i = 0; i < runs; i++) engine.trigger(`job-${triggered++ % jobs}`, { actor: 'api' });
     });
   };
 }
@@ -95,7 +102,9 @@ async function engineLoop(dir: string, jobs: number, concurrency: number): Promi
 async function main(): Promise<void> {
   const [mode, ...rest] = process.argv.slice(2);
   const loop =
-    mode === 'engine' ? await engineLoop(rest[0]!, Number(rest[1]), Number(rest[2])) : bareLoop(Number(rest[0]));
+    mode === 'engine' || mode === 'script'
+      ? await engineLoop(mode === 'engine' ? 'command' : 'script', rest[0]!, Number(rest[1]), Number(rest[2]))
+      : bareLoop(Number(rest[0]));
   process.on('message', (request: B8Request) => {
     measure(() => loop(request.runs)).then(
       (reply) => process.send!(reply),
