@@ -20,19 +20,34 @@ const JOBS = 8;
 const CONCURRENCY = DEFAULT_SETTINGS.max_concurrent_runs;
 const ROUNDS = 4;
 
+/** The command of the command jobs, and of the Bree baseline's worker. */
+const COMMAND = ['sh', '-c', 'echo hi'];
+
 /**
- * B2: 1,000 no-op manual runs end to end, each recorded in SQLite (created,
- * running, finished), vs a plain Bree loop running the same no-op worker
- * 1,000 times with the same concurrency (add, run, wait for exit, remove).
+ * B2: 1,000 manual runs end to end, each recorded in SQLite (created,
+ * running, finished), vs a plain Bree loop with the same concurrency (add,
+ * run, wait for exit, remove): no-op script jobs vs the same no-op worker,
+ * and command jobs vs a worker per run that spawns the same command.
  */
 export const b2: Bench = async () => {
   const dir = tempDir('b2');
-  const jobs = Array.from({ length: JOBS }, (_, i) => `  - { id: noop-${i}, script: noop.mjs, overlap: queue }`).join(
-    '\n',
-  );
+  const jobs = Array.from(
+    { length: JOBS },
+    (_, i) =>
+      `  - { id: noop-${i}, script: noop.mjs, overlap: queue }\n  - { id: cmd-${i}, command: ${JSON.stringify(COMMAND)}, overlap: queue }`,
+  ).join('\n');
+  const [command, ...args] = COMMAND;
   writeFiles(dir, {
     'noop.mjs': 'export default async () => null;',
     'noop-worker.mjs': '// a no-op worker: it ends when its module has run\n',
+    'command-worker.mjs': `import { spawn } from 'node:child_process';
+// The command, as a worker per run would start it: its output read, its end awaited.
+const child = spawn(${JSON.stringify(command)}, ${JSON.stringify(args)}, { stdio: ['ignore', 'pipe', 'pipe'] });
+child.stdout.resume();
+child.stderr.resume();
+const code = await new Promise((resolve) => child.once('close', resolve));
+if (code !== 0) throw new Error('the command exited with ' + code);
+`,
     'jobs.yaml': `jobs:\n${jobs}\n`,
   });
 
@@ -45,13 +60,13 @@ export const b2: Bench = async () => {
     errorHandler: () => {},
   });
   let named = 0;
-  const breeBatch = async (count: number): Promise<number> => {
+  const breeBatch = async (entry: string, count: number): Promise<number> => {
     let left = count;
     const lane = async () => {
       while (left > 0) {
         left -= 1;
         const name = `run-${named++}`;
-        await bree.add({ name, path: path.join(dir, 'noop-worker.mjs') });
+        await bree.add({ name, path: path.join(dir, entry) });
         await bree.run(name);
         const worker = bree.workers.get(name);
         if (worker) await new Promise((r) => worker.once('exit', r));
@@ -70,7 +85,7 @@ export const b2: Bench = async () => {
     logger: silentLogger,
   });
   let triggered = 0;
-  const jobtrayBatch = async (count: number): Promise<number> => {
+  const jobtrayBatch = async (prefix: string, count: number): Promise<number> => {
     let finished = 0;
     const allDone = new Promise<void>((resolve, reject) => {
       const off = engine.events.on('run:state', (run) => {
@@ -82,45 +97,53 @@ export const b2: Bench = async () => {
       });
     });
     const start = nowMs();
-    for (let i = 0; i < count; i++) engine.trigger(`noop-${triggered++ % JOBS}`, { actor: 'api' });
+    for (let i = 0; i < count; i++) engine.trigger(`${prefix}-${triggered++ % JOBS}`, { actor: 'api' });
     await allDone;
     return nowMs() - start;
   };
 
   // This machine is shared and noisy: both sides run in alternating rounds so drift hits them alike.
-  let breeMs = 0;
-  let jobtrayMs = 0;
+  const ms = { breeScript: 0, jobtrayScript: 0, breeCommand: 0, jobtrayCommand: 0 };
   const perRound = Math.ceil(RUNS / ROUNDS);
   for (let round = 0; round < ROUNDS; round++) {
-    breeMs += await breeBatch(perRound);
-    jobtrayMs += await jobtrayBatch(perRound);
+    ms.breeScript += await breeBatch('noop-worker.mjs', perRound);
+    ms.jobtrayScript += await jobtrayBatch('noop', perRound);
+    ms.breeCommand += await breeBatch('command-worker.mjs', perRound);
+    ms.jobtrayCommand += await jobtrayBatch('cmd', perRound);
   }
-  const breeRate = (perRound * ROUNDS) / (breeMs / 1000);
-  const jobtrayRate = (perRound * ROUNDS) / (jobtrayMs / 1000);
+  const rate = (side: keyof typeof ms) => measured(`${side} rate`, (perRound * ROUNDS) / (ms[side] / 1000));
   const persisted = engine.listRuns({ state: 'succeeded', limit: 500 }).runs;
-  if (persisted.length !== Math.min(500, perRound * ROUNDS) || persisted.some((r) => r.finished_at === null))
+  if (persisted.length !== Math.min(500, 2 * perRound * ROUNDS) || persisted.some((r) => r.finished_at === null))
     throw new Error('measurement broken: runs not persisted');
   await engine.close();
   await bree.stop();
 
-  measured('bree rate', breeRate);
-  measured('jobtray rate', jobtrayRate);
   return {
     id: 'B2',
-    title: `${RUNS} no-op manual runs end to end (${JOBS} jobs, ${CONCURRENCY} at a time, ${ROUNDS} alternating rounds per side)`,
+    title: `${RUNS} manual runs end to end, script and command jobs (${JOBS} jobs each, ${CONCURRENCY} at a time, ${ROUNDS} alternating rounds per side)`,
     rows: [
       {
-        metric: 'runs per second',
-        jobtray: jobtrayRate,
-        baseline: breeRate,
+        metric: 'runs per second, no-op script jobs',
+        jobtray: rate('jobtrayScript'),
+        baseline: rate('breeScript'),
         baselineLabel: 'plain Bree loop',
         unit: 'runs/s',
         goal: '≥ 0.8× Bree',
-        pass: jobtrayRate >= 0.8 * breeRate,
+        pass: rate('jobtrayScript') >= 0.8 * rate('breeScript'),
+      },
+      {
+        metric: `runs per second, command jobs (${COMMAND.join(' ')})`,
+        jobtray: rate('jobtrayCommand'),
+        baseline: rate('breeCommand'),
+        baselineLabel: 'plain Bree loop, a worker per run spawning it',
+        unit: 'runs/s',
+        goal: '≥ 2× Bree',
+        pass: rate('jobtrayCommand') >= 2 * rate('breeCommand'),
       },
     ],
     notes: [
-      'Jobtray records every run in SQLite (insert, running, finished) and announces every transition; the Bree loop records nothing.',
+      "Jobtray records every run in SQLite (insert, running, finished) and announces every transition, and stores each command run's output line; the Bree loop records nothing.",
+      'Script jobs keep a fresh worker per attempt; command jobs run in the command supervisor (one long-lived worker).',
     ],
   };
 };

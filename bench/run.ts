@@ -5,6 +5,7 @@ import { b4 } from './b4-lateness.js';
 import { b5 } from './b5-history.js';
 import { b6 } from './b6-idle.js';
 import { b7 } from './b7-dashboard.js';
+import { b8 } from './b8-cpu-per-run.js';
 import { type Bench, type BenchResult, machineDescription, renderTable } from './lib.js';
 
 /**
@@ -13,7 +14,7 @@ import { type Bench, type BenchResult, machineDescription, renderTable } from '.
  * tables (paste them into docs/PERFORMANCE.md). A broken measurement throws
  * and the run exits 1; a missed goal is printed as MISSED.
  */
-const ALL: Record<string, Bench> = { B1: b1, B2: b2, B3: b3, B4: b4, B5: b5, B6: b6, B7: b7 };
+const ALL: Record<string, Bench> = { B1: b1, B2: b2, B3: b3, B4: b4, B5: b5, B6: b6, B7: b7, B8: b8 };
 
 async function main(): Promise<number> {
   const wanted = process.argv.slice(2).map((a) => a.toUpperCase());

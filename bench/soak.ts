@@ -19,7 +19,11 @@ import { machineDescription, quantile, tempDir, writeFiles } from './lib.js';
  *   engine first saw it);
  * - memory: RSS at minute 1 vs the end grows less than 10 %;
  * - file descriptors: as many open at the end as at the start (±10);
- * - the event loop's delay, p99 (reported).
+ * - overlap skips: the jobs' command takes milliseconds, so a fire skipped
+ *   because the job's previous run was still queued or running was caused
+ *   by the host itself: there must be none;
+ * - the event loop's delay, p99, and the host's CPU (its own threads, not its
+ *   children), reported.
  * Exit code 0 when every check passes, 1 otherwise. Method: docs/PERFORMANCE.md.
  */
 
@@ -290,7 +294,11 @@ async function main(): Promise<number> {
     events_streamed: client.events(),
     health_failures: client.healthFailures(),
   };
+  const overlapSkips = Object.entries(fires.skipReasons)
+    .filter(([why]) => why.startsWith('overlap:'))
+    .reduce((sum, [, count]) => sum + count, 0);
   const checks = {
+    'no fire skipped because the previous run was still queued or running (0 overlap skips)': overlapSkips === 0,
     'every fire a run or a recorded skip (0 unaccounted, none twice)':
       fires.unaccounted === 0 && fires.extra === 0 && fires.expected > 0,
     'RSS growth < 10 %': growth < 0.1,

@@ -2,7 +2,10 @@ import {
   LOG_LEVELS,
   LOG_STREAMS,
   type JobKind,
+  type LogLevel,
+  type LogLine,
   type LogLineInput,
+  type LogStream,
   type ParamValues,
   type StopReason,
   type WorkerErrorCode,
@@ -13,6 +16,13 @@ import {
  * attempt of a job. The worker never posts Bree's `'done'`: it makes Bree drop
  * every `exit` listener, and the engine learns the outcome from `result` + `exit`.
  */
+
+/**
+ * Every process a command job starts carries `JOBTRAY_RUN_KEY=<store id>:<run id>`
+ * in its environment (main/engine/run-processes.ts); the command supervisor
+ * sweeps by it after each command (workers/run-key-sweep.ts).
+ */
+export const RUN_KEY_ENV = 'JOBTRAY_RUN_KEY';
 
 /** What the worker needs to run one attempt; passed as Bree `workerData`. */
 export interface WorkerRunSpec {
@@ -44,7 +54,12 @@ export type WorkerToEngine =
   | { type: 'progress'; percent: number | null; step: string | null }
   | { type: 'log'; packed: PackedLogLines }
   | { type: 'artifact'; name: string; path: string | null; data: Uint8Array | string | null }
-  | { type: 'result'; outcome: WorkerOutcome };
+  /**
+   * `swept`: after the command ended, the worker SIGKILLed every process
+   * carrying the attempt's run key (the command supervisor does), so the
+   * engine need not scan for them again.
+   */
+  | { type: 'result'; outcome: WorkerOutcome; swept?: boolean };
 
 export type WorkerOutcome =
   /** `exit_code`: a command job's process exit code (always 0 here); absent for script jobs, which have no process. */
@@ -65,6 +80,27 @@ export type EngineToWorker =
   | { type: 'logs_written'; lines: number }
   /** To a pre-started (warm) worker: the attempt it runs. Cold workers get it as `workerData.run`. */
   | { type: 'start'; run: WorkerRunSpec };
+
+/**
+ * Messages between the engine and the command supervisor
+ * (workers/command-supervisor.ts): one long-lived worker thread that runs
+ * many command attempts at once, each named by its run id. Per attempt it
+ * speaks the same protocol as a one-attempt worker (WorkerToEngine,
+ * EngineToWorker), wrapped with the run id.
+ */
+export type EngineToSupervisor =
+  /** Starts an attempt of a command job (`run.kind` is 'command'). */
+  | { type: 'start'; run: WorkerRunSpec }
+  | { type: 'cancel'; run_id: number; reason: StopReason }
+  | { type: 'logs_written'; run_id: number; lines: number }
+  /** The engine gave up on the attempt (forced stop, its tree is killed): stop reading its output and post nothing more of it. */
+  | { type: 'forget'; run_id: number };
+
+/** One attempt's message, as a one-attempt worker would post it. */
+export interface SupervisorToEngine {
+  run_id: number;
+  message: WorkerToEngine;
+}
 
 /**
  * What a system error code means when starting a process or a worker failed
@@ -131,17 +167,37 @@ export function packedTransferList(packed: PackedLogLines): ArrayBuffer[] {
 }
 
 export function unpackLogLines(packed: PackedLogLines): LogLineInput[] {
+  return unpackWith(packed, (_, ts, stream, level, message) => ({ ts, stream, level, message }));
+}
+
+/** Stored lines of run `runId`, numbered from `firstSeq` (the log writer's answer, see main/engine/log-writer.ts). */
+export function unpackStoredLogLines(packed: PackedLogLines, runId: number, firstSeq: number): LogLine[] {
+  return unpackWith(packed, (i, ts, stream, level, message) => ({
+    run_id: runId,
+    seq: firstSeq + i,
+    ts,
+    stream,
+    level,
+    message,
+  }));
+}
+
+function unpackWith<T>(
+  packed: PackedLogLines,
+  make: (i: number, ts: number, stream: LogStream, level: LogLevel, message: string) => T,
+): T[] {
   const n = packed.length.length;
-  const lines: LogLineInput[] = new Array<LogLineInput>(n);
+  const lines: T[] = new Array<T>(n);
   let offset = 0;
   for (let i = 0; i < n; i++) {
     const end = offset + packed.length[i]!;
-    lines[i] = {
-      ts: packed.ts[i]!,
-      stream: LOG_STREAMS[packed.stream[i]!] ?? 'system',
-      level: LOG_LEVELS[packed.level[i]!] ?? 'info',
-      message: packed.text.slice(offset, end),
-    };
+    lines[i] = make(
+      i,
+      packed.ts[i]!,
+      LOG_STREAMS[packed.stream[i]!] ?? 'system',
+      LOG_LEVELS[packed.level[i]!] ?? 'info',
+      packed.text.slice(offset, end),
+    );
     offset = end;
   }
   return lines;

@@ -16,7 +16,7 @@ import path from 'node:path';
 import type { JobDefinition, LogLineInput, RunRecord, Settings, StopReason } from '../../contract/model.js';
 import { coerceError } from '../../contract/errors.js';
 import { formatDuration } from '../../contract/durations.js';
-import { unpackLogLines, type WorkerRunSpec, type WorkerToEngine } from '../../contract/worker-protocol.js';
+import type { WorkerRunSpec, WorkerToEngine } from '../../contract/worker-protocol.js';
 import { removeArtifactFiles, storeArtifact } from './artifacts.js';
 import type { Logger } from './logger.js';
 import { settleAttempt, settlementPatch } from './outcome.js';
@@ -46,6 +46,9 @@ export interface AttemptContext extends RunLogContext {
   /** The attempt's run is stored in its final state: the engine announces it and moves on. */
   attemptEnded(run: RunRecord, def: JobDefinition): void;
 }
+
+/** At most this many of an ended attempt's lines are stored with its final state, on the engine's thread (RunLogBuffer.drain). */
+export const SETTLE_LINES = 100;
 
 export class Attempt {
   /** The run as last stored (pid, progress); its id and job never change. */
@@ -178,7 +181,7 @@ export class Attempt {
         });
         return;
       case 'log':
-        this.logs.addFromWorker(unpackLogLines(message.packed));
+        this.logs.addPackedFromWorker(message.packed);
         return;
       case 'artifact':
         this.artifacts.push(this.saveArtifact(message.name, message.path, message.data));
@@ -222,10 +225,14 @@ export class Attempt {
     }
   }
 
-  /** SIGKILL to everything a command attempt started: its tree, its process group and (Linux) every process carrying its run key. */
-  private async killProcesses(): Promise<void> {
+  /**
+   * SIGKILL to everything a command attempt started: its tree, its process
+   * group and (Linux) every process carrying its run key — unless its worker
+   * swept by the run key already (`swept`: the command supervisor does).
+   */
+  private async killProcesses(swept = false): Promise<void> {
     if (this.pid !== null) await killTree(this.pid, 'SIGKILL').catch(() => []);
-    if (this.def.kind === 'command') await killRunProcesses(runKey(this.ctx.storeId, this.run.id));
+    if (this.def.kind === 'command' && !swept) await killRunProcesses(runKey(this.ctx.storeId, this.run.id));
   }
 
   /** The forced stop, once: SIGKILL to everything the attempt started, its worker terminated. */
@@ -246,15 +253,17 @@ export class Attempt {
     if (this.timeout) clearTimeout(this.timeout);
     if (this.grace) clearTimeout(this.grace);
     // Whatever the outcome, nothing of the job's process tree outlives its run.
-    await this.killProcesses();
+    await this.killProcesses(exit.swept);
     await Promise.all(this.kills);
     await Promise.all(this.artifacts);
-    await this.logs.drain();
     const settlement = settleAttempt(exit, {
       stop: this.stopping ? { ...this.stopping, timeoutText: this.timeoutText() } : null,
       memoryMb: this.ctx.settings().worker_memory_mb,
     });
     if (settlement.error) this.systemLog('error', settlement.error);
+    // Every line, the error's too, is stored before the final state: by the log writer, off this
+    // thread, but for the last few (SETTLE_LINES), stored with the final state in its transaction.
+    await this.logs.drain(SETTLE_LINES);
     const patch = { ...this.unsaved, ...settlementPatch(settlement, this.run.started_at, Date.now()) };
     const store = () => {
       this.logs.settle();

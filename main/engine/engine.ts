@@ -32,8 +32,9 @@ import { DEFAULT_SETTINGS, isTerminal } from '../../contract/model.js';
 import { JobtrayError } from '../../contract/errors.js';
 import { ensureJobsFile } from './jobs-file/index.js';
 import { resolveParams } from './params.js';
-import { openStore, type NewAuditEntry, type Store } from './store/index.js';
+import { openStore, WriteLock, type NewAuditEntry, type Store } from './store/index.js';
 import { Runner } from './runner.js';
+import { LogWriter } from './log-writer.js';
 import { EngineEvents } from './events.js';
 import { createLogger, type Logger } from './logger.js';
 import { databasePath, defaultResourcesDir, defaultWorkerPath } from './paths.js';
@@ -99,6 +100,7 @@ export class JobtrayEngine {
   private readonly logger: Logger;
   private readonly store: Store;
   private readonly runner: Runner;
+  private readonly logWriter: LogWriter;
   /** Identifies this data directory in the run keys of child processes (see run-processes.ts). */
   private readonly storeId: string;
   private readonly jobs: JobRegistry;
@@ -138,13 +140,31 @@ export class JobtrayEngine {
       recovered,
     });
     const onWriteFailure = (error: JobtrayError) => void this.storage.noteFailure(error, 'a write');
+    // The log writer's thread writes to the same database: one writer at a time (store/write-lock.ts).
+    const writeLock = WriteLock.create();
     this.store = openStore({
       path: databasePath(this.dataDir),
       onWriteFailure,
+      writeLock,
       ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
     });
-    options.storePages?.(this.store);
-    this.runner = new Runner({ workerPath: options.workerPath ?? defaultWorkerPath() });
+    const workerPath = options.workerPath ?? defaultWorkerPath();
+    // Log lines are stored by a thread of its own (log-writer.ts), built and shipped beside the worker.
+    this.logWriter = new LogWriter({
+      databasePath: databasePath(this.dataDir),
+      threadPath: path.join(path.dirname(workerPath), '..', 'main', 'engine', 'log-writer-thread.js'),
+      writeLock,
+      ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
+    });
+    const { logWriter } = this;
+    options.storePages?.({
+      setPageLimit: (pages) => {
+        logWriter.setPageLimit(pages);
+        return this.store.setPageLimit(pages);
+      },
+      pageCount: () => this.store.pageCount(),
+    });
+    this.runner = new Runner({ workerPath });
     this.settingsOverride = options.settings ?? {};
     const storedId = this.store.getMeta('store_id');
     this.storeId = storedId ?? randomUUID();
@@ -154,6 +174,7 @@ export class JobtrayEngine {
     const nodeRuntime = options.nodeRuntime ?? currentNodeRuntime();
     const base = {
       store,
+      logWriter,
       storage,
       nodeRuntime,
       events,
@@ -234,6 +255,7 @@ export class JobtrayEngine {
     await this.jobsFileSync.close();
     await this.active.stopAll();
     await this.runner.close();
+    await this.logWriter.close();
     // Run states that could not be written get one more try.
     this.storage.close();
     this.events.clear();

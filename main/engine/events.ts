@@ -47,6 +47,11 @@ export class EngineEvents {
     }
   }
 
+  /** Whether anyone listens for `name` (its own listeners or any-event ones): costly payloads are built only then. */
+  has(name: EngineEventName): boolean {
+    return this.anyListeners.size > 0 || (this.listeners.get(name)?.size ?? 0) > 0;
+  }
+
   /** Resolves with the first payload of `name` that matches `predicate`. */
   waitFor<K extends EngineEventName>(
     name: K,

@@ -18,8 +18,9 @@ import type { Store } from './store/index.js';
 const STATS_WINDOW_MS = 24 * 3_600_000;
 /**
  * How long computed job stats are reused: a job list or a burst of job:state
- * events costs one stats query, not one per job. A run ending drops them at once,
- * so only runs leaving the window at its old end can show up to this late.
+ * events costs one stats query, not one per job. A run ending counts its job's
+ * again at once, so only runs leaving the window at its old end can show up to
+ * this late.
  */
 export const STATS_TTL_MS = 1_000;
 
@@ -35,7 +36,7 @@ export interface JobRuns {
 export interface JobMonitorContext {
   readonly jobs: Pick<JobRegistry, 'get' | 'values' | 'status'>;
   readonly runs: JobRuns;
-  readonly store: Pick<Store, 'jobStats' | 'isOpen'>;
+  readonly store: Pick<Store, 'jobStats' | 'jobStatsOf' | 'isOpen'>;
   readonly events: Pick<EngineEvents, 'emit'>;
   /** The storage problem, part of the overall health. */
   readonly storage: Pick<StorageGuard, 'problem'>;
@@ -67,7 +68,12 @@ export class JobMonitor {
       entry.lastRun = entry.lastRun && entry.lastRun.id > run.id ? entry.lastRun : run;
       if (isTerminal(run.state) && run.state !== 'skipped') entry.lastFinished = run;
     }
-    if (isTerminal(run.state)) this.stats = null;
+    // An outcome changes its job's stats: only that job's are counted again (not every job's, per run).
+    if (isTerminal(run.state) && this.stats && this.ctx.store.isOpen()) {
+      const stats = this.ctx.store.jobStatsOf(run.job_id, Date.now() - STATS_WINDOW_MS);
+      if (stats) this.stats.byJob.set(run.job_id, stats);
+      else this.stats.byJob.delete(run.job_id);
+    }
     return entry;
   }
 

@@ -10,6 +10,10 @@
  *   transaction; the event loop turns between batches.
  * - The worker is acknowledged late, never early: only its lines that left the
  *   buffer count, so it never has more than its window in flight.
+ * - With a log writer (log-writer.ts: the engine always has one) batches are
+ *   stored off this thread, one at a time per run, in order; `run:log` is
+ *   emitted once a batch is stored, with the stored lines, when anyone
+ *   listens. Without one (unit tests) they are written here.
  * - A batch that cannot be written (a storage problem, see storage-guard.ts)
  *   leaves the buffer anyway: the run goes on and memory stays bounded. Its
  *   lines are counted as dropped, except the engine's own (`system`: a stop, a
@@ -18,8 +22,10 @@
  *   why, then the kept ones.
  */
 import type { LogLineInput, Settings } from '../../contract/model.js';
+import { packLogLines, unpackLogLines, type PackedLogLines } from '../../contract/worker-protocol.js';
 import { coerceError } from '../../contract/errors.js';
 import type { EngineEvents } from './events.js';
+import type { Appended, LogWriter } from './log-writer.js';
 import { storageFailureKind, storageFailureText } from './storage-errors.js';
 import type { StorageGuard } from './storage-guard.js';
 import type { Store } from './store/index.js';
@@ -42,7 +48,10 @@ export const KEPT_SYSTEM_LINES = 100;
 /** What a log buffer needs from the engine. */
 export interface RunLogContext {
   readonly store: Pick<Store, 'appendLogs' | 'isOpen'>;
-  readonly events: Pick<EngineEvents, 'emit'>;
+  /** Stores batches off this thread; absent, they are written through `store` here. */
+  readonly logWriter?: Pick<LogWriter, 'append'>;
+  /** `has` tells whether anyone listens for `run:log` (absent: assume so). */
+  readonly events: Pick<EngineEvents, 'emit'> & Partial<Pick<EngineEvents, 'has'>>;
   /** Whether batches are tried now, and where a failed one is reported. */
   readonly storage: Pick<StorageGuard, 'writable' | 'noteFailure' | 'countDropped' | 'problem'>;
   /** Read for every batch: the log cap may change while a run is going. */
@@ -56,6 +65,13 @@ export interface LogAcknowledger {
 
 export class RunLogBuffer {
   private pending: LogLineInput[] = [];
+  /**
+   * With a log writer: the lines waiting, in order, as they came — a
+   * worker's packed batch is passed on as it is, never unpacked here — and
+   * how many lines they hold. (Without one, `pending` holds them.)
+   */
+  private queue: (PackedLogLines | LogLineInput[])[] = [];
+  private queued = 0;
   private flushTimer: NodeJS.Timeout | null = null;
   /** A batch write on the next turn of the event loop (a full batch is pending). */
   private flushSoon: NodeJS.Immediate | null = null;
@@ -70,6 +86,9 @@ export class RunLogBuffer {
   private kept: LogLineInput[] = [];
   /** One callback for every timer this buffer arms (no closure per batch). */
   private readonly writeBatchLater = (): void => this.writeBatch();
+  /** The batch with the log writer now (one at a time), and its lines. */
+  private flight: Promise<void> | null = null;
+  private inFlight = 0;
 
   constructor(
     private readonly ctx: RunLogContext,
@@ -79,15 +98,38 @@ export class RunLogBuffer {
 
   /** Buffers a line of the engine's own (system lines, the worker thread's stdout/stderr); not counted for flow control. */
   add(line: LogLineInput): void {
-    this.pending.push(line);
+    if (this.ctx.logWriter) this.enqueue([line]);
+    else this.pending.push(line);
     this.scheduleWrite();
   }
 
   /** Buffers lines the worker posted; they count against its window until written. */
   addFromWorker(lines: readonly LogLineInput[]): void {
     this.received += lines.length;
-    for (const line of lines) this.pending.push(line);
+    if (this.ctx.logWriter) this.enqueue([...lines]);
+    else for (const line of lines) this.pending.push(line);
     this.scheduleWrite();
+  }
+
+  /** A worker's packed batch (contract/worker-protocol.ts): with a log writer it goes on packed, as it came. */
+  addPackedFromWorker(packed: PackedLogLines): void {
+    if (!this.ctx.logWriter) return this.addFromWorker(unpackLogLines(packed));
+    this.received += packed.length.length;
+    this.enqueue(packed);
+    this.scheduleWrite();
+  }
+
+  /** Lines waiting to be written or sent. */
+  private get waiting(): number {
+    return this.pending.length + this.queued;
+  }
+
+  private enqueue(segment: PackedLogLines | LogLineInput[]): void {
+    const last = this.queue.at(-1);
+    // Single lines of the engine's own join the list before them.
+    if (Array.isArray(segment) && Array.isArray(last)) last.push(...segment);
+    else this.queue.push(segment);
+    this.queued += segmentLength(segment);
   }
 
   /** The worker exists now: it is told at once about the lines already written. */
@@ -96,15 +138,39 @@ export class RunLogBuffer {
     this.acknowledge();
   }
 
-  /** Writes every pending line now (a log page must not be behind the events). */
+  /**
+   * Writes every pending line now, here (a log page read while the run goes
+   * on shows what it printed so far). With a log writer, a batch it is
+   * storing lands first: then nothing is written here, and the page may miss
+   * that batch and what followed it for the few milliseconds until it lands
+   * (lines are announced only once stored, so a page is never behind the
+   * events).
+   */
   flush(): void {
     this.cancelWrite();
+    if (this.ctx.logWriter) {
+      if (this.flight) return;
+      this.pending.push(...this.takeQueued(Infinity));
+    }
     while (this.pending.length > 0 && this.ctx.store.isOpen()) this.write(false);
   }
 
-  /** Writes the backlog of an ended attempt batch by batch, letting the event loop turn in between. */
-  async drain(): Promise<void> {
+  /**
+   * Writes the backlog of an ended attempt batch by batch, letting the event
+   * loop turn in between. With a log writer, up to `leave` lines may stay
+   * for settle(), which stores them in the transaction of the run's final
+   * state: a run that printed a few lines costs no trip to the writer.
+   */
+  async drain(leave = 0): Promise<void> {
     this.cancelWrite();
+    if (this.ctx.logWriter) {
+      while ((this.queued > leave || this.flight) && this.ctx.store.isOpen()) {
+        if (!this.flight) this.send();
+        await this.flight;
+      }
+      this.cancelWrite();
+      return;
+    }
     while (this.pending.length > 0 && this.ctx.store.isOpen()) {
       this.write(false);
       await nextTurn();
@@ -118,13 +184,15 @@ export class RunLogBuffer {
    */
   settle(): void {
     this.cancelWrite();
+    // What is still queued for the log writer is written here, in order (a storage problem held it, or a last line).
+    this.pending.push(...this.takeQueued(Infinity));
     while ((this.pending.length > 0 || this.dropped > 0 || this.kept.length > 0) && this.ctx.store.isOpen())
       this.write(true);
   }
 
   private scheduleWrite(): void {
-    if (this.pending.length >= LOG_FLUSH_LINES) this.flushSoon ??= setImmediate(this.writeBatchLater);
-    else if (this.pending.length > 0) this.flushTimer ??= setTimeout(this.writeBatchLater, LOG_FLUSH_MS);
+    if (this.waiting >= LOG_FLUSH_LINES) this.flushSoon ??= setImmediate(this.writeBatchLater);
+    else if (this.waiting > 0) this.flushTimer ??= setTimeout(this.writeBatchLater, LOG_FLUSH_MS);
   }
 
   private cancelWrite(): void {
@@ -137,8 +205,83 @@ export class RunLogBuffer {
   /** Writes one batch and schedules the rest: the event loop turns between batches. */
   private writeBatch(): void {
     this.cancelWrite();
+    if (this.ctx.logWriter) {
+      // The batch with the writer schedules the next when it is stored.
+      if (!this.flight) this.send();
+      return;
+    }
     this.write(false);
     this.scheduleWrite();
+  }
+
+  /** The oldest queued segments, whole, up to `limit` lines (at least one segment), unpacked. */
+  private takeQueued(limit: number): LogLineInput[] {
+    return this.takeSegments(limit).flatMap((segment) => (Array.isArray(segment) ? segment : unpackLogLines(segment)));
+  }
+
+  private takeSegments(limit: number): (PackedLogLines | LogLineInput[])[] {
+    const taken: (PackedLogLines | LogLineInput[])[] = [];
+    let lines = 0;
+    while (this.queue.length > 0 && (taken.length === 0 || lines + segmentLength(this.queue[0]!) <= limit)) {
+      const segment = this.queue.shift()!;
+      lines += segmentLength(segment);
+      taken.push(segment);
+    }
+    this.queued -= lines;
+    return taken;
+  }
+
+  /**
+   * Sends the oldest queued segments, about LOG_FLUSH_LINES lines, to the log
+   * writer as they came, after the count of dropped ones and the kept lines;
+   * while a storage problem lasts they are dropped and counted here instead.
+   * The next batch goes once this one is stored (or failed: then it is
+   * dropped and counted, as by write()).
+   */
+  private send(): void {
+    const writer = this.ctx.logWriter;
+    if (!writer || this.queued === 0 || !this.ctx.store.isOpen()) return;
+    if (!this.ctx.storage.writable) {
+      this.drop(this.takeQueued(LOG_FLUSH_LINES), this.problemText());
+      this.acknowledge();
+      this.scheduleWrite();
+      return;
+    }
+    const segments = this.takeSegments(LOG_FLUSH_LINES);
+    const dropped = this.dropped;
+    const reason = this.dropReason;
+    const kept = this.kept;
+    const before = dropped > 0 ? [this.droppedLine(), ...kept] : kept;
+    const batch = (before.length > 0 ? [before, ...segments] : segments).map((segment) =>
+      Array.isArray(segment) ? packLogLines(segment) : segment,
+    );
+    this.dropped = 0;
+    this.kept = [];
+    this.inFlight = batch.reduce((sum, segment) => sum + segmentLength(segment), 0);
+    const wantLines = this.ctx.events.has?.('run:log') ?? true;
+    this.flight = writer
+      .append(this.runId, batch, this.ctx.settings().log_cap_per_run, wantLines)
+      .then(
+        (stored: Appended) => {
+          if (stored.lines && stored.lines.length > 0)
+            this.ctx.events.emit('run:log', { run_id: this.runId, job_id: this.jobId, lines: stored.lines });
+        },
+        (error: unknown) => {
+          // As write() does: the count and the kept lines wait for the next write that works; this batch is dropped.
+          this.dropped += dropped;
+          if (dropped > 0) this.dropReason = reason;
+          this.kept = [...kept, ...this.kept];
+          const storage = this.ctx.storage.noteFailure(error, `writing log lines of run ${this.runId}`);
+          const lines = segments.flatMap((segment) => (Array.isArray(segment) ? segment : unpackLogLines(segment)));
+          this.drop(lines, storage ? this.problemText() : coerceError(error).message);
+        },
+      )
+      .finally(() => {
+        this.flight = null;
+        this.inFlight = 0;
+        this.acknowledge();
+        this.scheduleWrite();
+      });
   }
 
   /**
@@ -204,9 +347,13 @@ export class RunLogBuffer {
    * early; with the buffer empty everything received is acknowledged.
    */
   private acknowledge(): void {
-    const written = this.received - this.acknowledged - this.pending.length;
+    const written = this.received - this.acknowledged - this.waiting - this.inFlight;
     if (written <= 0 || !this.worker) return;
     this.acknowledged += written;
     this.worker.acknowledgeLogs(written);
   }
+}
+
+function segmentLength(segment: PackedLogLines | readonly LogLineInput[]): number {
+  return Array.isArray(segment) ? segment.length : (segment as PackedLogLines).length.length;
 }

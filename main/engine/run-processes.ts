@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import { RUN_KEY_ENV } from '../../contract/worker-protocol.js';
 
 /**
  * Every process a command job starts carries `JOBTRAY_RUN_KEY=<store id>:<run id>`
@@ -8,7 +9,7 @@ import fs from 'node:fs/promises';
  * process-tree walk cannot. Elsewhere it finds nothing and the process-group /
  * tree kill is what remains.
  */
-export const RUN_KEY_ENV = 'JOBTRAY_RUN_KEY';
+export { RUN_KEY_ENV };
 
 export function runKey(storeId: string, runId: number): string {
   return `${storeId}:${runId}`;

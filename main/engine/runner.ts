@@ -1,8 +1,10 @@
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import readline from 'node:readline';
 import type { Readable } from 'node:stream';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { EngineToWorker, WorkerOutcome, WorkerRunSpec, WorkerToEngine } from '../../contract/worker-protocol.js';
+import { CommandSupervisor } from './command-supervisor.js';
 
 // Bree 9 is CommonJS.
 const require = createRequire(import.meta.url);
@@ -36,6 +38,8 @@ export interface AttemptExit {
   exitCode: number;
   /** An `error` event of the worker (uncaught exception, out of memory). */
   error: Error | null;
+  /** The worker already SIGKILLed every process carrying the run key after the command ended (the command supervisor). */
+  swept?: boolean;
 }
 
 export interface AttemptHandle {
@@ -59,6 +63,8 @@ export interface AttemptCallbacks {
 export interface RunnerOptions {
   /** Absolute path of the compiled worker entry (dist/workers/run-job.js). */
   workerPath: string;
+  /** Absolute path of the compiled command supervisor (default: command-supervisor.js beside workerPath). */
+  supervisorPath?: string;
   /** Keep one worker started ahead of time while runs happen (default true). */
   warmWorker?: boolean;
 }
@@ -78,11 +84,13 @@ class WarmWorker {
 
   /** The spare, handed its attempt, or null when there is none fitting these options. */
   take(filename: string, options: WorkerOptions): Worker | null {
+    // Another entry (the command supervisor) leaves the spare alone.
+    if (filename !== this.workerPath) return null;
     const spare = this.spare;
     this.spare = null;
     const memoryMb = options.resourceLimits?.maxOldGenerationSizeMb;
     const run = (options.workerData as { run?: WorkerRunSpec } | undefined)?.run;
-    if (!spare || !run || filename !== this.workerPath || spare.memoryMb !== memoryMb) {
+    if (!spare || !run || spare.memoryMb !== memoryMb) {
       if (spare) void spare.worker.terminate();
       return null;
     }
@@ -131,14 +139,17 @@ class WarmWorker {
 
 /**
  * Bree behind our own module: the engine decides what runs when;
- * Bree owns the worker threads. Each attempt is a Bree job of its own, named
- * after the run id, added, run once and removed again — so params, run ids and
- * outcomes stay ours and Bree only ever sees an absolute file path.
+ * Bree owns the worker threads. Each script attempt is a Bree job of its own,
+ * named after the run id, added, run once and removed again — so params, run
+ * ids and outcomes stay ours and Bree only ever sees an absolute file path.
+ * Command attempts go to the command supervisor (command-supervisor.ts), one
+ * long-lived Bree job that runs them all.
  */
 export class Runner {
   private readonly bree: BreeInstance;
   private readonly handles = new Map<number, AttemptHandle>();
   private readonly warm: WarmWorker | null;
+  private readonly supervisor: CommandSupervisor;
 
   constructor(private readonly options: RunnerOptions) {
     const warm = options.warmWorker === false ? null : new WarmWorker(options.workerPath);
@@ -159,6 +170,19 @@ export class Runner {
       // Bree's own timers are never started: the engine schedules.
       doRootCheck: false,
     });
+    const supervisorPath =
+      options.supervisorPath ?? path.join(path.dirname(options.workerPath), 'command-supervisor.js');
+    this.supervisor = new CommandSupervisor({
+      start: async (name) => {
+        await this.bree.add({ name, path: supervisorPath });
+        await this.bree.run(name);
+        const worker = this.bree.workers.get(name);
+        if (worker) return worker;
+        await this.bree.remove(name).catch(() => {});
+        throw new Error(`Bree did not start the command supervisor (${supervisorPath})`);
+      },
+      remove: (name) => this.bree.remove(name),
+    });
   }
 
   get activeCount(): number {
@@ -166,6 +190,7 @@ export class Runner {
   }
 
   async start(spec: WorkerRunSpec, memoryMb: number, callbacks: AttemptCallbacks): Promise<AttemptHandle> {
+    if (spec.kind === 'command') return this.track(await this.supervisor.start(spec, callbacks));
     const name = `run-${spec.run_id}`;
     await this.bree.add({
       name,
@@ -228,7 +253,15 @@ export class Runner {
       },
       exited,
     };
-    this.handles.set(spec.run_id, handle);
+    return this.track(handle);
+  }
+
+  /** Keeps the handle until its attempt exited (activeCount, close). */
+  private track(handle: AttemptHandle): AttemptHandle {
+    this.handles.set(handle.runId, handle);
+    void handle.exited.then(() => {
+      if (this.handles.get(handle.runId) === handle) this.handles.delete(handle.runId);
+    });
     return handle;
   }
 
@@ -238,6 +271,7 @@ export class Runner {
     const pending = [...this.handles.values()];
     await Promise.all(pending.map((h) => h.terminate()));
     await Promise.all(pending.map((h) => h.exited));
+    await this.supervisor.close();
   }
 }
 

@@ -1,4 +1,5 @@
 export { openStore, Store, type StoreOptions } from './store.js';
+export { WriteLock } from './write-lock.js';
 export type { NewAuditEntry, NewRun, RetentionOptions, RetentionResult, RunPatch } from './inputs.js';
 export type { JobStateRow } from './rows.js';
 export {

@@ -52,7 +52,7 @@ export const RUN_COLUMNS = [
   'log_truncated',
 ] as const satisfies readonly (keyof RunRecord)[];
 
-type RunColumn = (typeof RUN_COLUMNS)[number];
+export type RunColumn = (typeof RUN_COLUMNS)[number];
 // Fails to compile when RunRecord gains a field that RUN_COLUMNS does not list.
 const _everyFieldHasAColumn: [Exclude<keyof RunRecord, RunColumn | 'id'>] extends [never] ? true : never = true;
 

@@ -21,6 +21,16 @@ import { RUN_COLUMNS, type AuditRow, type JobStateDbRow, type RunRow, type RunWr
  * (job_id, id DESC) index one id at a time instead of grouping every run:
  * O(jobs · log runs). Ends with a NULL row; callers filter `job_id IS NOT NULL`.
  */
+/** One job's stats_24h as a JSON array [runs, succeeded, failed, avg duration]; binds the `created_at` bound after `jobId`'s. */
+const JOB_STATS_OF = (jobId: string) => `
+  SELECT json_array(
+    count(*),
+    count(*) FILTER (WHERE state = 'succeeded'),
+    count(*) FILTER (WHERE state IN (${sqlList(FAILED_STATES)})),
+    avg(duration_ms))
+  FROM runs INDEXED BY runs_job_stats
+  WHERE runs.job_id = ${jobId} AND created_at >= ? AND state IN (${FINISHED_STATES_SQL})`;
+
 const EACH_JOB_ID = `WITH RECURSIVE jobs (job_id) AS (
         SELECT min(job_id) FROM runs
         UNION ALL
@@ -84,9 +94,6 @@ export function prepareStatements(db: Database.Database) {
        VALUES (${RUN_COLUMNS.map((column) => `@${column}`).join(', ')}, @idempotency_key)`,
     ),
     setOwnRoot: db.prepare<[number]>('UPDATE runs SET root_run_id = id WHERE id = ? AND root_run_id IS NULL'),
-    updateRun: db.prepare<RunWrite & { id: number }>(
-      `UPDATE runs SET ${RUN_COLUMNS.map((column) => `${column} = @${column}`).join(', ')} WHERE id = @id`,
-    ),
     getRun: db.prepare<[number], RunRow>('SELECT * FROM runs WHERE id = ?'),
     runByIdempotencyKey: db.prepare<[string, number], RunRow>(
       `SELECT * FROM runs WHERE idempotency_key = ? AND created_at >= ? ORDER BY created_at DESC, id DESC LIMIT 1`,
@@ -107,16 +114,10 @@ export function prepareStatements(db: Database.Database) {
     // the planner from scanning all of a job's runs through runs_by_job instead.
     jobStats: db.prepare<[number], { job_id: string; stats: string }>(`
       ${EACH_JOB_ID}
-      SELECT job_id, (
-        SELECT json_array(
-          count(*),
-          count(*) FILTER (WHERE state = 'succeeded'),
-          count(*) FILTER (WHERE state IN (${sqlList(FAILED_STATES)})),
-          avg(duration_ms))
-        FROM runs INDEXED BY runs_job_stats
-        WHERE runs.job_id = jobs.job_id AND created_at >= ? AND state IN (${FINISHED_STATES_SQL})
-      ) AS stats
+      SELECT job_id, (${JOB_STATS_OF('jobs.job_id')}) AS stats
       FROM jobs WHERE job_id IS NOT NULL`),
+    // The same for one job (a run of it ended): one range scan of runs_job_stats.
+    jobStatsOf: db.prepare<[string, number], string>(JOB_STATS_OF('?')).pluck(),
     // The dashboard's sparklines: each job's newest finished runs, walking the job ids
     // as jobStats does, then a LIMIT-ed range of the runs_finished partial index per
     // job: O(jobs · (log runs + limit)), milliseconds at a million runs (a window

@@ -42,14 +42,17 @@ import {
   jobStateFromRow,
   jobStateToRow,
   newRunToWrite,
+  RUN_COLUMNS,
   runFromRow,
   runToWrite,
   toJson,
   type JobStateRow,
+  type RunColumn,
 } from './rows.js';
 import { writeLogLines } from './log-lines.js';
 import { prepareStatements, type RunListParams, type Statements } from './statements.js';
 import { classifyStorageError, storageFullError } from '../storage-errors.js';
+import type { WriteLock } from './write-lock.js';
 
 /**
  * The run store: the only writer of Jobtray's data (docs/ARCHITECTURE.md "Storage").
@@ -68,6 +71,8 @@ export interface StoreOptions {
    * error (see storage-errors.ts).
    */
   onWriteFailure?: (error: JobtrayError) => void;
+  /** Shared with the other thread writing to this database (the log writer): one writer at a time, woken at once (write-lock.ts). */
+  writeLock?: WriteLock;
 }
 
 /** The probe write (probeWrite) needs this much new space: a few pages, as a log batch would. */
@@ -103,14 +108,18 @@ export class Store {
   private readonly db: Database.Database;
   private readonly sql: Statements;
   private readonly onWriteFailure: StoreOptions['onWriteFailure'];
+  private readonly writeLock: WriteLock | null;
   /** SQLite's max_page_count as opened (see setPageLimit). */
   private readonly defaultPageLimit: number;
+  /** updateRun's statements by the columns they set. */
+  private readonly runUpdates = new Map<string, Database.Statement>();
 
   constructor(options: StoreOptions) {
     this.path = options.path;
     this.db = openDatabase(options);
     this.sql = prepareStatements(this.db);
     this.onWriteFailure = options.onWriteFailure;
+    this.writeLock = options.writeLock ?? null;
     this.defaultPageLimit = this.db.pragma('max_page_count', { simple: true }) as number;
   }
 
@@ -145,10 +154,29 @@ export class Store {
   updateRun(id: number, patch: RunPatch): RunRecord {
     return this.transaction(() => {
       const current = this.requireRun(id);
-      const merged = { ...current, ...definedOnly(patch), id, job_id: current.job_id };
-      this.sql.updateRun.run({ ...runToWrite(merged), id });
+      const defined = definedOnly(patch);
+      const merged = { ...current, ...defined, id, job_id: current.job_id };
+      // Only the patched columns are written: SQLite then updates only the indexes holding them.
+      const columns = RUN_COLUMNS.filter((column) => column !== 'job_id' && column in defined);
+      if (columns.length > 0) {
+        const row = runToWrite(merged);
+        const values: Record<string, unknown> = { id };
+        for (const column of columns) values[column] = row[column];
+        this.updateRunColumns(columns).run(values);
+      }
       return this.requireRun(id);
     });
+  }
+
+  /** An UPDATE of exactly these run columns, prepared once per set of columns. */
+  private updateRunColumns(columns: readonly RunColumn[]): Database.Statement {
+    const key = columns.join(',');
+    let statement = this.runUpdates.get(key);
+    if (!statement) {
+      statement = this.db.prepare(`UPDATE runs SET ${columns.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id`);
+      this.runUpdates.set(key, statement);
+    }
+    return statement;
   }
 
   getRun(id: number): RunRecord | null {
@@ -194,11 +222,15 @@ export class Store {
   jobStats(since: number): Map<string, JobStats> {
     const byJob = new Map<string, JobStats>();
     for (const row of this.sql.jobStats.all(since)) {
-      const [runs, succeeded, failed, avg] = JSON.parse(row.stats) as [number, number, number, number | null];
-      if (runs > 0)
-        byJob.set(row.job_id, { runs, succeeded, failed, avg_duration_ms: avg === null ? null : Math.round(avg) });
+      const stats = jobStatsFrom(row.stats);
+      if (stats) byJob.set(row.job_id, stats);
     }
     return byJob;
+  }
+
+  /** One job's outcomes as jobStats counts them, or null when it has no such run. */
+  jobStatsOf(jobId: string, since: number): JobStats | null {
+    return jobStatsFrom(this.sql.jobStatsOf.get(jobId, since) ?? '[0,0,0,null]');
   }
 
   /** Each job's newest `limit` runs with an outcome (terminal, not skipped), oldest first; jobs without any are absent. */
@@ -476,10 +508,16 @@ export class Store {
    * Runs `fn` in one transaction (a savepoint when nested); rolls back if it
    * throws. A failure for lack of space or I/O becomes the `storage_full`
    * error naming this file, and onWriteFailure hears of it once.
+   *
+   * IMMEDIATE: the write lock is taken at BEGIN, waiting (busy_timeout) while
+   * the other connection (the log writer's, log-writer-thread.ts) holds it. A
+   * deferred transaction that reads first could not wait when it upgrades to
+   * a write: SQLite fails it at once with "database is locked".
    */
   private transaction<T>(fn: () => T): T {
     try {
-      return this.read('a write to the database failed', () => this.db.transaction(fn)());
+      const write = () => this.db.transaction(fn).immediate();
+      return this.read('a write to the database failed', () => (this.writeLock ? this.writeLock.hold(write) : write()));
     } catch (error) {
       const failure = classifyStorageError(error);
       // Already converted by a nested transaction (or a storage_corrupt error: not a space problem).
@@ -515,4 +553,9 @@ export class Store {
 /** Opens (creating and migrating as needed) the store at `options.path`. */
 export function openStore(options: StoreOptions): Store {
   return new Store(options);
+}
+
+function jobStatsFrom(json: string): JobStats | null {
+  const [runs, succeeded, failed, avg] = JSON.parse(json) as [number, number, number, number | null];
+  return runs > 0 ? { runs, succeeded, failed, avg_duration_ms: avg === null ? null : Math.round(avg) } : null;
 }
