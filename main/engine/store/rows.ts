@@ -1,4 +1,4 @@
-import type { AuditEntry, ParamValues, RunRecord, Schedule } from '../../../contract/model.js';
+import type { AuditEntry, JobStats, ParamValues, RunRecord, Schedule } from '../../../contract/model.js';
 import type { NewRun } from './inputs.js';
 
 /**
@@ -162,4 +162,10 @@ export type AuditRow = Omit<AuditEntry, 'details'> & { details: string | null };
 
 export function auditFromRow(row: AuditRow): AuditEntry {
   return { ...row, details: fromJson(row.details) };
+}
+
+/** The 24 h stats the stats statements return as JSON `[runs, succeeded, failed, avg]`, or null for none. */
+export function jobStatsFrom(json: string): JobStats | null {
+  const [runs, succeeded, failed, avg] = JSON.parse(json) as [number, number, number, number | null];
+  return runs > 0 ? { runs, succeeded, failed, avg_duration_ms: avg === null ? null : Math.round(avg) } : null;
 }

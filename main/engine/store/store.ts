@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import Database from 'better-sqlite3';
 import { settingsFromStored, validateSettingsPatch } from '../../../contract/api.js';
 import { JobtrayError } from '../../../contract/errors.js';
@@ -36,10 +34,11 @@ import {
   RUN_PAGE,
 } from './inputs.js';
 import { guardCorruption } from './damage.js';
-import { migrate } from './migrations.js';
+import { backupDatabase, openDatabase, type StoreOptions } from './open.js';
 import {
   auditFromRow,
   jobStateFromRow,
+  jobStatsFrom,
   jobStateToRow,
   newRunToWrite,
   RUN_COLUMNS,
@@ -54,54 +53,18 @@ import { prepareStatements, type RunListParams, type Statements } from './statem
 import { classifyStorageError, storageFullError } from '../storage-errors.js';
 import type { WriteLock } from './write-lock.js';
 
+export type { StoreOptions } from './open.js';
+
 /**
  * The run store: the only writer of Jobtray's data (docs/ARCHITECTURE.md "Storage").
  * Every method is synchronous and returns contract records, never raw rows.
  * Every statement is prepared once, when the store opens (statements.ts).
  */
 
-export interface StoreOptions {
-  /** The SQLite file; its parent folders are created. */
-  path: string;
-  /** better-sqlite3's compiled addon to load (the Electron app ships an Electron-ABI build). */
-  nativeBinding?: string;
-  /**
-   * Told of every write that failed for lack of space or an I/O error, after
-   * its transaction rolled back; the write then throws the same `storage_full`
-   * error (see storage-errors.ts).
-   */
-  onWriteFailure?: (error: JobtrayError) => void;
-  /** Shared with the other thread writing to this database (the log writer): one writer at a time, woken at once (write-lock.ts). */
-  writeLock?: WriteLock;
-}
-
 /** The probe write (probeWrite) needs this much new space: a few pages, as a log batch would. */
 const PROBE_BYTES = 64 * 1024;
 
 const DAY_MS = 86_400_000;
-
-function openDatabase(options: StoreOptions): Database.Database {
-  fs.mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
-  const db = new Database(
-    options.path,
-    options.nativeBinding === undefined ? {} : { nativeBinding: options.nativeBinding },
-  );
-  try {
-    // A file that is not a database (or a damaged one) fails here, at its first read.
-    guardCorruption(options.path, 'Jobtray cannot open its database', () => {
-      db.pragma('journal_mode = WAL');
-      // NORMAL is durable in WAL mode except for the last transactions before a power loss.
-      db.pragma('synchronous = NORMAL');
-      db.pragma('foreign_keys = ON');
-      db.pragma('busy_timeout = 5000');
-      migrate(db, options.path);
-    });
-    return db;
-  } catch (error) {
-    db.close();
-    throw error;
-  }
-}
 
 export class Store {
   readonly path: string;
@@ -436,29 +399,9 @@ export class Store {
 
   // --- backup --------------------------------------------------------------
 
-  /**
-   * An online copy of the whole database at `destination` (absolute), with
-   * SQLite's backup API: consistent even while the engine keeps writing, and
-   * done in steps, so the event loop is never blocked for long. It is written
-   * to `<destination>.partial` and renamed once complete: a file at
-   * `destination` is always a whole backup. Never overwrites a file.
-   */
-  async backup(destination: string): Promise<{ file: string; bytes: number }> {
-    if (fs.existsSync(destination))
-      throw new JobtrayError(
-        'conflict',
-        `cannot back up the database to ${destination}: the file exists; choose another name or remove it`,
-      );
-    fs.mkdirSync(path.dirname(destination), { recursive: true });
-    const partial = `${destination}.partial`;
-    try {
-      await this.db.backup(partial);
-      fs.renameSync(partial, destination);
-    } catch (error) {
-      fs.rmSync(partial, { force: true });
-      throw error;
-    }
-    return { file: destination, bytes: fs.statSync(destination).size };
+  /** An online, consistent copy of the database at `destination` (open.ts, backupDatabase); never overwrites a file. */
+  backup(destination: string): Promise<{ file: string; bytes: number }> {
+    return backupDatabase(this.db, destination);
   }
 
   // --- retention -----------------------------------------------------------
@@ -553,9 +496,4 @@ export class Store {
 /** Opens (creating and migrating as needed) the store at `options.path`. */
 export function openStore(options: StoreOptions): Store {
   return new Store(options);
-}
-
-function jobStatsFrom(json: string): JobStats | null {
-  const [runs, succeeded, failed, avg] = JSON.parse(json) as [number, number, number, number | null];
-  return runs > 0 ? { runs, succeeded, failed, avg_duration_ms: avg === null ? null : Math.round(avg) } : null;
 }
