@@ -7,7 +7,8 @@
  * health and views (job-monitor.ts), the jobs file kept in step
  * (jobs-file-sync.ts, jobs-file-watcher.ts), the one scheduler timer
  * (scheduler-timer.ts) firing schedule slots (slots.ts), the alert texts
- * (alerts.ts) and what happens while writing fails (storage-guard.ts).
+ * (alerts.ts), what happens while writing fails (storage-guard.ts) and the
+ * two connections to the run store (run-store.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -32,12 +33,13 @@ import { DEFAULT_SETTINGS, isTerminal } from '../../contract/model.js';
 import { JobtrayError } from '../../contract/errors.js';
 import { ensureJobsFile } from './jobs-file/index.js';
 import { resolveParams } from './params.js';
-import { openStore, WriteLock, type NewAuditEntry, type Store } from './store/index.js';
+import type { NewAuditEntry, Store } from './store/index.js';
+import { openRunStore } from './run-store.js';
 import { Runner } from './runner.js';
-import { LogWriter } from './log-writer.js';
+import type { LogWriter } from './log-writer.js';
 import { EngineEvents } from './events.js';
 import { createLogger, type Logger } from './logger.js';
-import { databasePath, defaultResourcesDir, defaultWorkerPath } from './paths.js';
+import { defaultResourcesDir, defaultWorkerPath } from './paths.js';
 import { ActiveAttempts } from './active-attempts.js';
 import { JobRegistry, type JobEntry } from './job-registry.js';
 import { JobMonitor } from './job-monitor.js';
@@ -139,36 +141,19 @@ export class JobtrayEngine {
       changed: () => this.monitor.refreshAll(),
       recovered,
     });
-    const onWriteFailure = (error: JobtrayError) => void this.storage.noteFailure(error, 'a write');
-    // The log writer's thread writes to the same database: one writer at a time (store/write-lock.ts).
-    const writeLock = WriteLock.create();
-    this.store = openStore({
-      path: databasePath(this.dataDir),
-      onWriteFailure,
-      writeLock,
-      ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
-    });
     const workerPath = options.workerPath ?? defaultWorkerPath();
-    // Log lines are stored by a thread of its own (log-writer.ts), built and shipped beside the worker.
-    this.logWriter = new LogWriter({
-      databasePath: databasePath(this.dataDir),
-      threadPath: path.join(path.dirname(workerPath), '..', 'main', 'engine', 'log-writer-thread.js'),
-      writeLock,
-      ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
-    });
-    const { logWriter } = this;
-    options.storePages?.({
-      setPageLimit: (pages) => {
-        logWriter.setPageLimit(pages);
-        return this.store.setPageLimit(pages);
-      },
-      pageCount: () => this.store.pageCount(),
-    });
+    const onWriteFailure = (error: JobtrayError) => void this.storage.noteFailure(error, 'a write');
+    ({ store: this.store, logWriter: this.logWriter } = openRunStore({
+      ...options,
+      dataDir,
+      workerPath,
+      onWriteFailure,
+    }));
     this.runner = new Runner({ workerPath });
     this.settingsOverride = options.settings ?? {};
     const storedId = this.store.getMeta('store_id');
     this.storeId = storedId ?? randomUUID();
-    const { store, storage, storeId, jobsFile, runner } = this;
+    const { store, storage, storeId, jobsFile, runner, logWriter } = this;
     const jobs = (this.jobs = new JobRegistry({ store, storage, jobsFile }));
     // What the parts share. The ones that need each other are reached through the engine once all exist.
     const nodeRuntime = options.nodeRuntime ?? currentNodeRuntime();
@@ -387,16 +372,7 @@ export class JobtrayEngine {
       this.audit({ actor, action: 'run:retry', job_id: run.job_id, run_id: runId });
       return this.runs.retryNow(runId);
     }
-    if (!isTerminal(run.state) || run.state === 'succeeded' || run.state === 'skipped') {
-      throw new JobtrayError(
-        'conflict',
-        `run ${runId} is ${run.state}; only failed, timed out, interrupted or cancelled runs can be retried`,
-      );
-    }
-    const created = this.runs.insertRetry(run, this.jobs.runnable(run.job_id).def, {
-      requested_by: actor,
-      state: 'queued',
-    });
+    const created = this.runs.retryEnded(run, () => this.jobs.runnable(run.job_id).def, actor);
     const details = { retry_of: run.id };
     this.audit({ actor, action: 'run:retry', job_id: run.job_id, run_id: created.id, details });
     return this.runs.enqueue(created);

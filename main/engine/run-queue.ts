@@ -13,7 +13,7 @@
  *   (or, for a removed job's runs, waits to be: storage-guard.ts).
  */
 import type { Actor, JobDefinition, ParamValues, RunRecord, RunTrigger } from '../../contract/model.js';
-import { FAILED_STATES, PRIORITY_RANK } from '../../contract/model.js';
+import { FAILED_STATES, PRIORITY_RANK, isTerminal } from '../../contract/model.js';
 import { JobtrayError, coerceError } from '../../contract/errors.js';
 import { timeoutAlert } from './alerts.js';
 import { retryDelay, shouldRetry } from './backoff.js';
@@ -166,6 +166,21 @@ export class RunQueue implements JobRuns {
     const queued = this.ctx.store.updateRun(runId, { state: 'queued', due_at: null });
     this.retries.delete(runId);
     return this.enqueue(queued);
+  }
+
+  /**
+   * An operator's retry of an ended run: a new attempt with its params,
+   * queued now. Only failed, timed-out, interrupted or cancelled runs; the
+   * job's definition is asked for once that is checked (`definition` may throw).
+   */
+  retryEnded(run: RunRecord, definition: () => JobDefinition, actor: Actor): RunRecord {
+    if (!isTerminal(run.state) || run.state === 'succeeded' || run.state === 'skipped') {
+      throw new JobtrayError(
+        'conflict',
+        `run ${run.id} is ${run.state}; only failed, timed out, interrupted or cancelled runs can be retried`,
+      );
+    }
+    return this.insertRetry(run, definition(), { requested_by: actor, state: 'queued' });
   }
 
   /** Inserts the next attempt of `run`'s chain. An operator's retry of a chain's last attempt extends the chain by one. */

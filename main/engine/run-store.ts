@@ -1,0 +1,44 @@
+/**
+ * The engine's two connections to the run store: its own (runs, jobs,
+ * settings, audit) and the log writer's thread (log lines, log-writer.ts).
+ * They share one write lock (store/write-lock.ts), so one writes at a time
+ * and a waiting thread wakes as soon as the other commits.
+ */
+import path from 'node:path';
+import type { JobtrayError } from '../../contract/errors.js';
+import { LogWriter } from './log-writer.js';
+import { databasePath } from './paths.js';
+import { openStore, WriteLock, type Store } from './store/index.js';
+
+export interface RunStoreOptions {
+  dataDir: string;
+  /** The compiled worker entry: the log writer's thread is built and shipped beside it. */
+  workerPath: string;
+  /** better-sqlite3 native binding to load, on both connections. */
+  nativeBinding?: string;
+  /** A write of the engine's connection failed (storage-guard.ts). */
+  onWriteFailure(error: JobtrayError): void;
+  /** Tests only: reaches the page limit of both connections, to make writes fail as on a full disk. */
+  storePages?: (store: Pick<Store, 'setPageLimit' | 'pageCount'>) => void;
+}
+
+export function openRunStore(options: RunStoreOptions): { store: Store; logWriter: LogWriter } {
+  const file = databasePath(options.dataDir);
+  const nativeBinding = options.nativeBinding ? { nativeBinding: options.nativeBinding } : {};
+  const writeLock = WriteLock.create();
+  const store = openStore({ path: file, onWriteFailure: options.onWriteFailure, writeLock, ...nativeBinding });
+  const logWriter = new LogWriter({
+    databasePath: file,
+    threadPath: path.join(path.dirname(options.workerPath), '..', 'main', 'engine', 'log-writer-thread.js'),
+    writeLock,
+    ...nativeBinding,
+  });
+  options.storePages?.({
+    setPageLimit: (pages) => {
+      logWriter.setPageLimit(pages);
+      return store.setPageLimit(pages);
+    },
+    pageCount: () => store.pageCount(),
+  });
+  return { store, logWriter };
+}
