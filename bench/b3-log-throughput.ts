@@ -1,7 +1,8 @@
 import { fork, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { IDLE_SAMPLE_MS, idleLag, lagOf, startSibling, type LagStats } from './lag.js';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { LogLine, RunRecord } from '../contract/model.js';
@@ -62,16 +63,6 @@ const JOBS_YAML = `jobs:
     command: [${JSON.stringify(process.execPath)}, print_lines.mjs, "${LINE_COUNT}"]
     timeout: 5m
 `;
-
-interface LagStats {
-  p99Ms: number;
-  maxMs: number;
-}
-
-function lagOf(histogram: IntervalHistogram): LagStats {
-  // Samples are in ns; a broken monitor (no samples) reports 0 and fails `measured` below.
-  return { p99Ms: histogram.percentile(99) / 1e6, maxMs: histogram.max / 1e6 };
-}
 
 /** Wall time of the job's command printing its lines to /dev/null: what bounds the figure from below. */
 async function producerMs(dir: string): Promise<number> {
@@ -164,44 +155,6 @@ try { for await (const chunk of response.body) bytes += chunk.length; } catch {}
 process.send(bytes);
 process.disconnect();
 `;
-
-/**
- * An idle Node process beside the run: it samples its own event-loop delay,
- * at the same resolution, from 'start' to 'stop' and answers with p99 and
- * max (ns). What it sees is what the machine's load alone does to a thread
- * that has nothing to do: the floor under the engine's figure.
- */
-const SIBLING_MJS = `import { monitorEventLoopDelay } from 'node:perf_hooks';
-const monitor = monitorEventLoopDelay({ resolution: 1 });
-process.on('message', (message) => {
-  if (message === 'start') { monitor.enable(); process.send('started'); return; }
-  monitor.disable();
-  process.send({ p99: monitor.percentile(99), max: monitor.max });
-  process.disconnect();
-});
-process.send('ready');
-`;
-
-/** Starts the idle sibling (SIBLING_MJS) and its sampling; `stop` ends both and returns what it saw. */
-async function startSibling(dir: string): Promise<{ stop(): Promise<LagStats> }> {
-  const child = fork(path.join(dir, 'sibling.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const next = () =>
-    new Promise<unknown>((resolve, reject) => {
-      child.once('message', resolve);
-      child.once('exit', (code) => reject(new Error(`measurement broken: the idle sibling exited with ${code}`)));
-    });
-  await next();
-  child.send('start');
-  await next();
-  return {
-    stop: async () => {
-      const reply = next();
-      child.send('stop');
-      const { p99, max } = (await reply) as { p99: number; max: number };
-      return { p99Ms: p99 / 1e6, maxMs: max / 1e6 };
-    },
-  };
-}
 
 async function startSseClient(dir: string, host: Host): Promise<{ stop(): Promise<number> }> {
   const token = decodeURIComponent(host.loginUrl.slice(host.loginUrl.indexOf('#token=') + 7));
@@ -379,31 +332,10 @@ async function measureRawInsert(dir: string): Promise<{ ms: number; lag: LagStat
 
 const perSecond = (ms: number) => (LINE_COUNT / ms) * 1000;
 
-/** How long the idle thread's event-loop delay is sampled before each Jobtray measurement. */
-const IDLE_SAMPLE_MS = 2_000;
-
-/**
- * The event-loop delay of this thread with nothing to do, right before a
- * measurement: the machine's own noise floor (other processes on a shared
- * machine delay even an idle thread's timers).
- */
-async function idleLag(): Promise<LagStats> {
-  const monitor = monitorEventLoopDelay({ resolution: 1 });
-  monitor.enable();
-  await new Promise((resolve) => setTimeout(resolve, IDLE_SAMPLE_MS));
-  monitor.disable();
-  return lagOf(monitor);
-}
-
 export const b3: Bench = async () => {
   const dir = tempDir('b3');
   try {
-    writeFiles(dir, {
-      'print_lines.mjs': PRINTER_MJS,
-      'jobs.yaml': JOBS_YAML,
-      'sse_client.mjs': SSE_CLIENT_MJS,
-      'sibling.mjs': SIBLING_MJS,
-    });
+    writeFiles(dir, { 'print_lines.mjs': PRINTER_MJS, 'jobs.yaml': JOBS_YAML, 'sse_client.mjs': SSE_CLIENT_MJS });
     const producer = measured('producer ms', await producerMs(dir));
     const idleBefore = await idleLag();
     const alone = await measureJobtray(dir, 'no subscriber');
