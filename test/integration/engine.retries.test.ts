@@ -122,6 +122,14 @@ describe('retries', () => {
     expect((await waitForRun(engine, again.id)).state).toBe('failed');
     const ok = await waitForRun(engine, engine.trigger('step-two', { actor: 'ui' }).id);
     expect(() => engine.retryNow(ok.id, 'api')).toThrow(/only failed/);
+    // The run's state is checked before its job: a succeeded run of a disabled job says why it cannot be retried.
+    engine.setEnabled('step-two', false, 'ui');
+    expect(() => engine.retryNow(ok.id, 'api')).toThrow(/only failed/);
+    // Disabling stops a job's schedule, not an operator: a failed run of a disabled job is retried by hand.
+    engine.setEnabled('fatal-script', false, 'ui');
+    const byHand = engine.retryNow(failed.id, 'api');
+    expect(byHand).toMatchObject({ trigger: 'retry', parent_run_id: failed.id });
+    expect((await waitForRun(engine, byHand.id)).state).toBe('failed');
     await engine.close();
   });
 });
