@@ -45,6 +45,8 @@ export interface ApiServerOptions {
   logger?: Logger;
   /** Events kept for SSE clients resuming with Last-Event-ID (default 10,000). */
   sseBufferSize?: number;
+  /** Characters of serialized events kept for them at most (default DEFAULT_BUFFER_CHARS, 16 MB). */
+  sseBufferChars?: number;
   /** Interval of the SSE keep-alive comment (default 15 s). */
   ssePingMs?: number;
   /** An SSE client with more unsent bytes than this is dropped (default 8 MB). */
@@ -160,6 +162,7 @@ function makeContext(options: ApiServerOptions, host: string, port: number, conn
     operations: createOperations(options.engine, options.services ?? {}),
     hub: new EventHub(options.engine.events, {
       ...(options.sseBufferSize !== undefined ? { bufferSize: options.sseBufferSize } : {}),
+      ...(options.sseBufferChars !== undefined ? { bufferChars: options.sseBufferChars } : {}),
       ...(options.ssePingMs !== undefined ? { pingMs: options.ssePingMs } : {}),
       ...(options.sseMaxBufferedBytes !== undefined ? { maxBufferedBytes: options.sseMaxBufferedBytes } : {}),
       ...(options.sseMaxClients !== undefined ? { maxClients: options.sseMaxClients } : {}),

@@ -14,6 +14,12 @@ export { EVENTS_PATH };
 export interface EventHubOptions {
   /** Events kept for clients resuming with `Last-Event-ID` (default 10,000). */
   bufferSize?: number;
+  /**
+   * ...and at most this many characters of them, serialized (default
+   * DEFAULT_BUFFER_CHARS): a chatty job's `run:log` events are large, and
+   * 10,000 of them would hold a gigabyte.
+   */
+  bufferChars?: number;
   /** Interval of the `: ping` comment that keeps proxies and idle timers from closing streams (default 15 s). */
   pingMs?: number;
   /** A client whose unsent data exceeds this is dropped; it can resume with `Last-Event-ID` (default 8 MB). */
@@ -37,6 +43,8 @@ interface Client {
 }
 
 const RETRY_MS = 2_000;
+/** Characters of serialized events the ring holds at most (16 MB of ASCII). */
+export const DEFAULT_BUFFER_CHARS = 16 * 1024 * 1024;
 /**
  * Each stream holds a connection for as long as it is open; this cap keeps
  * streams from taking every one of the server's connections (each dashboard
@@ -60,7 +68,8 @@ let highestIdIssued = 0;
  * never another start's events under ids it thinks it has.
  *
  * Invariant: event `id` is stored at `ring[id % capacity]`, and the ring holds
- * exactly the ids `oldestHeld()..lastId`.
+ * exactly the ids `oldestHeld()..lastId`: at most `capacity` events and, but
+ * for the newest one, at most `bufferChars` characters of them.
  */
 export class EventHub {
   private readonly ring: (StoredEvent | undefined)[];
@@ -69,6 +78,10 @@ export class EventHub {
   /** Ids this hub issues start here: above any id an earlier start of the host issued (ms clock × 1,000). */
   private readonly firstId = Math.max(Date.now() * 1_000, highestIdIssued) + 1;
   private lastId = this.firstId - 1;
+  /** The oldest id held; older ones were dropped for room (or never issued). */
+  private oldest = this.firstId;
+  /** Characters of the held events' messages. */
+  private heldChars = 0;
   private ping: NodeJS.Timeout | null = null;
   private readonly unsubscribe: () => void;
 
@@ -136,14 +149,30 @@ export class EventHub {
     const id = ++this.lastId;
     highestIdIssued = Math.max(highestIdIssued, id);
     const stored: StoredEvent = { id, name, message: `id: ${id}\nevent: ${name}\ndata: ${data}\n\n` };
-    this.ring[id % this.capacity] = stored;
+    this.hold(stored);
     for (const client of this.clients) {
       if (wants(client, name)) this.write(client, stored.message);
     }
   }
 
+  /** Stores `event` (the newest), dropping the oldest ones beyond `capacity` events or `bufferChars` characters. */
+  private hold(event: StoredEvent): void {
+    const limit = this.options.bufferChars ?? DEFAULT_BUFFER_CHARS;
+    while (
+      this.oldest < event.id &&
+      (this.oldest <= event.id - this.capacity || this.heldChars + event.message.length > limit)
+    ) {
+      const slot = this.oldest % this.capacity;
+      this.heldChars -= this.ring[slot]?.message.length ?? 0;
+      this.ring[slot] = undefined;
+      this.oldest += 1;
+    }
+    this.ring[event.id % this.capacity] = event;
+    this.heldChars += event.message.length;
+  }
+
   private oldestHeld(): number {
-    return Math.max(this.firstId, this.lastId - this.capacity + 1);
+    return this.oldest;
   }
 
   /**

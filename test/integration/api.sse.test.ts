@@ -125,6 +125,39 @@ describe('Local API event stream (SSE)', () => {
     await t.close();
   });
 
+  it('holds at most sseBufferChars characters of events for resuming clients: older ones are dropped and reset', async () => {
+    // Room for about one event: only the newest is held, however many came (a chatty job's run:log events are large).
+    const t = await makeTestApi({ jobs: JOBS, server: { sseBufferChars: 1 } });
+    const watcher = await openEventStream(t.server.port);
+    const { body } = await t.api<OperationResults['jobs:trigger']>('POST', '/api/jobs/hello/runs');
+    await watcher.waitFor(isRunState(body.run_id, 'succeeded'));
+    // The job's own state follows its run's; after it nothing more comes.
+    await watcher.waitFor(
+      (m) => m.event === 'job:state' && (m.data as JobView).last_run?.id === body.run_id,
+      'job:state after the run',
+    );
+    await waitForRun(t.engine, body.run_id);
+    const lastId = watcher.messages.at(-1)!.id!;
+    expect(watcher.messages.length).toBeGreaterThan(3);
+    watcher.close();
+
+    const recent = await openEventStream(t.server.port, { lastEventId: lastId - 1 });
+    await recent.waitFor((m) => m.id === lastId);
+    expect(recent.messages.map((m) => m.id)).toEqual([lastId]);
+    recent.close();
+
+    const older = await openEventStream(t.server.port, { lastEventId: lastId - 2 });
+    const reset = await older.waitFor(() => true);
+    expect(reset.event).toBe(STREAM_RESET_EVENT);
+    expect(reset.data).toMatchObject({
+      reason: 'events after this id are no longer held',
+      last_event_id: lastId - 2,
+      oldest_id: lastId,
+    });
+    older.close();
+    await t.close();
+  });
+
   it('a restarted server never reissues an id: a client resuming across the restart is reset, however many events came since', async () => {
     const t = await makeTestApi({ jobs: JOBS });
     const before = await openEventStream(t.server.port);
