@@ -47,6 +47,8 @@ export interface ApiServerOptions {
   sseBufferSize?: number;
   /** Characters of serialized events kept for them at most (default DEFAULT_BUFFER_CHARS, 16 MB). */
   sseBufferChars?: number;
+  /** How long `run:log` is still followed after the last stream that wants it closed (default 60 s). */
+  sseLogGraceMs?: number;
   /** Interval of the SSE keep-alive comment (default 15 s). */
   ssePingMs?: number;
   /** An SSE client with more unsent bytes than this is dropped (default 8 MB). */
@@ -163,6 +165,7 @@ function makeContext(options: ApiServerOptions, host: string, port: number, conn
     hub: new EventHub(options.engine.events, {
       ...(options.sseBufferSize !== undefined ? { bufferSize: options.sseBufferSize } : {}),
       ...(options.sseBufferChars !== undefined ? { bufferChars: options.sseBufferChars } : {}),
+      ...(options.sseLogGraceMs !== undefined ? { logGraceMs: options.sseLogGraceMs } : {}),
       ...(options.ssePingMs !== undefined ? { pingMs: options.ssePingMs } : {}),
       ...(options.sseMaxBufferedBytes !== undefined ? { maxBufferedBytes: options.sseMaxBufferedBytes } : {}),
       ...(options.sseMaxClients !== undefined ? { maxClients: options.sseMaxClients } : {}),

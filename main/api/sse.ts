@@ -26,6 +26,8 @@ export interface EventHubOptions {
   maxBufferedBytes?: number;
   /** Streams open at once; one more is refused with `unavailable` (503) (default DEFAULT_MAX_STREAM_CLIENTS). */
   maxClients?: number;
+  /** How long `run:log` is still followed after the last stream that wants it closed (default LOG_FOLLOW_GRACE_MS). */
+  logGraceMs?: number;
   logger?: Logger;
 }
 
@@ -43,6 +45,13 @@ interface Client {
 }
 
 const RETRY_MS = 2_000;
+/**
+ * `run:log` is followed this long after the last stream that wants it
+ * closed, so a client reconnecting after a blip resumes without a reset.
+ */
+export const LOG_FOLLOW_GRACE_MS = 60_000;
+/** Why a client resuming across a time nobody followed `run:log` is reset. */
+export const LOGS_NOT_HELD = 'log lines were not held while no client followed them';
 /** Characters of serialized events the ring holds at most (16 MB of ASCII). */
 export const DEFAULT_BUFFER_CHARS = 16 * 1024 * 1024;
 /**
@@ -67,6 +76,11 @@ let highestIdIssued = 0;
  * client already saw: a client resuming across a restart always gets a reset,
  * never another start's events under ids it thinks it has.
  *
+ * `run:log` is followed only while a stream wants it (and LOG_FOLLOW_GRACE_MS
+ * after): otherwise the engine would hand every stored log line of a chatty
+ * job back to this thread, to be serialized for nobody. A client resuming
+ * from before the hub last started following it, and wanting it, is reset.
+ *
  * Invariant: event `id` is stored at `ring[id % capacity]`, and the ring holds
  * exactly the ids `oldestHeld()..lastId`: at most `capacity` events and, but
  * for the newest one, at most `bufferChars` characters of them.
@@ -84,6 +98,10 @@ export class EventHub {
   private heldChars = 0;
   private ping: NodeJS.Timeout | null = null;
   private readonly unsubscribe: () => void;
+  private readonly followLogs: () => void;
+  /** Following `run:log`: since which id (events from it on hold every `run:log`), and how to stop. */
+  private logs: { since: number; stop: () => void } | null = null;
+  private logGrace: NodeJS.Timeout | null = null;
 
   constructor(
     events: EngineEvents,
@@ -91,7 +109,20 @@ export class EventHub {
   ) {
     this.capacity = Math.max(1, options.bufferSize ?? 10_000);
     this.ring = new Array<StoredEvent | undefined>(this.capacity);
-    this.unsubscribe = events.onAny((name, payload) => this.publish(name, payload));
+    const subscriptions = ENGINE_EVENT_NAMES.filter((name) => name !== 'run:log').map((name) =>
+      events.on(name, (payload) => this.publish(name, payload)),
+    );
+    this.unsubscribe = () => {
+      for (const stop of subscriptions) stop();
+      this.stopFollowingLogs();
+    };
+    this.followLogs = () => {
+      if (this.logGrace) clearTimeout(this.logGrace);
+      this.logGrace = null;
+      if (this.logs) return;
+      const stop = events.on('run:log', (payload) => this.publish('run:log', payload));
+      this.logs = { since: this.lastId + 1, stop };
+    };
   }
 
   get clientCount(): number {
@@ -122,6 +153,7 @@ export class EventHub {
     res.shouldKeepAlive = false;
     req.socket.setNoDelay(true);
     const client: Client = { res, names };
+    if (wants(client, 'run:log')) this.followLogs();
     this.clients.add(client);
     res.on('close', () => this.detach(client));
     this.write(client, `retry: ${RETRY_MS}\n\n`);
@@ -181,13 +213,16 @@ export class EventHub {
    * client missed something: it gets `stream:reset` and reloads its state.
    */
   private replay(client: Client, after: number): void {
-    if (after > this.lastId || after + 1 < this.oldestHeld()) {
+    const logsMissed = wants(client, 'run:log') && after + 1 < (this.logs?.since ?? Infinity);
+    if (after > this.lastId || after + 1 < this.oldestHeld() || logsMissed) {
       const reason =
         after > this.lastId
           ? 'unknown event id (not issued by this server)'
           : after + 1 < this.firstId
             ? 'the server restarted since this id'
-            : 'events after this id are no longer held';
+            : after + 1 < this.oldestHeld()
+              ? 'events after this id are no longer held'
+              : LOGS_NOT_HELD;
       this.write(
         client,
         `id: ${this.lastId}\nevent: ${STREAM_RESET_EVENT}\ndata: ${JSON.stringify({ reason, last_event_id: after, oldest_id: this.oldestHeld() })}\n\n`,
@@ -216,6 +251,16 @@ export class EventHub {
   private detach(client: Client): void {
     this.clients.delete(client);
     if (this.clients.size === 0) this.stopPing();
+    if (!this.logs || this.logGrace || [...this.clients].some((other) => wants(other, 'run:log'))) return;
+    this.logGrace = setTimeout(() => this.stopFollowingLogs(), this.options.logGraceMs ?? LOG_FOLLOW_GRACE_MS);
+    this.logGrace.unref();
+  }
+
+  private stopFollowingLogs(): void {
+    if (this.logGrace) clearTimeout(this.logGrace);
+    this.logGrace = null;
+    this.logs?.stop();
+    this.logs = null;
   }
 
   private startPing(): void {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { STREAM_RESET_EVENT, type OperationResults } from '../../contract/api.js';
 import type { JobView, RunRecord } from '../../contract/model.js';
+import { LOGS_NOT_HELD } from '../../main/api/sse.js';
 import { TEST_TOKEN, makeTestApi, openEventStream, startTrackedServer, type StreamMessage } from '../helpers/api.js';
 import { eventually, waitForRun } from '../helpers/engine.js';
 
@@ -155,6 +156,71 @@ describe('Local API event stream (SSE)', () => {
       oldest_id: lastId,
     });
     older.close();
+    await t.close();
+  });
+
+  it('follows run:log only while a stream wants it (and a grace period after): nobody listening, no line comes back to this thread', async () => {
+    const t = await makeTestApi({ jobs: JOBS, server: { sseLogGraceMs: 0 } });
+    // No stream: the engine has no run:log listener, so the log writer keeps its lines to itself.
+    expect(t.engine.events.has('run:log')).toBe(false);
+    const states = await openEventStream(t.server.port, { query: 'events=run:state,job:state' });
+    expect(t.engine.events.has('run:log')).toBe(false);
+
+    const follower = await openEventStream(t.server.port);
+    expect(t.engine.events.has('run:log')).toBe(true);
+    const first = await t.api<OperationResults['jobs:trigger']>('POST', '/api/jobs/hello/runs');
+    await follower.waitFor(isRunState(first.body.run_id, 'succeeded'));
+    await follower.waitFor(
+      (m) => m.event === 'job:state' && (m.data as JobView).last_run?.id === first.body.run_id,
+      'job:state after the run',
+    );
+    expect(follower.messages.some((m) => m.event === 'run:log')).toBe(true);
+    const followedUpTo = follower.messages.at(-1)!.id!;
+    follower.close();
+    await eventually(() => !t.engine.events.has('run:log'), 'run:log no longer followed after the grace period');
+
+    // Lines printed while nobody followed them: a client resuming from before is reset, and reloads.
+    const second = await t.api<OperationResults['jobs:trigger']>('POST', '/api/jobs/hello/runs');
+    await states.waitFor(isRunState(second.body.run_id, 'succeeded'));
+    expect(states.messages.every((m) => m.event !== 'run:log')).toBe(true);
+    const resumed = await openEventStream(t.server.port, { lastEventId: followedUpTo });
+    const reset = await resumed.waitFor(() => true);
+    expect(reset.event).toBe(STREAM_RESET_EVENT);
+    expect(reset.data).toMatchObject({ reason: LOGS_NOT_HELD, last_event_id: followedUpTo });
+    resumed.close();
+
+    // A client that does not want run:log resumes from the same id without a reset: its events were all held.
+    const stateOnly = await openEventStream(t.server.port, {
+      lastEventId: followedUpTo,
+      query: 'events=run:state',
+    });
+    await stateOnly.waitFor(isRunState(second.body.run_id, 'succeeded'));
+    expect(stateOnly.messages.every((m) => m.event === 'run:state')).toBe(true);
+    stateOnly.close();
+    states.close();
+    await t.close();
+  });
+
+  it('a client reconnecting within the grace period resumes with every run:log it missed', async () => {
+    const t = await makeTestApi({ jobs: JOBS });
+    const first = await openEventStream(t.server.port);
+    const seen = await t.api<OperationResults['jobs:trigger']>('POST', '/api/jobs/quiet/runs');
+    await first.waitFor(isRunState(seen.body.run_id, 'succeeded'));
+    const lastSeen = first.messages.at(-1)!.id!;
+    first.close();
+    await eventually(() => t.server.streamClients === 0, 'the first stream gone');
+    // Still followed (the default grace is a minute): lines printed now are held for the client coming back.
+    expect(t.engine.events.has('run:log')).toBe(true);
+    const missed = await t.api<OperationResults['jobs:trigger']>('POST', '/api/jobs/hello/runs');
+    await waitForRun(t.engine, missed.body.run_id);
+    const again = await openEventStream(t.server.port, { lastEventId: lastSeen });
+    await again.waitFor(isRunState(missed.body.run_id, 'succeeded'));
+    expect(again.messages.some((m) => m.event === STREAM_RESET_EVENT)).toBe(false);
+    const lines = again.messages
+      .filter((m) => m.event === 'run:log' && (m.data as { run_id: number }).run_id === missed.body.run_id)
+      .flatMap((m) => (m.data as OperationResults['runs:logs']).lines.map((l) => l.message));
+    expect(lines).toEqual(['one', 'two']);
+    again.close();
     await t.close();
   });
 
