@@ -22,13 +22,23 @@ import {
  *   reach main;
  * - a failed call rejects with a BridgeError carrying the contract's code;
  * - events arrive in main's order; the connection is `connected` from the start
- *   (the main process is the other end: there is no stream to drop).
+ *   (the main process is the other end: there is no stream to drop);
+ * - main forwards `run:log` only while a handler here wants it
+ *   (`bridge:follow-logs`): it is told when the first one subscribes and when
+ *   the last one leaves.
  */
 export function makeBridge(invoke: IpcInvoke, on: IpcOn): Bridge {
   const listeners = makeBridgeListeners();
   let closed = false;
 
   const unsubscribe = on(IPC_EVENT_CHANNEL, (message) => listeners.dispatch(message.name, message.data));
+
+  /** Handlers that want `run:log`; main is told when this goes from 0 to 1 and back. */
+  let logFollowers = 0;
+  const followLogs = (follow: boolean) => {
+    // A failure leaves main forwarding as before (more events than needed, none missed) or not (a log open: its page reads still work).
+    request('bridge:follow-logs', { follow }).catch(() => {});
+  };
 
   async function request<C extends IpcChannel>(channel: C, input: IpcInput<C>): Promise<IpcResult<C>> {
     if (closed) throw new BridgeError('unavailable', 'the bridge is closed');
@@ -51,7 +61,20 @@ export function makeBridge(invoke: IpcInvoke, on: IpcOn): Bridge {
     call<K extends OperationName>(name: K, input: OperationRequest<K>): Promise<OperationResults[K]> {
       return request(name, input as IpcInput<K>) as Promise<OperationResults[K]>;
     },
-    subscribe: listeners.subscribe,
+    subscribe(events, handler) {
+      const stop = listeners.subscribe(events, handler);
+      if (events !== '*' && !(events as readonly string[]).includes('run:log')) return stop;
+      logFollowers += 1;
+      if (logFollowers === 1) followLogs(true);
+      let stopped = false;
+      return () => {
+        stop();
+        if (stopped) return;
+        stopped = true;
+        logFollowers -= 1;
+        if (logFollowers === 0) followLogs(false);
+      };
+    },
     onReset: listeners.onReset,
     onConnection(_handler: (state: ConnectionState) => void) {
       return () => {};

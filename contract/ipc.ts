@@ -25,6 +25,12 @@ export interface IpcDesktopChannels {
   'bridge:local-api': { input: Record<string, never>; result: LocalApiInfo | null };
   'desktop:get-start-at-login': { input: Record<string, never>; result: boolean };
   'desktop:set-start-at-login': { input: { enabled: boolean }; result: null };
+  /**
+   * Whether the window wants `run:log` events (a run's log is open): main
+   * forwards them only then, so with nobody reading a log no stored line
+   * comes back to the main process.
+   */
+  'bridge:follow-logs': { input: { follow: boolean }; result: null };
 }
 export type IpcDesktopChannel = keyof IpcDesktopChannels;
 
@@ -33,6 +39,7 @@ export const IPC_DESKTOP_CHANNELS = [
   'bridge:local-api',
   'desktop:get-start-at-login',
   'desktop:set-start-at-login',
+  'bridge:follow-logs',
 ] as const satisfies readonly IpcDesktopChannel[];
 
 /** Every channel the window may invoke. */

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { RunIdSchema, describeZodIssues, type OperationName } from '../../contract/api.js';
 import type { LocalApiInfo } from '../../contract/bridge.js';
 import { JobtrayError } from '../../contract/errors.js';
-import type { EngineEventMap, EngineEventName } from '../../contract/events.js';
+import { ENGINE_EVENT_NAMES, type EngineEventMap, type EngineEventName } from '../../contract/events.js';
 import {
   IPC_EVENT_CHANNEL,
   IPC_DESKTOP_CHANNELS,
@@ -54,8 +54,12 @@ export interface DesktopServices {
 
 export interface RegisterIpcOptions {
   isAllowedSender(frame: { url: string } | null): boolean;
-  /** The engine's events, forwarded to the window (engine.events). */
-  events: { onAny(listener: <K extends EngineEventName>(name: K, payload: EngineEventMap[K]) => void): () => void };
+  /**
+   * The engine's events, forwarded to the window (engine.events): every one
+   * but `run:log`, which only while the window follows a log
+   * (`bridge:follow-logs`).
+   */
+  events: { on<K extends EngineEventName>(name: K, listener: (payload: EngineEventMap[K]) => void): () => void };
   desktop: DesktopServices;
   logger: Pick<Logger, 'error' | 'warn'>;
 }
@@ -72,6 +76,7 @@ const DESKTOP_INPUTS: { [C in IpcDesktopChannel]: z.ZodType<IpcDesktopChannels[C
   'bridge:local-api': NO_INPUT,
   'desktop:get-start-at-login': NO_INPUT,
   'desktop:set-start-at-login': z.strictObject({ enabled: z.boolean() }),
+  'bridge:follow-logs': z.strictObject({ follow: z.boolean() }),
 };
 
 /** Validates a desktop channel's payload; a failure is `invalid_input` naming every bad field. */
@@ -103,6 +108,18 @@ export function registerIpc(
       await options.desktop.setStartAtLogin(enabled);
       return null;
     },
+    'bridge:follow-logs': async ({ follow }) => {
+      if (!follow) stopFollowingLogs();
+      else followingLogs ??= forward('run:log');
+      return null;
+    },
+  };
+  const forward = <K extends EngineEventName>(name: K) =>
+    options.events.on(name, (data) => send(IPC_EVENT_CHANNEL, { name, data }));
+  let followingLogs: (() => void) | null = null;
+  const stopFollowingLogs = () => {
+    followingLogs?.();
+    followingLogs = null;
   };
 
   const channels: IpcChannel[] = [];
@@ -134,10 +151,11 @@ export function registerIpc(
     );
   }
 
-  const unsubscribe = options.events.onAny((name, data) => send(IPC_EVENT_CHANNEL, { name, data }));
+  const forwarded = ENGINE_EVENT_NAMES.filter((name) => name !== 'run:log').map((name) => forward(name));
   return {
     close() {
-      unsubscribe();
+      for (const stop of forwarded) stop();
+      stopFollowingLogs();
       for (const channel of channels.splice(0)) ipcMain.removeHandler(channel);
     },
   };

@@ -8,7 +8,7 @@ import type { RunRecord } from '../../contract/model.js';
 import { APP_ENTRY_URL, isTrustedSender } from '../../main/desktop/app-protocol.js';
 import { registerIpc } from '../../main/desktop/ipc-handlers.js';
 import { createOperations } from '../../main/engine/operations.js';
-import { makeTestEngine } from '../helpers/engine.js';
+import { eventually, makeTestEngine } from '../helpers/engine.js';
 import { makeDesktopStandIn, makeIpcStandIns } from '../helpers/ipc.js';
 
 /**
@@ -104,6 +104,38 @@ describe('makeBridge ↔ registerIpc', () => {
     const blob = await t.bridge.readArtifact(run_id, 'greeting.txt');
     expect(await blob.text()).toBe('hello ops x2');
     expect(blob.type).toMatch(/^text\/plain/);
+    await t.close();
+  });
+
+  it('main forwards run:log only while a handler of the window wants it', async () => {
+    const t = await setUp();
+    expect(t.engine.events.has('run:log')).toBe(false);
+    const states = t.bridge.subscribe(['run:state', 'job:state'], () => {});
+    expect(t.engine.events.has('run:log')).toBe(false);
+
+    const lines: string[] = [];
+    const first = t.bridge.subscribe(['run:log'], (event: BridgeEvent<'run:log'>) =>
+      lines.push(...event.data.lines.map((l) => l.message)),
+    );
+    const second = t.bridge.subscribe(['run:log'], () => {});
+    await eventually(() => t.engine.events.has('run:log'), 'main to follow run:log');
+    const { run_id } = await t.bridge.call('jobs:trigger', { id: 'hello', params: { name: 'logs' } });
+    await finalState(t.bridge, run_id);
+    await eventually(() => lines.includes('hello logs'), 'the run:log line over the bridge');
+
+    // One follower left: still followed; none: main stops, and the engine has no run:log listener.
+    first();
+    expect(t.engine.events.has('run:log')).toBe(true);
+    second();
+    second();
+    await eventually(() => !t.engine.events.has('run:log'), 'main to stop following run:log');
+    const later = await t.bridge.call('jobs:trigger', { id: 'hello', params: { name: 'unread' } });
+    await finalState(t.bridge, later.run_id);
+    expect(lines).not.toContain('hello unread');
+    // Its lines are stored all the same: a log opened later reads them as pages.
+    const page = await t.bridge.call('runs:logs', { id: later.run_id });
+    expect(page.lines.map((l) => l.message)).toContain('hello unread');
+    states();
     await t.close();
   });
 

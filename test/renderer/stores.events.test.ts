@@ -230,7 +230,10 @@ describe('stores kept current by pushed events', () => {
       });
     const logs = makeTestApp(bridge).run(() => useLogsStore());
     logs.setUp();
+    // run:log is wanted only while a log is open (over IPC, main forwards it only then).
+    expect(bridge.subscribers('run:log')).toBe(0);
     await logs.open(9);
+    expect(bridge.subscribers('run:log')).toBe(1);
     expect(logs.visibleCount()).toBe(2_500);
     // Only the newest lines were read.
     expect(bridge.callsOf('runs:logs')).toEqual([{ id: 9, after: 500, limit: 5_000 }]);
@@ -266,6 +269,12 @@ describe('stores kept current by pushed events', () => {
     await flushPromises();
     expect(logs.visibleCount()).toBe(2_505);
     expect(logs.visibleLine(2_503)?.seq).toBe(2_504);
+
+    // Another run opened: still one subscription; closed: none.
+    await logs.open(9);
+    expect(bridge.subscribers('run:log')).toBe(1);
+    logs.close();
+    expect(bridge.subscribers('run:log')).toBe(0);
   });
 
   it("history: a new run of the job joins the first page; changes replace a run's row", async () => {

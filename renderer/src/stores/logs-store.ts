@@ -173,12 +173,27 @@ export const useLogsStore = defineStore('logs', () => {
     version.value++;
   }
 
-  function setUp(): () => void {
-    return bridge.subscribe(['run:log'], ({ data }) => {
+  /**
+   * `run:log` is subscribed to only while a run's log is open (open() to
+   * close()): over IPC the main process then forwards no log line while none
+   * is read. Lines printed before are read as pages; a gap in `seq` reads on.
+   */
+  let following: (() => void) | null = null;
+  function follow(): void {
+    following ??= bridge.subscribe(['run:log'], ({ data }) => {
       if (data.run_id !== runId.value) return;
       if (pendingEvents) pendingEvents.push(data.lines);
       else add(data.lines);
     });
+  }
+  function unfollow(): void {
+    following?.();
+    following = null;
+  }
+
+  function setUp(): () => void {
+    if (runId.value !== null) follow();
+    return unfollow;
   }
 
   /** Pages through the run's log from its last held line to its current end. */
@@ -206,6 +221,7 @@ export const useLogsStore = defineStore('logs', () => {
 
   async function open(id: number): Promise<void> {
     reset(id);
+    follow();
     error.value = null;
     loading.value = true;
     pendingEvents = [];
@@ -238,6 +254,7 @@ export const useLogsStore = defineStore('logs', () => {
   function close(): void {
     reset(null);
     pendingEvents = null;
+    unfollow();
   }
 
   /** The newest MAX_MATCHES lines at `minimum` or above, read from the server; new lines join as they come. */

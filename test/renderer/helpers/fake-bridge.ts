@@ -51,6 +51,11 @@ export class FakeBridge implements Bridge {
     return () => this.handlers.delete(key);
   }
 
+  /** How many handlers want events named `name`. */
+  subscribers(name: EngineEventName): number {
+    return [...this.handlers.values()].filter((names) => names === null || names.has(name)).length;
+  }
+
   emit<K extends EngineEventName>(name: K, data: EngineEventMap[K]): void {
     for (const [handler, names] of [...this.handlers])
       if (names === null || names.has(name)) handler({ name, data } as BridgeEvent);
