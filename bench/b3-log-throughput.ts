@@ -7,7 +7,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { LogLine, RunRecord } from '../contract/model.js';
 import { isTerminal } from '../contract/model.js';
-import { createEngine, type Engine } from '../main/engine/engine.js';
+import type { Engine } from '../main/engine/engine.js';
 import { silentLogger } from '../main/engine/logger.js';
 import { openStore } from '../main/engine/store/index.js';
 import { startHost, type Host } from '../main/host/host.js';
@@ -175,37 +175,31 @@ async function startSseClient(dir: string, host: Host): Promise<{ stop(): Promis
 }
 
 /**
- * One real engine, one run of the printing job; times it from `running` to
- * its last line persisted. `no subscriber`: an engine alone, nothing listens
- * for `run:log`; the stored line count is read every POLL_MS. `one SSE
- * subscriber`: the headless host in this process with one client of its
- * event stream (in a child process) taking every `run:log` event.
+ * The headless host in this process (engine and Local API), one run of the
+ * printing job; times it from `running` to its last line persisted. `no
+ * subscriber`: no client is connected, so nothing listens for `run:log` (the
+ * host's event stream follows it only for a client); the stored line count is
+ * read every POLL_MS. `one SSE subscriber`: one client of its event stream
+ * (in a child process) taking every `run:log` event.
  */
 async function measureJobtray(dir: string, variant: Variant): Promise<JobtrayFigures & { sseBytes: number | null }> {
   const dataDir = path.join(dir, variant === 'no subscriber' ? 'data-alone' : 'data-sse');
   const settings = { log_cap_per_run: 250_000 };
-  const host =
-    variant === 'one SSE subscriber'
-      ? await startHost({
-          dataDir,
-          jobsFile: path.join(dir, 'jobs.yaml'),
-          port: 0,
-          staticDir: null,
-          watch: false,
-          logger: silentLogger,
-          settings,
-        })
-      : null;
-  const engine =
-    host?.engine ??
-    (await createEngine({
-      dataDir,
-      jobsFile: path.join(dir, 'jobs.yaml'),
-      watch: false,
-      logger: silentLogger,
-      settings,
-    }));
-  const client = host ? await startSseClient(dir, host) : null;
+  const sse = variant === 'one SSE subscriber';
+  const host = await startHost({
+    dataDir,
+    jobsFile: path.join(dir, 'jobs.yaml'),
+    port: 0,
+    staticDir: null,
+    watch: false,
+    logger: silentLogger,
+    settings,
+  });
+  const { engine } = host;
+  const client = sse ? await startSseClient(dir, host) : null;
+  // Without a client, nothing of the host may listen for run:log: the log writer then keeps its lines.
+  if (!sse && engine.events.has('run:log'))
+    throw new Error('measurement broken: something listens for run:log in the host without a client');
   const sibling = await startSibling(dir);
   let siblingLag: LagStats | null = null;
   const monitor = monitorEventLoopDelay({ resolution: 1 });
@@ -220,7 +214,7 @@ async function measureJobtray(dir: string, variant: Variant): Promise<JobtrayFig
     const offStart = engine.events.on('run:state', (run) => {
       if (run.job_id === JOB_ID && run.state === 'running') startedAt = nowMs();
     });
-    const offLog = host
+    const offLog = sse
       ? engine.events.on('run:log', ({ job_id, lines }: { job_id: string; lines: LogLine[] }) => {
           if (job_id !== JOB_ID) return;
           if (firstLineAt === null && lines.some((l) => l.stream === 'stdout')) {
@@ -233,7 +227,7 @@ async function measureJobtray(dir: string, variant: Variant): Promise<JobtrayFig
     const ended = runEnd(engine);
     monitor.enable();
     const runId = engine.trigger(JOB_ID, { actor: 'cli' }).id;
-    if (!host) {
+    if (!sse) {
       poll = setInterval(() => {
         const count = engine.getRun(runId).log_count;
         if (firstLineAt === null && count > 0) {
@@ -253,7 +247,7 @@ async function measureJobtray(dir: string, variant: Variant): Promise<JobtrayFig
       throw new Error(`measurement broken: run ${run.id} ended ${run.state}: ${run.error ?? 'no error'}`);
     checkStoredLog(engine, run.id);
     // Without a listener the last lines may be stored between two polls and the run's end: its end counts then.
-    if (!host && lastLineAt === null) lastLineAt = nowMs();
+    if (!sse && lastLineAt === null) lastLineAt = nowMs();
     if (startedAt === null || lastLineAt === null || firstLineAt === null)
       throw new Error('measurement broken: no running event or no first or last line seen');
     const sseBytes = client ? await client.stop() : null;
@@ -271,8 +265,7 @@ async function measureJobtray(dir: string, variant: Variant): Promise<JobtrayFig
     clearInterval(poll);
     monitor.disable();
     if (!siblingLag) await sibling.stop().catch(() => null);
-    if (host) await host.close();
-    else await engine.close();
+    await host.close();
   }
 }
 
@@ -432,8 +425,8 @@ export const b3: Bench = async () => {
       rows,
       notes: [
         `A node command job prints ${LINE_COUNT.toLocaleString('en')} lines of ~75 characters; every stored line is checked against the expected text, in order.`,
-        `No subscriber: an engine alone, nothing listens for \`run:log\`; first and last line are seen by reading the run's stored line count every ${POLL_MS} ms.`,
-        "One SSE subscriber: the headless host in this process, one client of its event stream (`/api/events?events=run:log`) in a child process; first and last line from the engine's `run:log` events (each emitted after its commit).",
+        `No subscriber: the headless host with no client connected, so nothing listens for \`run:log\` (checked); first and last line are seen by reading the run's stored line count every ${POLL_MS} ms.`,
+        "One SSE subscriber: the same host, one client of its event stream (`/api/events?events=run:log`) in a child process; first and last line from the engine's `run:log` events (each emitted after its commit).",
         `Baseline: the same lines through a raw better-sqlite3 prepared statement on the measured thread, ${BASELINE_BATCH.toLocaleString('en')} per transaction, same schema and pragmas, yielding to the event loop between transactions.`,
         `Event-loop lag: monitorEventLoopDelay({ resolution: 1 }) on the main thread during each; the noise floor is the higher of two ${IDLE_SAMPLE_MS / 1000} s samples of the same thread with nothing to do, taken right before each Jobtray measurement.`,
         "Baseline of the lag rows: an idle Node process started beside each Jobtray measurement samples its own event-loop delay the same way over the same time. It does nothing, so what it sees is the machine's load alone (the job's process, the engine's threads, the SSE client): the floor under the engine's figure.",
