@@ -9,7 +9,6 @@ type Listener<K extends EngineEventName> = (payload: EngineEventMap[K]) => void;
  */
 export class EngineEvents {
   private readonly listeners = new Map<EngineEventName, Set<Listener<EngineEventName>>>();
-  private readonly anyListeners = new Set<<K extends EngineEventName>(name: K, payload: EngineEventMap[K]) => void>();
 
   constructor(private readonly logger: Logger) {}
 
@@ -24,12 +23,6 @@ export class EngineEvents {
     return () => set.delete(listener as Listener<EngineEventName>);
   }
 
-  /** Subscribes to every event (the Local API's SSE stream, the IPC bridge). */
-  onAny(listener: <K extends EngineEventName>(name: K, payload: EngineEventMap[K]) => void): () => void {
-    this.anyListeners.add(listener);
-    return () => this.anyListeners.delete(listener);
-  }
-
   emit<K extends EngineEventName>(name: K, payload: EngineEventMap[K]): void {
     for (const listener of this.listeners.get(name) ?? []) {
       try {
@@ -38,18 +31,11 @@ export class EngineEvents {
         this.logger.error(`listener of ${name} threw`, error);
       }
     }
-    for (const listener of this.anyListeners) {
-      try {
-        listener(name, payload);
-      } catch (error) {
-        this.logger.error(`listener of ${name} threw`, error);
-      }
-    }
   }
 
-  /** Whether anyone listens for `name` (its own listeners or any-event ones): costly payloads are built only then. */
+  /** Whether anyone listens for `name`: costly payloads (the stored lines of `run:log`) are built only then. */
   has(name: EngineEventName): boolean {
-    return this.anyListeners.size > 0 || (this.listeners.get(name)?.size ?? 0) > 0;
+    return (this.listeners.get(name)?.size ?? 0) > 0;
   }
 
   /** Resolves with the first payload of `name` that matches `predicate`. */
@@ -69,6 +55,5 @@ export class EngineEvents {
 
   clear(): void {
     this.listeners.clear();
-    this.anyListeners.clear();
   }
 }
