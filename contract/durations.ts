@@ -72,3 +72,13 @@ export function formatDuration(duration: number): string {
   }
   return parts.length === 0 ? '0ms' : sign + parts.join(' ');
 }
+
+/**
+ * A run's duration for reading at a glance: `formatDuration` at the precision
+ * that matters. Under 10 s to the millisecond (`2s 340ms`), under an hour to
+ * the second (`56s`, `2m 1s`), then to the minute (`1h 5m`).
+ */
+export function formatRunDuration(duration: number): string {
+  const step = Math.abs(duration) >= 3_600_000 ? 60_000 : Math.abs(duration) >= 10_000 ? 1_000 : 1;
+  return formatDuration(Math.round(duration / step) * step);
+}

@@ -1,4 +1,4 @@
-import { formatDuration } from './durations.js';
+import { formatRunDuration } from './durations.js';
 import type { RunRecord, RunState } from './model.js';
 
 /**
@@ -24,9 +24,9 @@ export function shortTime(ms: number | null, now = Date.now()): string {
   return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
 }
 
-/** `formatDuration`, or `-` when there is no duration (a run that has not ended). */
+/** `formatRunDuration`, or `-` when there is no duration (a run that has not ended). */
 export function durationText(ms: number | null): string {
-  return ms === null ? '-' : formatDuration(ms);
+  return ms === null ? '-' : formatRunDuration(ms);
 }
 
 /** A run state as words: `timed_out` → `timed out`, `retry_scheduled` → `retry scheduled`. */

@@ -1,4 +1,4 @@
-import { formatDuration } from '../../contract/durations.js';
+import { formatRunDuration } from '../../contract/durations.js';
 import type { JobHealth, JobView, RunOutcomePoint, RunRecord, RunState, Schedule } from '../../contract/model.js';
 import { isTerminal } from '../../contract/model.js';
 import { describeScheduleInWords } from '../../contract/schedule.js';
@@ -24,8 +24,9 @@ export function formatWhen(ms: number | null, now: number): string {
   return dayOnly.format(ms) === dayOnly.format(now) ? timeOnly.format(ms) : dateTime.format(ms);
 }
 
+/** A run's duration (`formatRunDuration`), or `—` when it has none. */
 export function formatMaybeDuration(ms: number | null): string {
-  return ms === null ? '—' : formatDuration(ms);
+  return ms === null ? '—' : formatRunDuration(ms);
 }
 
 const inWords = new Map<string, string>();

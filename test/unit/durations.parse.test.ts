@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkDuration, formatDuration, parseDuration } from '../../contract/durations.js';
+import { checkDuration, formatDuration, formatRunDuration, parseDuration } from '../../contract/durations.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -62,6 +62,22 @@ describe('checkDuration', () => {
       ok: false,
       why: 'expected a duration (e.g. "30s", "5m", "2h" or "1h30m"), got false',
     });
+  });
+});
+
+describe('formatRunDuration', () => {
+  it.each([
+    [250, '250ms'],
+    [2_340, '2s 340ms'],
+    [9_999, '9s 999ms'],
+    [16_113, '16s'],
+    [56_697, '57s'],
+    [121_049, '2m 1s'],
+    [3_599_600, '1h'],
+    [3_929_999, '1h 5m'],
+    [0, '0ms'],
+  ])('%d → %s', (ms, text) => {
+    expect(formatRunDuration(ms)).toBe(text);
   });
 });
 
