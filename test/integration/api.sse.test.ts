@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { STREAM_RESET_EVENT, type OperationResults } from '../../contract/api.js';
 import type { JobView, RunRecord } from '../../contract/model.js';
 import { LOGS_NOT_HELD } from '../../main/api/sse.js';
-import { TEST_TOKEN, makeTestApi, openEventStream, startTrackedServer, type StreamMessage } from '../helpers/api.js';
+import {
+  TEST_TOKEN,
+  makeTestApi,
+  openEventStream,
+  startTrackedServer,
+  type EventStream,
+  type StreamMessage,
+  type TestApi,
+} from '../helpers/api.js';
 import { eventually, waitForRun } from '../helpers/engine.js';
 
 const JOBS = `
@@ -15,6 +23,27 @@ jobs:
 
 const isRunState = (runId: number, state: string) => (m: StreamMessage) =>
   m.event === 'run:state' && (m.data as RunRecord).id === runId && (m.data as RunRecord).state === state;
+
+/**
+ * Triggers `job` over the API and waits on `stream` for its run to succeed
+ * and for the job's state after it, the last event of a run: nothing more
+ * comes then. Returns the run's id and the stream's last event id.
+ */
+async function runToEnd(t: TestApi, stream: EventStream, job: string): Promise<{ runId: number; lastId: number }> {
+  const { body } = await t.api<OperationResults['jobs:trigger']>('POST', `/api/jobs/${job}/runs`);
+  await stream.waitFor(isRunState(body.run_id, 'succeeded'));
+  await stream.waitFor(
+    (m) => m.event === 'job:state' && (m.data as JobView).last_run?.id === body.run_id,
+    'job:state after the run',
+  );
+  return { runId: body.run_id, lastId: stream.messages.at(-1)!.id! };
+}
+
+/** The messages of the `run:log` events of run `runId` in `messages`. */
+const logLinesOf = (messages: readonly StreamMessage[], runId: number) =>
+  messages
+    .filter((m) => m.event === 'run:log' && (m.data as { run_id: number }).run_id === runId)
+    .flatMap((m) => (m.data as OperationResults['runs:logs']).lines.map((l) => l.message));
 
 describe('Local API event stream (SSE)', () => {
   it('streams run:state, run:log and job:state of a triggered run in order, with increasing ids', async () => {
@@ -130,15 +159,7 @@ describe('Local API event stream (SSE)', () => {
     // Room for about one event: only the newest is held, however many came (a chatty job's run:log events are large).
     const t = await makeTestApi({ jobs: JOBS, server: { sseBufferChars: 1 } });
     const watcher = await openEventStream(t.server.port);
-    const { body } = await t.api<OperationResults['jobs:trigger']>('POST', '/api/jobs/hello/runs');
-    await watcher.waitFor(isRunState(body.run_id, 'succeeded'));
-    // The job's own state follows its run's; after it nothing more comes.
-    await watcher.waitFor(
-      (m) => m.event === 'job:state' && (m.data as JobView).last_run?.id === body.run_id,
-      'job:state after the run',
-    );
-    await waitForRun(t.engine, body.run_id);
-    const lastId = watcher.messages.at(-1)!.id!;
+    const { lastId } = await runToEnd(t, watcher, 'hello');
     expect(watcher.messages.length).toBeGreaterThan(3);
     watcher.close();
 
@@ -168,20 +189,14 @@ describe('Local API event stream (SSE)', () => {
 
     const follower = await openEventStream(t.server.port);
     expect(t.engine.events.has('run:log')).toBe(true);
-    const first = await t.api<OperationResults['jobs:trigger']>('POST', '/api/jobs/hello/runs');
-    await follower.waitFor(isRunState(first.body.run_id, 'succeeded'));
-    await follower.waitFor(
-      (m) => m.event === 'job:state' && (m.data as JobView).last_run?.id === first.body.run_id,
-      'job:state after the run',
-    );
-    expect(follower.messages.some((m) => m.event === 'run:log')).toBe(true);
-    const followedUpTo = follower.messages.at(-1)!.id!;
+    const first = await runToEnd(t, follower, 'hello');
+    expect(logLinesOf(follower.messages, first.runId)).toEqual(['one', 'two']);
+    const followedUpTo = first.lastId;
     follower.close();
     await eventually(() => !t.engine.events.has('run:log'), 'run:log no longer followed after the grace period');
 
     // Lines printed while nobody followed them: a client resuming from before is reset, and reloads.
-    const second = await t.api<OperationResults['jobs:trigger']>('POST', '/api/jobs/hello/runs');
-    await states.waitFor(isRunState(second.body.run_id, 'succeeded'));
+    const second = await runToEnd(t, states, 'hello');
     expect(states.messages.every((m) => m.event !== 'run:log')).toBe(true);
     const resumed = await openEventStream(t.server.port, { lastEventId: followedUpTo });
     const reset = await resumed.waitFor(() => true);
@@ -194,7 +209,7 @@ describe('Local API event stream (SSE)', () => {
       lastEventId: followedUpTo,
       query: 'events=run:state',
     });
-    await stateOnly.waitFor(isRunState(second.body.run_id, 'succeeded'));
+    await stateOnly.waitFor(isRunState(second.runId, 'succeeded'));
     expect(stateOnly.messages.every((m) => m.event === 'run:state')).toBe(true);
     stateOnly.close();
     states.close();
@@ -204,9 +219,7 @@ describe('Local API event stream (SSE)', () => {
   it('a client reconnecting within the grace period resumes with every run:log it missed', async () => {
     const t = await makeTestApi({ jobs: JOBS });
     const first = await openEventStream(t.server.port);
-    const seen = await t.api<OperationResults['jobs:trigger']>('POST', '/api/jobs/quiet/runs');
-    await first.waitFor(isRunState(seen.body.run_id, 'succeeded'));
-    const lastSeen = first.messages.at(-1)!.id!;
+    const { lastId: lastSeen } = await runToEnd(t, first, 'quiet');
     first.close();
     await eventually(() => t.server.streamClients === 0, 'the first stream gone');
     // Still followed (the default grace is a minute): lines printed now are held for the client coming back.
@@ -216,10 +229,7 @@ describe('Local API event stream (SSE)', () => {
     const again = await openEventStream(t.server.port, { lastEventId: lastSeen });
     await again.waitFor(isRunState(missed.body.run_id, 'succeeded'));
     expect(again.messages.some((m) => m.event === STREAM_RESET_EVENT)).toBe(false);
-    const lines = again.messages
-      .filter((m) => m.event === 'run:log' && (m.data as { run_id: number }).run_id === missed.body.run_id)
-      .flatMap((m) => (m.data as OperationResults['runs:logs']).lines.map((l) => l.message));
-    expect(lines).toEqual(['one', 'two']);
+    expect(logLinesOf(again.messages, missed.body.run_id)).toEqual(['one', 'two']);
     again.close();
     await t.close();
   });
