@@ -6,6 +6,29 @@ import { makeTestEngine, nextRun, recordRuns, waitForRun } from '../helpers/engi
 
 const OK = { 'ok.mjs': 'export default async (ctx) => ctx.runId;' };
 
+/**
+ * An engine with one job, `ticker`, every 500 ms (`fields` added to its
+ * entry), once its first scheduled run exists.
+ */
+async function tickerEngine(fields = '') {
+  const { engine } = await makeTestEngine({
+    files: OK,
+    jobs: `
+jobs:
+  - { id: ticker, script: ok.mjs, schedule: { every: 500ms }${fields} }
+`,
+  });
+  const seen = recordRuns(engine);
+  await nextRun(engine, (r) => r.job_id === 'ticker' && r.trigger === 'schedule');
+  return { engine, seen };
+}
+
+/** Keeps this thread busy for `ms`, as a job's log burst or a slow disk would: no timer turns meanwhile. */
+function blockThread(ms: number): void {
+  const until = Date.now() + ms;
+  while (Date.now() < until);
+}
+
 function runsOf(seen: RunRecord[], jobId: string, state = 'succeeded'): RunRecord[] {
   return seen.filter((r) => r.job_id === jobId && r.state === state);
 }
@@ -88,18 +111,9 @@ jobs:
   });
 
   it('a host too busy to fire on time: the newest slot still runs, the ones it missed are one skipped run saying so', async () => {
-    const { engine } = await makeTestEngine({
-      files: OK,
-      jobs: `
-jobs:
-  - { id: ticker, script: ok.mjs, schedule: { every: 500ms } }
-`,
-    });
-    const seen = recordRuns(engine);
-    await nextRun(engine, (r) => r.job_id === 'ticker' && r.trigger === 'schedule');
-    // The main thread is blocked (a job's log burst, a slow disk): at least two slots pass without a timer turn.
-    const blockedUntil = Date.now() + 1_600;
-    while (Date.now() < blockedUntil);
+    const { engine, seen } = await tickerEngine();
+    // The main thread is blocked: at least two slots pass without a timer turn.
+    blockThread(1_600);
     const missed = await nextRun(engine, (r) => r.state === 'skipped' && /^missed/.test(r.reason ?? ''));
     expect(missed).toMatchObject({ job_id: 'ticker', trigger: 'schedule', requested_by: 'engine' });
     expect(missed.reason).toMatch(
@@ -113,17 +127,9 @@ jobs:
   });
 
   it('pausing handles the slots already due (a late timer had not fired them) before it pauses', async () => {
-    const { engine } = await makeTestEngine({
-      files: OK,
-      jobs: `
-jobs:
-  - { id: ticker, script: ok.mjs, schedule: { every: 500ms }, overlap: queue }
-`,
-    });
-    await nextRun(engine, (r) => r.job_id === 'ticker' && r.trigger === 'schedule');
+    const { engine } = await tickerEngine(', overlap: queue');
     const before = engine.listRuns({ job_id: 'ticker' }).runs.map((r) => r.id);
-    const blockedUntil = Date.now() + 700;
-    while (Date.now() < blockedUntil);
+    blockThread(700);
     // A slot came due while the thread was blocked; no timer turn has run since.
     expect(engine.listRuns({ job_id: 'ticker' }).runs.map((r) => r.id)).toEqual(before);
     engine.pause('ui');
