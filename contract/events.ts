@@ -38,3 +38,11 @@ export const ENGINE_EVENT_NAMES: readonly EngineEventName[] = [
   'config:applied',
   'engine:paused',
 ];
+
+/**
+ * The events the event stream and the desktop window forward whenever they
+ * are connected: every one but `run:log`. That one carries a job's stored log
+ * lines, and the engine builds it only while someone listens (see
+ * main/engine/log-writer.ts), so it is followed only on demand.
+ */
+export const STATE_EVENT_NAMES: readonly EngineEventName[] = ENGINE_EVENT_NAMES.filter((name) => name !== 'run:log');

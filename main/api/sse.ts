@@ -1,7 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { STREAM_RESET_EVENT, describeZodIssues } from '../../contract/api.js';
-import { ENGINE_EVENT_NAMES, type EngineEventMap, type EngineEventName } from '../../contract/events.js';
+import {
+  ENGINE_EVENT_NAMES,
+  STATE_EVENT_NAMES,
+  type EngineEventMap,
+  type EngineEventName,
+} from '../../contract/events.js';
 import { JobtrayError } from '../../contract/errors.js';
 import type { EngineEvents } from '../engine/events.js';
 import type { Logger } from '../engine/logger.js';
@@ -109,11 +114,9 @@ export class EventHub {
   ) {
     this.capacity = Math.max(1, options.bufferSize ?? 10_000);
     this.ring = new Array<StoredEvent | undefined>(this.capacity);
-    const subscriptions = ENGINE_EVENT_NAMES.filter((name) => name !== 'run:log').map((name) =>
-      events.on(name, (payload) => this.publish(name, payload)),
-    );
+    const stopStates = events.onEach(STATE_EVENT_NAMES, (name, payload) => this.publish(name, payload));
     this.unsubscribe = () => {
-      for (const stop of subscriptions) stop();
+      stopStates();
       this.stopFollowingLogs();
     };
     this.followLogs = () => {

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { RunIdSchema, describeZodIssues, type OperationName } from '../../contract/api.js';
 import type { LocalApiInfo } from '../../contract/bridge.js';
 import { JobtrayError } from '../../contract/errors.js';
-import { ENGINE_EVENT_NAMES, type EngineEventMap, type EngineEventName } from '../../contract/events.js';
+import { STATE_EVENT_NAMES } from '../../contract/events.js';
+import type { EngineEvents } from '../engine/events.js';
 import {
   IPC_EVENT_CHANNEL,
   IPC_DESKTOP_CHANNELS,
@@ -59,7 +60,7 @@ export interface RegisterIpcOptions {
    * but `run:log`, which only while the window follows a log
    * (`bridge:follow-logs`).
    */
-  events: { on<K extends EngineEventName>(name: K, listener: (payload: EngineEventMap[K]) => void): () => void };
+  events: Pick<EngineEvents, 'on' | 'onEach'>;
   desktop: DesktopServices;
   logger: Pick<Logger, 'error' | 'warn'>;
 }
@@ -110,12 +111,10 @@ export function registerIpc(
     },
     'bridge:follow-logs': async ({ follow }) => {
       if (!follow) stopFollowingLogs();
-      else followingLogs ??= forward('run:log');
+      else followingLogs ??= options.events.on('run:log', (data) => send(IPC_EVENT_CHANNEL, { name: 'run:log', data }));
       return null;
     },
   };
-  const forward = <K extends EngineEventName>(name: K) =>
-    options.events.on(name, (data) => send(IPC_EVENT_CHANNEL, { name, data }));
   let followingLogs: (() => void) | null = null;
   const stopFollowingLogs = () => {
     followingLogs?.();
@@ -151,10 +150,10 @@ export function registerIpc(
     );
   }
 
-  const forwarded = ENGINE_EVENT_NAMES.filter((name) => name !== 'run:log').map((name) => forward(name));
+  const stopStates = options.events.onEach(STATE_EVENT_NAMES, (name, data) => send(IPC_EVENT_CHANNEL, { name, data }));
   return {
     close() {
-      for (const stop of forwarded) stop();
+      stopStates();
       stopFollowingLogs();
       for (const channel of channels.splice(0)) ipcMain.removeHandler(channel);
     },

@@ -33,6 +33,17 @@ export class EngineEvents {
     }
   }
 
+  /** Subscribes `listener` to each of `names`, told which one came; returns one unsubscribe function for all. */
+  onEach(
+    names: readonly EngineEventName[],
+    listener: <K extends EngineEventName>(name: K, payload: EngineEventMap[K]) => void,
+  ): () => void {
+    const stops = names.map((name) => this.on(name, (payload) => listener(name, payload)));
+    return () => {
+      for (const stop of stops) stop();
+    };
+  }
+
   /** Whether anyone listens for `name`: costly payloads (the stored lines of `run:log`) are built only then. */
   has(name: EngineEventName): boolean {
     return (this.listeners.get(name)?.size ?? 0) > 0;

@@ -16,11 +16,8 @@ import { RUN_COLUMNS, type AuditRow, type JobStateDbRow, type RunRow, type RunWr
  */
 
 /** Log lines per multi-row INSERT (6 parameters each; SQLite allows 32,766 parameters per statement). */
-/**
- * A CTE `jobs (job_id)` of the distinct job ids in `runs`, walked through the
- * (job_id, id DESC) index one id at a time instead of grouping every run:
- * O(jobs · log runs). Ends with a NULL row; callers filter `job_id IS NOT NULL`.
- */
+export const LOG_ROWS_PER_INSERT = 64;
+
 /** One job's stats_24h as a JSON array [runs, succeeded, failed, avg duration]; binds the `created_at` bound after `jobId`'s. */
 const JOB_STATS_OF = (jobId: string) => `
   SELECT json_array(
@@ -31,13 +28,16 @@ const JOB_STATS_OF = (jobId: string) => `
   FROM runs INDEXED BY runs_job_stats
   WHERE runs.job_id = ${jobId} AND created_at >= ? AND state IN (${FINISHED_STATES_SQL})`;
 
+/**
+ * A CTE `jobs (job_id)` of the distinct job ids in `runs`, walked through the
+ * (job_id, id DESC) index one id at a time instead of grouping every run:
+ * O(jobs · log runs). Ends with a NULL row; callers filter `job_id IS NOT NULL`.
+ */
 const EACH_JOB_ID = `WITH RECURSIVE jobs (job_id) AS (
         SELECT min(job_id) FROM runs
         UNION ALL
         SELECT (SELECT min(job_id) FROM runs WHERE job_id > jobs.job_id) FROM jobs WHERE jobs.job_id IS NOT NULL
       )`;
-
-export const LOG_ROWS_PER_INSERT = 64;
 
 /** The contract's own constants, as an SQL list; never user input. */
 function sqlList(values: readonly string[]): string {
