@@ -129,10 +129,7 @@ describe('Local API event stream (SSE)', () => {
   it('sends stream:reset first when the resume id is older than the buffer or unknown', async () => {
     const t = await makeTestApi({ jobs: JOBS, server: { sseBufferSize: 3 } });
     const watcher = await openEventStream(t.server.port);
-    const { body } = await t.api<OperationResults['jobs:trigger']>('POST', '/api/jobs/hello/runs');
-    await watcher.waitFor(isRunState(body.run_id, 'succeeded'));
-    await waitForRun(t.engine, body.run_id);
-    const lastId = watcher.messages.at(-1)!.id!;
+    const { lastId } = await runToEnd(t, watcher, 'hello');
     expect(lastId).toBeGreaterThan(4);
     watcher.close();
 
@@ -237,9 +234,7 @@ describe('Local API event stream (SSE)', () => {
   it('a restarted server never reissues an id: a client resuming across the restart is reset, however many events came since', async () => {
     const t = await makeTestApi({ jobs: JOBS });
     const before = await openEventStream(t.server.port);
-    const a = await t.api<OperationResults['jobs:trigger']>('POST', '/api/jobs/hello/runs');
-    await before.waitFor(isRunState(a.body.run_id, 'succeeded'));
-    const resumeFrom = before.messages.at(-1)!.id!;
+    const { lastId: resumeFrom } = await runToEnd(t, before, 'hello');
     before.close();
     await t.server.close();
 
