@@ -21,7 +21,7 @@
  *   write that works first stores one line saying how many were dropped and
  *   why, then the kept ones.
  */
-import type { LogLineInput, Settings } from '../../contract/model.js';
+import type { LogLine, LogLineInput, Settings } from '../../contract/model.js';
 import { packLogLines, unpackLogLines, type PackedLogLines } from '../../contract/worker-protocol.js';
 import { coerceError } from '../../contract/errors.js';
 import type { EngineEvents } from './events.js';
@@ -42,6 +42,16 @@ export const LOG_FLUSH_LINES = 1_000;
  * that prints faster than the store writes waits instead of filling memory.
  */
 export const LOG_WINDOW_LINES = 8 * LOG_FLUSH_LINES;
+/**
+ * A `run:log` event holds about this many characters at most (messages plus
+ * LINE_OVERHEAD_CHARS per line), so serialized it stays under 128 KB: V8
+ * puts larger strings in its large-object space, fresh pages each time,
+ * and a stream writing a 1,000-line event spends more on that than on
+ * serializing it.
+ */
+export const RUN_LOG_EVENT_CHARS = 48 * 1024;
+/** About what a line's fields other than its message take serialized. */
+const LINE_OVERHEAD_CHARS = 90;
 /** The engine's own lines kept while lines cannot be written; later ones are dropped and counted too. */
 export const KEPT_SYSTEM_LINES = 100;
 
@@ -263,8 +273,7 @@ export class RunLogBuffer {
       .append(this.runId, batch, this.ctx.settings().log_cap_per_run, wantLines)
       .then(
         (stored: Appended) => {
-          if (stored.lines && stored.lines.length > 0)
-            this.ctx.events.emit('run:log', { run_id: this.runId, job_id: this.jobId, lines: stored.lines });
+          if (stored.lines) this.announce(stored.lines);
         },
         (error: unknown) => {
           // As write() does: the count and the kept lines wait for the next write that works; this batch is dropped.
@@ -304,7 +313,7 @@ export class RunLogBuffer {
       const stored = this.ctx.store.appendLogs(this.runId, batch, this.ctx.settings().log_cap_per_run);
       this.dropped = 0;
       this.kept = [];
-      if (stored.length > 0) this.ctx.events.emit('run:log', { run_id: this.runId, job_id: this.jobId, lines: stored });
+      this.announce(stored);
     } catch (error) {
       if (strict) {
         this.pending = [...lines, ...this.pending];
@@ -315,6 +324,26 @@ export class RunLogBuffer {
     } finally {
       this.acknowledge();
     }
+  }
+
+  /** Emits `run:log` for stored lines, in events of about RUN_LOG_EVENT_CHARS at most. */
+  private announce(lines: LogLine[]): void {
+    let from = 0;
+    let chars = 0;
+    for (let i = 0; i < lines.length; i++) {
+      chars += lines[i]!.message.length + LINE_OVERHEAD_CHARS;
+      if (chars > RUN_LOG_EVENT_CHARS && i > from) {
+        this.ctx.events.emit('run:log', { run_id: this.runId, job_id: this.jobId, lines: lines.slice(from, i) });
+        from = i;
+        chars = lines[i]!.message.length + LINE_OVERHEAD_CHARS;
+      }
+    }
+    if (from < lines.length)
+      this.ctx.events.emit('run:log', {
+        run_id: this.runId,
+        job_id: this.jobId,
+        lines: from === 0 ? lines : lines.slice(from),
+      });
   }
 
   private drop(lines: readonly LogLineInput[], reason: string): void {

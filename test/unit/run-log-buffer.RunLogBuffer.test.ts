@@ -4,6 +4,7 @@ import {
   KEPT_SYSTEM_LINES,
   LOG_FLUSH_LINES,
   LOG_FLUSH_MS,
+  RUN_LOG_EVENT_CHARS,
   RunLogBuffer,
   type RunLogContext,
 } from '../../main/engine/run-log-buffer.js';
@@ -159,6 +160,35 @@ describe('RunLogBuffer: batching', () => {
     vi.advanceTimersByTime(LOG_FLUSH_MS);
     expect(t.store.writes.map((w) => w.cap)).toEqual([5, 9]);
     expect(t.announced.map((a) => a.seqs)).toEqual([[1]]);
+  });
+
+  it('announces a batch of long lines in several run:log events of about RUN_LOG_EVENT_CHARS, in order; a longer line alone', () => {
+    const t = setup();
+    const long = 'x'.repeat(400);
+    const batch = [
+      ...lines(long, 300),
+      { ts: 0, stream: 'stdout' as const, level: 'info' as const, message: 'y'.repeat(3 * RUN_LOG_EVENT_CHARS) },
+      ...lines('short', 3),
+    ];
+    t.buffer.addFromWorker(batch);
+    vi.advanceTimersByTime(LOG_FLUSH_MS);
+    expect(t.store.writes).toHaveLength(1);
+    const seqs = t.announced.map((a) => a.seqs);
+    // Every stored line once, in order, over several events.
+    expect(seqs.flat()).toEqual(Array.from({ length: 304 }, (_, i) => i + 1));
+    expect(seqs.length).toBeGreaterThan(2);
+    // The long lines fill events up to the budget (~400 characters each, with the rest of a line's fields), then the rest of them.
+    for (const event of seqs.slice(0, -3)) {
+      expect(event.length * 400).toBeLessThanOrEqual(RUN_LOG_EVENT_CHARS);
+      expect((event.length + 1) * (400 + 100)).toBeGreaterThan(RUN_LOG_EVENT_CHARS);
+    }
+    expect(seqs.at(-3)!.at(-1)).toBe(300);
+    // The line longer than the budget goes alone, and the short ones after it together.
+    expect(seqs.at(-2)).toEqual([301]);
+    expect(seqs.at(-1)).toEqual([302, 303, 304]);
+    expect(new Set(t.announced.map((a) => `${a.name} ${a.run_id} ${a.job_id}`))).toEqual(
+      new Set([`run:log ${RUN_ID} sync-orders`]),
+    );
   });
 
   it('flush() writes everything pending at once, in order, and cancels the timer (a log page is never behind)', () => {
