@@ -45,8 +45,8 @@ export interface ApiServerOptions {
   logger?: Logger;
   /** Events kept for SSE clients resuming with Last-Event-ID (default 10,000). */
   sseBufferSize?: number;
-  /** Characters of serialized events kept for them at most (default DEFAULT_BUFFER_CHARS, 16 MB). */
-  sseBufferChars?: number;
+  /** Bytes of serialized events kept for them at most (default DEFAULT_BUFFER_BYTES, 16 MB). */
+  sseBufferBytes?: number;
   /** How long `run:log` is still followed after the last stream that wants it closed (default 60 s). */
   sseLogGraceMs?: number;
   /** Interval of the SSE keep-alive comment (default 15 s). */
@@ -164,7 +164,7 @@ function makeContext(options: ApiServerOptions, host: string, port: number, conn
     operations: createOperations(options.engine, options.services ?? {}),
     hub: new EventHub(options.engine.events, {
       ...(options.sseBufferSize !== undefined ? { bufferSize: options.sseBufferSize } : {}),
-      ...(options.sseBufferChars !== undefined ? { bufferChars: options.sseBufferChars } : {}),
+      ...(options.sseBufferBytes !== undefined ? { bufferBytes: options.sseBufferBytes } : {}),
       ...(options.sseLogGraceMs !== undefined ? { logGraceMs: options.sseLogGraceMs } : {}),
       ...(options.ssePingMs !== undefined ? { pingMs: options.ssePingMs } : {}),
       ...(options.sseMaxBufferedBytes !== undefined ? { maxBufferedBytes: options.sseMaxBufferedBytes } : {}),

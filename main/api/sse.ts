@@ -20,11 +20,11 @@ export interface EventHubOptions {
   /** Events kept for clients resuming with `Last-Event-ID` (default 10,000). */
   bufferSize?: number;
   /**
-   * ...and at most this many characters of them, serialized (default
-   * DEFAULT_BUFFER_CHARS): a chatty job's `run:log` events are large, and
+   * ...and at most this many bytes of them, serialized (default
+   * DEFAULT_BUFFER_BYTES): a chatty job's `run:log` events are large, and
    * 10,000 of them would hold a gigabyte.
    */
-  bufferChars?: number;
+  bufferBytes?: number;
   /** Interval of the `: ping` comment that keeps proxies and idle timers from closing streams (default 15 s). */
   pingMs?: number;
   /** A client whose unsent data exceeds this is dropped; it can resume with `Last-Event-ID` (default 8 MB). */
@@ -39,8 +39,11 @@ export interface EventHubOptions {
 interface StoredEvent {
   id: number;
   name: EngineEventName;
-  /** The complete SSE message, serialized once for every client. */
-  message: string;
+  /**
+   * The complete SSE message, serialized and UTF-8 encoded once for every
+   * client (a string would be measured and encoded again for each write).
+   */
+  message: Uint8Array;
 }
 
 interface Client {
@@ -57,8 +60,8 @@ const RETRY_MS = 2_000;
 export const LOG_FOLLOW_GRACE_MS = 60_000;
 /** Why a client resuming across a time nobody followed `run:log` is reset. */
 export const LOGS_NOT_HELD = 'log lines were not held while no client followed them';
-/** Characters of serialized events the ring holds at most (16 MB of ASCII). */
-export const DEFAULT_BUFFER_CHARS = 16 * 1024 * 1024;
+/** Bytes of serialized events the ring holds at most. */
+export const DEFAULT_BUFFER_BYTES = 16 * 1024 * 1024;
 /**
  * Each stream holds a connection for as long as it is open; this cap keeps
  * streams from taking every one of the server's connections (each dashboard
@@ -74,6 +77,8 @@ const StreamQuerySchema = z.strictObject({
 /** The highest event id any hub of this process issued: a hub started in the same millisecond still starts above it. */
 let highestIdIssued = 0;
 
+const encoder = new TextEncoder();
+
 /**
  * Numbers every engine event, keeps the last ones in a ring buffer and writes
  * them to the connected SSE clients. Ids start above the start time in
@@ -88,7 +93,7 @@ let highestIdIssued = 0;
  *
  * Invariant: event `id` is stored at `ring[id % capacity]`, and the ring holds
  * exactly the ids `oldestHeld()..lastId`: at most `capacity` events and, but
- * for the newest one, at most `bufferChars` characters of them.
+ * for the newest one, at most `bufferBytes` bytes of them.
  */
 export class EventHub {
   private readonly ring: (StoredEvent | undefined)[];
@@ -99,8 +104,8 @@ export class EventHub {
   private lastId = this.firstId - 1;
   /** The oldest id held; older ones were dropped for room (or never issued). */
   private oldest = this.firstId;
-  /** Characters of the held events' messages. */
-  private heldChars = 0;
+  /** Bytes of the held events' messages. */
+  private heldBytes = 0;
   private ping: NodeJS.Timeout | null = null;
   private readonly unsubscribe: () => void;
   private readonly followLogs: () => void;
@@ -183,27 +188,27 @@ export class EventHub {
     }
     const id = ++this.lastId;
     highestIdIssued = Math.max(highestIdIssued, id);
-    const stored: StoredEvent = { id, name, message: `id: ${id}\nevent: ${name}\ndata: ${data}\n\n` };
+    const stored: StoredEvent = { id, name, message: encoder.encode(`id: ${id}\nevent: ${name}\ndata: ${data}\n\n`) };
     this.hold(stored);
     for (const client of this.clients) {
       if (wants(client, name)) this.write(client, stored.message);
     }
   }
 
-  /** Stores `event` (the newest), dropping the oldest ones beyond `capacity` events or `bufferChars` characters. */
+  /** Stores `event` (the newest), dropping the oldest ones beyond `capacity` events or `bufferBytes` bytes. */
   private hold(event: StoredEvent): void {
-    const limit = this.options.bufferChars ?? DEFAULT_BUFFER_CHARS;
+    const limit = this.options.bufferBytes ?? DEFAULT_BUFFER_BYTES;
     while (
       this.oldest < event.id &&
-      (this.oldest <= event.id - this.capacity || this.heldChars + event.message.length > limit)
+      (this.oldest <= event.id - this.capacity || this.heldBytes + event.message.byteLength > limit)
     ) {
       const slot = this.oldest % this.capacity;
-      this.heldChars -= this.ring[slot]?.message.length ?? 0;
+      this.heldBytes -= this.ring[slot]?.message.byteLength ?? 0;
       this.ring[slot] = undefined;
       this.oldest += 1;
     }
     this.ring[event.id % this.capacity] = event;
-    this.heldChars += event.message.length;
+    this.heldBytes += event.message.byteLength;
   }
 
   private oldestHeld(): number {
@@ -239,7 +244,7 @@ export class EventHub {
   }
 
   /** Writes, or drops a client too slow to keep up (it resumes from its Last-Event-ID). */
-  private write(client: Client, text: string): void {
+  private write(client: Client, text: string | Uint8Array): void {
     if (client.res.destroyed) return;
     client.res.write(text);
     if (client.res.writableLength > (this.options.maxBufferedBytes ?? 8 * 1024 * 1024)) {

@@ -152,9 +152,9 @@ describe('Local API event stream (SSE)', () => {
     await t.close();
   });
 
-  it('holds at most sseBufferChars characters of events for resuming clients: older ones are dropped and reset', async () => {
+  it('holds at most sseBufferBytes bytes of events for resuming clients: older ones are dropped and reset', async () => {
     // Room for about one event: only the newest is held, however many came (a chatty job's run:log events are large).
-    const t = await makeTestApi({ jobs: JOBS, server: { sseBufferChars: 1 } });
+    const t = await makeTestApi({ jobs: JOBS, server: { sseBufferBytes: 1 } });
     const watcher = await openEventStream(t.server.port);
     const { lastId } = await runToEnd(t, watcher, 'hello');
     expect(watcher.messages.length).toBeGreaterThan(3);
