@@ -5,6 +5,7 @@ import { inspect } from 'node:util';
 import { coerceError } from '../contract/errors.js';
 import type { LogLevel, LogLineInput, LogStream } from '../contract/model.js';
 import {
+  logSegmentEnd,
   packLogLines,
   packedTransferList,
   type WorkerOutcome,
@@ -110,12 +111,13 @@ export class Outbox {
     this.flushProgress();
   }
 
-  /** Posts buffered lines in batches of at most LOG_BATCH_MAX: while the window has room, or all of them when `force`. */
+  /** Posts buffered lines in batches of at most LOG_BATCH_MAX (and LOG_SEGMENT_CHARS): while the window has room, or all of them when `force`. */
   private flushLogs(force = false): void {
     if (this.logTimer) clearTimeout(this.logTimer);
     this.logTimer = null;
     while (this.lines.length > 0 && (force || !this.congested)) {
-      const lines = this.lines.length <= LOG_BATCH_MAX ? this.lines : this.lines.splice(0, LOG_BATCH_MAX);
+      const end = logSegmentEnd(this.lines, 0, LOG_BATCH_MAX);
+      const lines = end === this.lines.length ? this.lines : this.lines.splice(0, end);
       if (lines === this.lines) this.lines = [];
       this.unacknowledged += lines.length;
       const packed = packLogLines(lines);

@@ -7,11 +7,18 @@
  * One request at a time, in the order received: `append` stores a batch of
  * one run's lines in one transaction (Store.appendLogs: numbering, the cap)
  * and answers with how many were stored — and the stored lines themselves
- * when the engine has a listener for them.
+ * when the engine has a listener for them, packed in segments of about
+ * LOG_SEGMENT_CHARS (contract/worker-protocol.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { JobtrayError } from '../../contract/errors.js';
-import { packLogLines, packedTransferList, unpackLogLines } from '../../contract/worker-protocol.js';
+import {
+  logSegmentEnd,
+  packLogLines,
+  packedTransferList,
+  unpackLogLines,
+  type PackedLogLines,
+} from '../../contract/worker-protocol.js';
 import type { LogWriterReply, LogWriterRequest, LogWriterStart } from './log-writer.js';
 import { openStore, WriteLock } from './store/index.js';
 
@@ -42,7 +49,13 @@ function handle(request: LogWriterRequest): LogWriterReply | null {
         const first = stored[0]?.seq ?? 0;
         if (!request.want_lines || stored.length === 0)
           return { id: request.id, ok: true, count: stored.length, first_seq: first, lines: null };
-        return { id: request.id, ok: true, count: stored.length, first_seq: first, lines: packLogLines(stored) };
+        const segments: PackedLogLines[] = [];
+        for (let from = 0; from < stored.length;) {
+          const end = logSegmentEnd(stored, from);
+          segments.push(packLogLines(from === 0 && end === stored.length ? stored : stored.slice(from, end)));
+          from = end;
+        }
+        return { id: request.id, ok: true, count: stored.length, first_seq: first, lines: segments };
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         const code = error instanceof JobtrayError ? error.code : null;
@@ -54,5 +67,5 @@ function handle(request: LogWriterRequest): LogWriterReply | null {
 
 port.on('message', (request: LogWriterRequest) => {
   const reply = handle(request);
-  if (reply) port.postMessage(reply, reply.ok && reply.lines ? packedTransferList(reply.lines) : []);
+  if (reply) port.postMessage(reply, reply.ok && reply.lines ? reply.lines.flatMap(packedTransferList) : []);
 });

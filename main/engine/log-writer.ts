@@ -42,7 +42,8 @@ export type LogWriterRequest =
   | { type: 'close' };
 
 export type LogWriterReply =
-  | { id: number; ok: true; count: number; first_seq: number; lines: PackedLogLines | null }
+  /** `lines`: the stored lines in order, numbered from `first_seq`, in segments of about LOG_SEGMENT_CHARS. */
+  | { id: number; ok: true; count: number; first_seq: number; lines: PackedLogLines[] | null }
   | { id: number; ok: false; code: ErrorCode | null; message: string; details: unknown };
 
 /** What an append stored: how many lines, and the lines themselves when they were asked for. */
@@ -161,7 +162,13 @@ export class LogWriter {
       waiter.reject(new JobtrayError(reply.code ?? 'internal', reply.message, reply.details));
       return;
     }
-    const lines = reply.lines ? unpackStoredLogLines(reply.lines, waiter.runId, reply.first_seq) : null;
+    let seq = reply.first_seq;
+    const lines =
+      reply.lines?.flatMap((segment) => {
+        const unpacked = unpackStoredLogLines(segment, waiter.runId, seq);
+        seq += unpacked.length;
+        return unpacked;
+      }) ?? null;
     waiter.resolve({ count: reply.count, lines });
   }
 

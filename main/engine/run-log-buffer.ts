@@ -22,7 +22,7 @@
  *   why, then the kept ones.
  */
 import type { LogLine, LogLineInput, Settings } from '../../contract/model.js';
-import { packLogLines, unpackLogLines, type PackedLogLines } from '../../contract/worker-protocol.js';
+import { logSegmentEnd, packLogLines, unpackLogLines, type PackedLogLines } from '../../contract/worker-protocol.js';
 import { coerceError } from '../../contract/errors.js';
 import type { EngineEvents } from './events.js';
 import type { Appended, LogWriter } from './log-writer.js';
@@ -42,16 +42,6 @@ export const LOG_FLUSH_LINES = 1_000;
  * that prints faster than the store writes waits instead of filling memory.
  */
 export const LOG_WINDOW_LINES = 8 * LOG_FLUSH_LINES;
-/**
- * A `run:log` event holds about this many characters at most (messages plus
- * LINE_OVERHEAD_CHARS per line), so serialized it stays under 128 KB: V8
- * puts larger strings in its large-object space, fresh pages each time,
- * and a stream writing a 1,000-line event spends more on that than on
- * serializing it.
- */
-export const RUN_LOG_EVENT_CHARS = 48 * 1024;
-/** About what a line's fields other than its message take serialized. */
-const LINE_OVERHEAD_CHARS = 90;
 /** The engine's own lines kept while lines cannot be written; later ones are dropped and counted too. */
 export const KEPT_SYSTEM_LINES = 100;
 
@@ -326,24 +316,14 @@ export class RunLogBuffer {
     }
   }
 
-  /** Emits `run:log` for stored lines, in events of about RUN_LOG_EVENT_CHARS at most. */
+  /** Emits `run:log` for stored lines, in events of about LOG_SEGMENT_CHARS at most (contract/worker-protocol.ts). */
   private announce(lines: LogLine[]): void {
-    let from = 0;
-    let chars = 0;
-    for (let i = 0; i < lines.length; i++) {
-      chars += lines[i]!.message.length + LINE_OVERHEAD_CHARS;
-      if (chars > RUN_LOG_EVENT_CHARS && i > from) {
-        this.ctx.events.emit('run:log', { run_id: this.runId, job_id: this.jobId, lines: lines.slice(from, i) });
-        from = i;
-        chars = lines[i]!.message.length + LINE_OVERHEAD_CHARS;
-      }
+    for (let from = 0; from < lines.length;) {
+      const end = logSegmentEnd(lines, from);
+      const event = from === 0 && end === lines.length ? lines : lines.slice(from, end);
+      this.ctx.events.emit('run:log', { run_id: this.runId, job_id: this.jobId, lines: event });
+      from = end;
     }
-    if (from < lines.length)
-      this.ctx.events.emit('run:log', {
-        run_id: this.runId,
-        job_id: this.jobId,
-        lines: from === 0 ? lines : lines.slice(from),
-      });
   }
 
   private drop(lines: readonly LogLineInput[], reason: string): void {

@@ -30,6 +30,8 @@ jobs:
     script: jobs/hog.mjs
   - id: chatty
     command: [python3, -c, "import sys\\nfor i in range(300): print('line', i)"]
+  - id: wide
+    command: [python3, -c, "for i in range(3000): print(str(i).rjust(6, '0') + ' ' + 'w' * 1000)"]
 `;
 
 const FILES = {
@@ -152,6 +154,32 @@ describe('engine runs', () => {
     // the engine still runs jobs afterwards
     const after = await waitForRun(engine, engine.trigger('echo-script', { actor: 'ui' }).id);
     expect(after.state).toBe('succeeded');
+    await engine.close();
+  });
+
+  it('announces long lines in run:log events that stay small serialized, every stored line once, in order', async () => {
+    const { engine } = await makeTestEngine({ jobs: JOBS, files: FILES });
+    const events: { seqs: number[]; bytes: number; messages: string[] }[] = [];
+    const run = engine.trigger('wide', { actor: 'ui' });
+    engine.events.on('run:log', (e) => {
+      if (e.run_id !== run.id) return;
+      events.push({
+        seqs: e.lines.map((l) => l.seq),
+        bytes: Buffer.byteLength(JSON.stringify(e)),
+        messages: e.lines.filter((l) => l.stream === 'stdout').map((l) => l.message),
+      });
+    });
+    expect((await waitForRun(engine, run.id)).state).toBe('succeeded');
+    // 3 MB of output: many events, each under V8's 128 KB large-object size (contract/worker-protocol.ts LOG_SEGMENT_CHARS).
+    expect(events.length).toBeGreaterThan(3_000_000 / (128 * 1024));
+    expect(Math.max(...events.map((e) => e.bytes))).toBeLessThan(128 * 1024);
+    const seqs = events.flatMap((e) => e.seqs);
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+    const messages = events.flatMap((e) => e.messages);
+    expect(messages).toEqual(
+      Array.from({ length: 3000 }, (_, i) => `${String(i).padStart(6, '0')} ${'w'.repeat(1000)}`),
+    );
+    expect(engine.getRun(run.id).log_count).toBe(seqs.length);
     await engine.close();
   });
 

@@ -4,11 +4,11 @@ import {
   KEPT_SYSTEM_LINES,
   LOG_FLUSH_LINES,
   LOG_FLUSH_MS,
-  RUN_LOG_EVENT_CHARS,
   RunLogBuffer,
   type RunLogContext,
 } from '../../main/engine/run-log-buffer.js';
 import { classifyStorageError } from '../../main/engine/storage-errors.js';
+import { LOG_SEGMENT_CHARS } from '../../contract/worker-protocol.js';
 
 const RUN_ID = 7;
 
@@ -162,12 +162,12 @@ describe('RunLogBuffer: batching', () => {
     expect(t.announced.map((a) => a.seqs)).toEqual([[1]]);
   });
 
-  it('announces a batch of long lines in several run:log events of about RUN_LOG_EVENT_CHARS, in order; a longer line alone', () => {
+  it('announces a batch of long lines in several run:log events of about LOG_SEGMENT_CHARS, in order; a longer line alone', () => {
     const t = setup();
     const long = 'x'.repeat(400);
     const batch = [
       ...lines(long, 300),
-      { ts: 0, stream: 'stdout' as const, level: 'info' as const, message: 'y'.repeat(3 * RUN_LOG_EVENT_CHARS) },
+      { ts: 0, stream: 'stdout' as const, level: 'info' as const, message: 'y'.repeat(3 * LOG_SEGMENT_CHARS) },
       ...lines('short', 3),
     ];
     t.buffer.addFromWorker(batch);
@@ -179,8 +179,8 @@ describe('RunLogBuffer: batching', () => {
     expect(seqs.length).toBeGreaterThan(2);
     // The long lines fill events up to the budget (~400 characters each, with the rest of a line's fields), then the rest of them.
     for (const event of seqs.slice(0, -3)) {
-      expect(event.length * 400).toBeLessThanOrEqual(RUN_LOG_EVENT_CHARS);
-      expect((event.length + 1) * (400 + 100)).toBeGreaterThan(RUN_LOG_EVENT_CHARS);
+      expect(event.length * 400).toBeLessThanOrEqual(LOG_SEGMENT_CHARS);
+      expect((event.length + 1) * (400 + 100)).toBeGreaterThan(LOG_SEGMENT_CHARS);
     }
     expect(seqs.at(-3)!.at(-1)).toBe(300);
     // The line longer than the budget goes alone, and the short ones after it together.

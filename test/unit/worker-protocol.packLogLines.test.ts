@@ -1,6 +1,12 @@
 import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { packLogLines, packedTransferList, unpackLogLines } from '../../contract/worker-protocol.js';
+import {
+  LOG_SEGMENT_CHARS,
+  logSegmentEnd,
+  packLogLines,
+  packedTransferList,
+  unpackLogLines,
+} from '../../contract/worker-protocol.js';
 import type { LogLineInput } from '../../contract/model.js';
 
 describe('packLogLines / unpackLogLines', () => {
@@ -33,5 +39,34 @@ describe('packLogLines / unpackLogLines', () => {
     expect(unpackLogLines((await received) as typeof packed)).toEqual(lines);
     port1.close();
     port2.close();
+  });
+});
+
+describe('logSegmentEnd', () => {
+  const line = (length: number) => ({ message: 'x'.repeat(length) });
+
+  it('ends a segment at maxLines while the characters fit', () => {
+    const lines = Array.from({ length: 10 }, () => line(10));
+    expect(logSegmentEnd(lines, 0, 4)).toBe(4);
+    expect(logSegmentEnd(lines, 8, 4)).toBe(10);
+    expect(logSegmentEnd(lines, 0)).toBe(10);
+    expect(logSegmentEnd([], 0, 4)).toBe(0);
+  });
+
+  it('ends a segment before the line that would take it over LOG_SEGMENT_CHARS', () => {
+    const lines = Array.from({ length: 1_000 }, () => line(1_000));
+    const end = logSegmentEnd(lines, 0, 500);
+    expect(end).toBeGreaterThan(1);
+    expect(end * 1_000).toBeLessThanOrEqual(LOG_SEGMENT_CHARS);
+    expect((end + 1) * 1_100).toBeGreaterThan(LOG_SEGMENT_CHARS);
+    // From any start, the same length.
+    expect(logSegmentEnd(lines, end, 500)).toBe(2 * end);
+  });
+
+  it('puts a line longer than LOG_SEGMENT_CHARS alone, never in no segment', () => {
+    const lines = [line(10), line(2 * LOG_SEGMENT_CHARS), line(10)];
+    expect(logSegmentEnd(lines, 0)).toBe(1);
+    expect(logSegmentEnd(lines, 1)).toBe(2);
+    expect(logSegmentEnd(lines, 2)).toBe(3);
   });
 });
