@@ -124,26 +124,32 @@ export function resourceExhaustion(code: string | undefined): string | null {
 
 /**
  * Log lines that cross a thread in one message, or go out in one `run:log`
- * event, hold about this many characters at most (messages plus
- * LINE_OVERHEAD_CHARS a line), so serialized they stay under 128 KB: V8 puts
- * a larger string in its large-object space, on fresh pages each time, and
- * the thread receiving or sending a batch of 1,000 lines spent more on that
- * than on the batch itself (benchmark B3, docs/PERFORMANCE.md).
+ * event, take about this many characters at most serialized, so the string
+ * holding them stays under 128 KB even with two bytes a character: V8 puts a
+ * larger string in its large-object space, on fresh pages each time, and a
+ * thread receiving or sending a batch of 1,000 lines spent more on that than
+ * on the batch itself (benchmark B3, docs/PERFORMANCE.md).
  */
-export const LOG_SEGMENT_CHARS = 48 * 1024;
-/** About what a line's fields other than its message take serialized. */
-const LINE_OVERHEAD_CHARS = 90;
+export const LOG_SEGMENT_CHARS = 60 * 1024;
+/** About what a line's fields other than its message take in JSON (a `run:log` event). */
+export const JSON_LINE_OVERHEAD_CHARS = 90;
 
 /**
  * Where the segment of `lines` starting at `from` ends (exclusive): at most
- * `maxLines` lines and about LOG_SEGMENT_CHARS characters, but at least one
- * line (a longer line goes alone).
+ * `maxLines` lines and about LOG_SEGMENT_CHARS characters, counting each
+ * line's message and `overhead` (0 for packed lines: their text is the
+ * messages alone), but at least one line (a longer line goes alone).
  */
-export function logSegmentEnd(lines: readonly { message: string }[], from: number, maxLines = Infinity): number {
+export function logSegmentEnd(
+  lines: readonly { message: string }[],
+  from: number,
+  maxLines = Infinity,
+  overhead = 0,
+): number {
   const last = Math.min(lines.length, from + maxLines);
   let chars = 0;
   for (let i = from; i < last; i++) {
-    chars += lines[i]!.message.length + LINE_OVERHEAD_CHARS;
+    chars += lines[i]!.message.length + overhead;
     if (chars > LOG_SEGMENT_CHARS && i > from) return i;
   }
   return last;

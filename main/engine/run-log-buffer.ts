@@ -22,7 +22,13 @@
  *   why, then the kept ones.
  */
 import type { LogLine, LogLineInput, Settings } from '../../contract/model.js';
-import { logSegmentEnd, packLogLines, unpackLogLines, type PackedLogLines } from '../../contract/worker-protocol.js';
+import {
+  JSON_LINE_OVERHEAD_CHARS,
+  logSegmentEnd,
+  packLogLines,
+  unpackLogLines,
+  type PackedLogLines,
+} from '../../contract/worker-protocol.js';
 import { coerceError } from '../../contract/errors.js';
 import type { EngineEvents } from './events.js';
 import type { Appended, LogWriter } from './log-writer.js';
@@ -316,10 +322,10 @@ export class RunLogBuffer {
     }
   }
 
-  /** Emits `run:log` for stored lines, in events of about LOG_SEGMENT_CHARS at most (contract/worker-protocol.ts). */
+  /** Emits `run:log` for stored lines, in events of about LOG_SEGMENT_CHARS serialized at most (contract/worker-protocol.ts). */
   private announce(lines: LogLine[]): void {
     for (let from = 0; from < lines.length;) {
-      const end = logSegmentEnd(lines, from);
+      const end = logSegmentEnd(lines, from, Infinity, JSON_LINE_OVERHEAD_CHARS);
       const event = from === 0 && end === lines.length ? lines : lines.slice(from, end);
       this.ctx.events.emit('run:log', { run_id: this.runId, job_id: this.jobId, lines: event });
       from = end;

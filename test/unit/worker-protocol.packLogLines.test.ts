@@ -1,6 +1,7 @@
 import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import {
+  JSON_LINE_OVERHEAD_CHARS,
   LOG_SEGMENT_CHARS,
   logSegmentEnd,
   packLogLines,
@@ -53,14 +54,19 @@ describe('logSegmentEnd', () => {
     expect(logSegmentEnd([], 0, 4)).toBe(0);
   });
 
-  it('ends a segment before the line that would take it over LOG_SEGMENT_CHARS', () => {
+  it('ends a segment before the line that would take it over LOG_SEGMENT_CHARS, counting messages alone', () => {
     const lines = Array.from({ length: 1_000 }, () => line(1_000));
     const end = logSegmentEnd(lines, 0, 500);
-    expect(end).toBeGreaterThan(1);
-    expect(end * 1_000).toBeLessThanOrEqual(LOG_SEGMENT_CHARS);
-    expect((end + 1) * 1_100).toBeGreaterThan(LOG_SEGMENT_CHARS);
+    expect(end).toBe(Math.floor(LOG_SEGMENT_CHARS / 1_000));
     // From any start, the same length.
     expect(logSegmentEnd(lines, end, 500)).toBe(2 * end);
+  });
+
+  it('counts `overhead` characters a line on top of its message (a run:log event in JSON)', () => {
+    const lines = Array.from({ length: 1_000 }, () => line(1_000));
+    expect(logSegmentEnd(lines, 0, Infinity, JSON_LINE_OVERHEAD_CHARS)).toBe(
+      Math.floor(LOG_SEGMENT_CHARS / (1_000 + JSON_LINE_OVERHEAD_CHARS)),
+    );
   });
 
   it('puts a line longer than LOG_SEGMENT_CHARS alone, never in no segment', () => {
