@@ -270,6 +270,17 @@ describe('stores kept current by pushed events', () => {
     expect(logs.visibleCount()).toBe(2_505);
     expect(logs.visibleLine(2_503)?.seq).toBe(2_504);
 
+    // Lines stored while no event could carry them (the browser's stream reopening to follow them) are read once the run ends.
+    all.push(line(2_506), line(2_507));
+    bridge.emit('run:state', run(9, { state: 'running' }));
+    bridge.emit('run:state', run(8, { state: 'succeeded' }));
+    await flushPromises();
+    expect(logs.visibleCount()).toBe(2_505);
+    bridge.emit('run:state', run(9, { state: 'succeeded' }));
+    await flushPromises();
+    expect(logs.visibleCount()).toBe(2_507);
+    expect(logs.visibleLine(2_506)?.seq).toBe(2_507);
+
     // Another run opened: still one subscription; closed: none.
     await logs.open(9);
     expect(bridge.subscribers('run:log')).toBe(1);

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { ref, shallowRef } from 'vue';
-import { LOG_LEVELS, type LogLevel, type LogLine, type LogStream } from '../../../contract/model.js';
+import { LOG_LEVELS, isTerminal, type LogLevel, type LogLine, type LogStream } from '../../../contract/model.js';
 import { errorText, useBridge } from '../bridge/use-bridge.js';
 
 /** Lines per request when paging through a log (the contract's maximum). */
@@ -175,12 +175,21 @@ export const useLogsStore = defineStore('logs', () => {
 
   /**
    * `run:log` is subscribed to only while a run's log is open (open() to
-   * close()): over IPC the main process then forwards no log line while none
-   * is read. Lines printed before are read as pages; a gap in `seq` reads on.
+   * close()): the main process (IPC) or the host's event stream (HTTP) then
+   * sends no log line while none is read. Lines printed before are read as
+   * pages; a gap in `seq` reads on; and once the run has ended its log is read
+   * on from the last line held, so lines stored while the browser's stream
+   * was being reopened to follow them are never missing at the end.
    */
   let following: (() => void) | null = null;
   function follow(): void {
-    following ??= bridge.subscribe(['run:log'], ({ data }) => {
+    following ??= bridge.subscribe(['run:log', 'run:state'], (event) => {
+      if (event.name === 'run:state') {
+        if (event.data.id === runId.value && isTerminal(event.data.state) && !pendingEvents)
+          void fetchFrom(runId.value);
+        return;
+      }
+      const { data } = event;
       if (data.run_id !== runId.value) return;
       if (pendingEvents) pendingEvents.push(data.lines);
       else add(data.lines);
