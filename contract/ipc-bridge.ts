@@ -28,17 +28,11 @@ import {
  *   the last one leaves.
  */
 export function makeBridge(invoke: IpcInvoke, on: IpcOn): Bridge {
-  const listeners = makeBridgeListeners();
+  // A failure leaves main forwarding as before (more events than needed, none missed) or not (a log open: its page reads still work).
+  const listeners = makeBridgeListeners((follow) => request('bridge:follow-logs', { follow }).catch(() => {}));
   let closed = false;
 
   const unsubscribe = on(IPC_EVENT_CHANNEL, (message) => listeners.dispatch(message.name, message.data));
-
-  /** Handlers that want `run:log`; main is told when this goes from 0 to 1 and back. */
-  let logFollowers = 0;
-  const followLogs = (follow: boolean) => {
-    // A failure leaves main forwarding as before (more events than needed, none missed) or not (a log open: its page reads still work).
-    request('bridge:follow-logs', { follow }).catch(() => {});
-  };
 
   async function request<C extends IpcChannel>(channel: C, input: IpcInput<C>): Promise<IpcResult<C>> {
     if (closed) throw new BridgeError('unavailable', 'the bridge is closed');
@@ -61,20 +55,7 @@ export function makeBridge(invoke: IpcInvoke, on: IpcOn): Bridge {
     call<K extends OperationName>(name: K, input: OperationRequest<K>): Promise<OperationResults[K]> {
       return request(name, input as IpcInput<K>) as Promise<OperationResults[K]>;
     },
-    subscribe(events, handler) {
-      const stop = listeners.subscribe(events, handler);
-      if (events !== '*' && !(events as readonly string[]).includes('run:log')) return stop;
-      logFollowers += 1;
-      if (logFollowers === 1) followLogs(true);
-      let stopped = false;
-      return () => {
-        stop();
-        if (stopped) return;
-        stopped = true;
-        logFollowers -= 1;
-        if (logFollowers === 0) followLogs(false);
-      };
-    },
+    subscribe: listeners.subscribe,
     onReset: listeners.onReset,
     onConnection(_handler: (state: ConnectionState) => void) {
       return () => {};

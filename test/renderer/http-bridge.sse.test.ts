@@ -7,6 +7,8 @@ import { BridgeError, type Bridge, type BridgeEvent, type ConnectionState } from
 import type { InvalidParamsDetails } from '../../contract/params.js';
 import { makeHttpBridge } from '../../renderer/src/bridge/http-bridge.js';
 import { TEST_TOKEN, makeTestApi, startTrackedServer } from '../helpers/api.js';
+import { eventually } from '../helpers/engine.js';
+import { STATE_EVENT_NAMES } from '../../contract/events.js';
 import { track } from '../helpers/open-handles.js';
 
 /** The browser bridge over real HTTP on 127.0.0.1: SSE read with fetch, resumed with Last-Event-ID, reconnected with backoff. */
@@ -27,7 +29,8 @@ function until(bridge: Bridge, check: () => boolean, what: string, timeoutMs = 5
       stop();
       resolve();
     };
-    const offEvents = bridge.subscribe('*', test);
+    // Every event but run:log: a handler of run:log would make the stream follow it.
+    const offEvents = bridge.subscribe(STATE_EVENT_NAMES, test);
     const offState = bridge.onConnection(test);
     const offReset = bridge.onReset(test);
     const stop = () => {
@@ -90,8 +93,9 @@ describe('HTTP + SSE bridge', () => {
     expect(seen).toEqual(['a', 'b', 'c']);
     expect(states).toEqual(['connecting', 'connected', 'reconnecting', 'connected']);
     expect(requests.map((r) => r.lastEventId)).toEqual([undefined, '2']);
-    // The token travels in the header, never in the URL.
-    expect(requests.every((r) => r.auth === 'Bearer tok-1' && r.url === '/api/events')).toBe(true);
+    // The token travels in the header, never in the URL; with no run:log handler, the stream asks for every other event.
+    expect(requests.map((r) => r.auth)).toEqual(['Bearer tok-1', 'Bearer tok-1']);
+    expect(new Set(requests.map((r) => r.url))).toEqual(new Set([`/api/events?events=${STATE_EVENT_NAMES.join(',')}`]));
 
     bridge.close();
     server.closeAllConnections();
@@ -102,7 +106,7 @@ describe('HTTP + SSE bridge', () => {
     const asked: string[] = [];
     const server = http.createServer((req, res) => {
       asked.push(req.url ?? '');
-      if (req.url === '/api/events') {
+      if (req.url?.startsWith('/api/events')) {
         res.writeHead(200, { 'Content-Type': 'text/event-stream' });
         res.write('id: 1\nevent: job:removed\ndata: {"job_id":"early"}\n\n');
         return;
@@ -125,7 +129,7 @@ describe('HTTP + SSE bridge', () => {
     );
     // Nobody listens yet: the stream opens, the first call is asked for, the event waits.
     await once(server, 'answered');
-    expect(asked).toEqual(['/api/events', '/api/jobs']);
+    expect(asked).toEqual([`/api/events?events=${STATE_EVENT_NAMES.join(',')}`, '/api/jobs']);
     const seen: string[] = [];
     bridge.subscribe(['job:removed'], (event) => seen.push(event.data.job_id));
     await until(bridge, () => seen.length === 1, 'the held event');
@@ -192,6 +196,49 @@ jobs:
     bridge.close();
     await again.close();
     await t.engine.close();
+  });
+
+  it('asks the host for run:log only while a handler wants it: the stream reopens, resumed, without a reconnecting state', async () => {
+    const t = await makeTestApi({
+      jobs: `
+jobs:
+  - id: lines
+    command: [sh, -c, 'for i in 1 2 3; do echo "line $i"; done']
+`,
+      server: { sseLogGraceMs: 0 },
+    });
+    const bridge = tracked(makeHttpBridge({ baseUrl: t.server.url, token: TEST_TOKEN, backoff: FAST }));
+    const states: ConnectionState[] = [];
+    bridge.onConnection((state) => states.push(state));
+    const ended: number[] = [];
+    bridge.subscribe(['run:state'], ({ data }) => {
+      if (data.state === 'succeeded') ended.push(data.id);
+    });
+    await eventually(() => bridge.connection === 'connected', 'the stream to open');
+
+    // No run:log handler: the host's stream does not follow run:log at all.
+    const first = await bridge.call('jobs:trigger', { id: 'lines', params: {} });
+    await eventually(() => ended.includes(first.run_id), 'the first run to end');
+    expect(t.engine.events.has('run:log')).toBe(false);
+
+    const printed: string[] = [];
+    const stop = bridge.subscribe(['run:log'], ({ data }) => {
+      for (const line of data.lines) if (line.stream === 'stdout') printed.push(`${data.run_id} ${line.message}`);
+    });
+    await eventually(() => t.engine.events.has('run:log'), 'the host to follow run:log');
+    const second = await bridge.call('jobs:trigger', { id: 'lines', params: {} });
+    await eventually(() => ended.includes(second.run_id), 'the second run to end');
+    expect(printed).toEqual([1, 2, 3].map((i) => `${second.run_id} line ${i}`));
+
+    stop();
+    await eventually(() => !t.engine.events.has('run:log'), 'the host to stop following run:log');
+    // Reopened twice, resumed each time: each run's end came once, and the connection never looked lost.
+    expect(ended).toEqual([first.run_id, second.run_id]);
+    expect(states).toEqual(['connected']);
+    expect(t.server.streamClients).toBe(1);
+
+    bridge.close();
+    await t.close();
   });
 
   it('stops for good when the token is refused', async () => {

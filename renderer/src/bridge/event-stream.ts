@@ -13,11 +13,15 @@ import type { ConnectionState } from '../../../contract/bridge.js';
  * - every request after the first carries the id of the last event received as
  *   `Last-Event-ID`, so the server replays what was missed, or answers
  *   `stream:reset` when it cannot (it restarted, or the events are gone);
- * - a 401 stops for good (`unauthorized`): retrying a refused token helps no one.
+ * - a 401 stops for good (`unauthorized`): retrying a refused token helps no one;
+ * - reconnect() ends the open request and starts the next at once, resumed
+ *   the same way, without a backoff or a change of state: the events a stream
+ *   wants (its URL) changed, not its connection.
  */
 
 export interface EventStreamOptions {
-  url: string;
+  /** Read for every request. */
+  url: () => string;
   token: string;
   fetch: typeof fetch;
   onEvent(name: string, data: unknown): void;
@@ -27,6 +31,8 @@ export interface EventStreamOptions {
 }
 
 export interface EventStream {
+  /** Starts a new request at once, resumed from the last event (the URL changed). */
+  reconnect(): void;
   close(): void;
 }
 
@@ -40,6 +46,8 @@ export function openEventStream(options: EventStreamOptions): EventStream {
   let controller: AbortController | null = null;
   let retryTimer: ReturnType<typeof setTimeout> | null = null;
   let everConnected = false;
+  /** The request being ended was ended by reconnect(): the next starts at once. */
+  let switching = false;
 
   const parser = createParser({
     onEvent(message) {
@@ -64,7 +72,7 @@ export function openEventStream(options: EventStreamOptions): EventStream {
     const headers: Record<string, string> = { Authorization: `Bearer ${options.token}`, Accept: 'text/event-stream' };
     if (lastEventId !== null) headers['Last-Event-ID'] = lastEventId;
     try {
-      const response = await options.fetch(options.url, { headers, signal: controller.signal, cache: 'no-store' });
+      const response = await options.fetch(options.url(), { headers, signal: controller.signal, cache: 'no-store' });
       if (response.status === 401) {
         await response.body?.cancel();
         closed = true;
@@ -86,6 +94,11 @@ export function openEventStream(options: EventStreamOptions): EventStream {
       // A refused connection, a dropped stream or close(): the same path below.
     }
     if (closed) return;
+    if (switching) {
+      switching = false;
+      void connect();
+      return;
+    }
     options.onState(everConnected ? 'reconnecting' : 'connecting');
     retryTimer = setTimeout(() => {
       retryTimer = null;
@@ -97,6 +110,12 @@ export function openEventStream(options: EventStreamOptions): EventStream {
   options.onState('connecting');
   void connect();
   return {
+    reconnect() {
+      // Waiting to retry: that request reads the URL when it starts.
+      if (closed || retryTimer || !controller || controller.signal.aborted) return;
+      switching = true;
+      controller.abort();
+    },
     close() {
       closed = true;
       if (retryTimer) clearTimeout(retryTimer);

@@ -1,6 +1,6 @@
 import type { ApiErrorBody, OperationName, OperationRequest, OperationResults } from '../../../contract/api.js';
 import { BridgeError, type Bridge, type BridgeEvent, type ConnectionState } from '../../../contract/bridge.js';
-import type { EngineEventName } from '../../../contract/events.js';
+import { STATE_EVENT_NAMES, type EngineEventName } from '../../../contract/events.js';
 import { ACTOR_HEADER, EVENTS_PATH, operationRequest, pathFor } from '../../../contract/routes.js';
 import { makeBridgeListeners } from '../../../contract/bridge-listeners.js';
 import { openEventStream } from './event-stream.js';
@@ -10,6 +10,11 @@ import { openEventStream } from './event-stream.js';
  * routes (derived from the contract by operationRequest), events over its
  * Server-Sent Events stream. The token is sent in the Authorization header
  * only, never in a URL.
+ *
+ * The stream asks for `run:log` only while a handler wants it (a run's log is
+ * open): otherwise the host would serialize every line a chatty job prints
+ * for a page that shows none of them. When that changes the stream is
+ * reopened with the other filter, resumed from the last event it got.
  */
 
 /** One operation with its input. */
@@ -35,7 +40,11 @@ export interface HttpBridgeOptions {
 
 export function makeHttpBridge(options: HttpBridgeOptions): Bridge {
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
-  const listeners = makeBridgeListeners();
+  let followLogs = false;
+  const listeners = makeBridgeListeners((follow) => {
+    followLogs = follow;
+    stream.reconnect();
+  });
   const connectionHandlers = new Set<(state: ConnectionState) => void>();
   let connection: ConnectionState = 'connecting';
   /**
@@ -66,7 +75,7 @@ export function makeHttpBridge(options: HttpBridgeOptions): Bridge {
   };
 
   const stream = openEventStream({
-    url: `${options.baseUrl}${EVENTS_PATH}`,
+    url: () => `${options.baseUrl}${EVENTS_PATH}${followLogs ? '' : `?events=${STATE_EVENT_NAMES.join(',')}`}`,
     token: options.token,
     fetch: doFetch,
     ...(options.backoff ? { backoff: options.backoff } : {}),
