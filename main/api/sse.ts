@@ -89,7 +89,10 @@ const encoder = new TextEncoder();
  * `run:log` is followed only while a stream wants it (and LOG_FOLLOW_GRACE_MS
  * after): otherwise the engine would hand every stored log line of a chatty
  * job back to this thread, to be serialized for nobody. A client resuming
- * from before the hub last started following it, and wanting it, is reset.
+ * from before the hub last started following it, and wanting it, is reset —
+ * unless its last event came after the hub last stopped following it: it was
+ * connected then without wanting `run:log` (the dashboard reopening its stream
+ * to follow a log it opened), so it missed no line.
  *
  * Invariant: event `id` is stored at `ring[id % capacity]`, and the ring holds
  * exactly the ids `oldestHeld()..lastId`: at most `capacity` events and, but
@@ -111,6 +114,12 @@ export class EventHub {
   private readonly followLogs: () => void;
   /** Following `run:log`: since which id (events from it on hold every `run:log`), and how to stop. */
   private logs: { since: number; stop: () => void } | null = null;
+  /**
+   * The last id issued before `run:log` was last no longer followed (-1:
+   * never). A stream whose last event came after it was open while nobody
+   * followed `run:log`, so it did not want it then and missed none.
+   */
+  private logsStoppedAfter = -1;
   private logGrace: NodeJS.Timeout | null = null;
 
   constructor(
@@ -221,7 +230,9 @@ export class EventHub {
    * client missed something: it gets `stream:reset` and reloads its state.
    */
   private replay(client: Client, after: number): void {
-    const logsMissed = wants(client, 'run:log') && after + 1 < (this.logs?.since ?? Infinity);
+    // Lines stored while nobody followed run:log came as no event: a client that may have followed it then is reset.
+    const logsMissed =
+      wants(client, 'run:log') && after + 1 < (this.logs?.since ?? Infinity) && after <= this.logsStoppedAfter;
     if (after > this.lastId || after + 1 < this.oldestHeld() || logsMissed) {
       const reason =
         after > this.lastId
@@ -268,6 +279,7 @@ export class EventHub {
     if (this.logGrace) clearTimeout(this.logGrace);
     this.logGrace = null;
     this.logs?.stop();
+    if (this.logs) this.logsStoppedAfter = this.lastId;
     this.logs = null;
   }
 

@@ -209,6 +209,20 @@ describe('Local API event stream (SSE)', () => {
     await stateOnly.waitFor(isRunState(second.runId, 'succeeded'));
     expect(stateOnly.messages.every((m) => m.event === 'run:state')).toBe(true);
     stateOnly.close();
+
+    // A client that did not want run:log while nobody followed it asks for it now, resuming from before events it
+    // missed (the dashboard reopening its stream when a log is opened): no reset, nothing of it lost. (Its last event
+    // comes after the hub stopped following run:log; one from right before might have been a follower's: reset.)
+    const { lastId: statesSeen } = await runToEnd(t, states, 'hello');
+    const third = await runToEnd(t, states, 'hello');
+    expect(t.engine.events.has('run:log')).toBe(false);
+    const switched = await openEventStream(t.server.port, { lastEventId: statesSeen });
+    await switched.waitFor(isRunState(third.runId, 'succeeded'));
+    expect(switched.messages.some((m) => m.event === STREAM_RESET_EVENT)).toBe(false);
+    expect(t.engine.events.has('run:log')).toBe(true);
+    const fourth = await runToEnd(t, switched, 'hello');
+    expect(logLinesOf(switched.messages, fourth.runId)).toEqual(['one', 'two']);
+    switched.close();
     states.close();
     await t.close();
   });
