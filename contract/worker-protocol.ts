@@ -155,6 +155,17 @@ export function logSegmentEnd(
   return last;
 }
 
+/** `lines` in segments of logSegmentEnd, in order (the array itself when it is one). */
+export function logSegments<T extends { message: string }>(lines: T[], overhead = 0): T[][] {
+  const segments: T[][] = [];
+  for (let from = 0; from < lines.length;) {
+    const end = logSegmentEnd(lines, from, Infinity, overhead);
+    segments.push(from === 0 && end === lines.length ? lines : lines.slice(from, end));
+    from = end;
+  }
+  return segments;
+}
+
 /**
  * Log lines packed for postMessage: one string and four typed arrays instead
  * of an object per line. Structured clone of many small objects dominated the

@@ -12,13 +12,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { JobtrayError } from '../../contract/errors.js';
-import {
-  logSegmentEnd,
-  packLogLines,
-  packedTransferList,
-  unpackLogLines,
-  type PackedLogLines,
-} from '../../contract/worker-protocol.js';
+import { logSegments, packLogLines, packedTransferList, unpackLogLines } from '../../contract/worker-protocol.js';
 import type { LogWriterReply, LogWriterRequest, LogWriterStart } from './log-writer.js';
 import { openStore, WriteLock } from './store/index.js';
 
@@ -49,13 +43,13 @@ function handle(request: LogWriterRequest): LogWriterReply | null {
         const first = stored[0]?.seq ?? 0;
         if (!request.want_lines || stored.length === 0)
           return { id: request.id, ok: true, count: stored.length, first_seq: first, lines: null };
-        const segments: PackedLogLines[] = [];
-        for (let from = 0; from < stored.length;) {
-          const end = logSegmentEnd(stored, from);
-          segments.push(packLogLines(from === 0 && end === stored.length ? stored : stored.slice(from, end)));
-          from = end;
-        }
-        return { id: request.id, ok: true, count: stored.length, first_seq: first, lines: segments };
+        return {
+          id: request.id,
+          ok: true,
+          count: stored.length,
+          first_seq: first,
+          lines: logSegments(stored).map(packLogLines),
+        };
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         const code = error instanceof JobtrayError ? error.code : null;

@@ -24,7 +24,7 @@
 import type { LogLine, LogLineInput, Settings } from '../../contract/model.js';
 import {
   JSON_LINE_OVERHEAD_CHARS,
-  logSegmentEnd,
+  logSegments,
   packLogLines,
   unpackLogLines,
   type PackedLogLines,
@@ -324,12 +324,8 @@ export class RunLogBuffer {
 
   /** Emits `run:log` for stored lines, in events of about LOG_SEGMENT_CHARS serialized at most (contract/worker-protocol.ts). */
   private announce(lines: LogLine[]): void {
-    for (let from = 0; from < lines.length;) {
-      const end = logSegmentEnd(lines, from, Infinity, JSON_LINE_OVERHEAD_CHARS);
-      const event = from === 0 && end === lines.length ? lines : lines.slice(from, end);
-      this.ctx.events.emit('run:log', { run_id: this.runId, job_id: this.jobId, lines: event });
-      from = end;
-    }
+    for (const segment of logSegments(lines, JSON_LINE_OVERHEAD_CHARS))
+      this.ctx.events.emit('run:log', { run_id: this.runId, job_id: this.jobId, lines: segment });
   }
 
   private drop(lines: readonly LogLineInput[], reason: string): void {

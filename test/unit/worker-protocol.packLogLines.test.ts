@@ -4,6 +4,7 @@ import {
   JSON_LINE_OVERHEAD_CHARS,
   LOG_SEGMENT_CHARS,
   logSegmentEnd,
+  logSegments,
   packLogLines,
   packedTransferList,
   unpackLogLines,
@@ -74,5 +75,17 @@ describe('logSegmentEnd', () => {
     expect(logSegmentEnd(lines, 0)).toBe(1);
     expect(logSegmentEnd(lines, 1)).toBe(2);
     expect(logSegmentEnd(lines, 2)).toBe(3);
+  });
+
+  it('logSegments: the array itself when it fits one segment; otherwise consecutive segments of every line, in order', () => {
+    const few = [line(10), line(10)];
+    expect(logSegments(few)[0]).toBe(few);
+    expect(logSegments([])).toEqual([]);
+    const many = Array.from({ length: 200 }, (_, i) => ({ message: `${i}`.padEnd(1_000, 'x') }));
+    const segments = logSegments(many, JSON_LINE_OVERHEAD_CHARS);
+    expect(segments.length).toBeGreaterThan(1);
+    expect(segments.flat()).toEqual(many);
+    for (const segment of segments)
+      expect(segment).toHaveLength(logSegmentEnd(segment, 0, Infinity, JSON_LINE_OVERHEAD_CHARS));
   });
 });
