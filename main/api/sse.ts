@@ -40,10 +40,12 @@ interface StoredEvent {
   id: number;
   name: EngineEventName;
   /**
-   * The complete SSE message, serialized and UTF-8 encoded once for every
-   * client (a string would be measured and encoded again for each write).
+   * The complete SSE message, serialized once for every client; a large one
+   * (over ENCODE_ABOVE_CHARS) UTF-8 encoded once too.
    */
-  message: Uint8Array;
+  message: string | Uint8Array;
+  /** Its size in bytes. */
+  bytes: number;
 }
 
 interface Client {
@@ -78,6 +80,13 @@ const StreamQuerySchema = z.strictObject({
 let highestIdIssued = 0;
 
 const encoder = new TextEncoder();
+/**
+ * Events larger than this are held as bytes: a string is measured and
+ * encoded again by every chunked write, for every client, and the garbage
+ * collector copies the ones held here (B3 with one SSE subscriber: p99 13.7
+ * against 9.8 ms as bytes). A small event costs less as a string.
+ */
+const ENCODE_ABOVE_CHARS = 16 * 1024;
 
 /**
  * Numbers every engine event, keeps the last ones in a ring buffer and writes
@@ -197,7 +206,10 @@ export class EventHub {
     }
     const id = ++this.lastId;
     highestIdIssued = Math.max(highestIdIssued, id);
-    const stored: StoredEvent = { id, name, message: encoder.encode(`id: ${id}\nevent: ${name}\ndata: ${data}\n\n`) };
+    const text = `id: ${id}\nevent: ${name}\ndata: ${data}\n\n`;
+    const message = text.length > ENCODE_ABOVE_CHARS ? encoder.encode(text) : text;
+    const bytes = typeof message === 'string' ? Buffer.byteLength(message) : message.byteLength;
+    const stored: StoredEvent = { id, name, message, bytes };
     this.hold(stored);
     for (const client of this.clients) {
       if (wants(client, name)) this.write(client, stored.message);
@@ -209,15 +221,15 @@ export class EventHub {
     const limit = this.options.bufferBytes ?? DEFAULT_BUFFER_BYTES;
     while (
       this.oldest < event.id &&
-      (this.oldest <= event.id - this.capacity || this.heldBytes + event.message.byteLength > limit)
+      (this.oldest <= event.id - this.capacity || this.heldBytes + event.bytes > limit)
     ) {
       const slot = this.oldest % this.capacity;
-      this.heldBytes -= this.ring[slot]?.message.byteLength ?? 0;
+      this.heldBytes -= this.ring[slot]?.bytes ?? 0;
       this.ring[slot] = undefined;
       this.oldest += 1;
     }
     this.ring[event.id % this.capacity] = event;
-    this.heldBytes += event.message.byteLength;
+    this.heldBytes += event.bytes;
   }
 
   private oldestHeld(): number {

@@ -19,6 +19,8 @@ jobs:
     command: [sh, -c, 'echo one; echo two']
   - id: quiet
     command: [sh, -c, 'true']
+  - id: wide
+    command: [python3, -c, "for i in range(400): print(str(i).rjust(4, '0') + ' é🚀 ' + 'w' * 200)"]
 `;
 
 const isRunState = (runId: number, state: string) => (m: StreamMessage) =>
@@ -174,6 +176,27 @@ describe('Local API event stream (SSE)', () => {
       oldest_id: lastId,
     });
     older.close();
+    await t.close();
+  });
+
+  it('streams large run:log events (held as bytes) with every character intact, and bounds them by their bytes', async () => {
+    const t = await makeTestApi({ jobs: JOBS, server: { sseBufferBytes: 64 * 1024 } });
+    const stream = await openEventStream(t.server.port);
+    const { runId, lastId } = await runToEnd(t, stream, 'wide');
+    const expected = Array.from({ length: 400 }, (_, i) => `${String(i).padStart(4, '0')} é🚀 ${'w'.repeat(200)}`);
+    expect(logLinesOf(stream.messages, runId)).toEqual(expected);
+    // 85 KB of lines: more than one event, each over the size held as bytes.
+    expect(stream.messages.filter((m) => m.event === 'run:log').length).toBeGreaterThan(1);
+    stream.close();
+
+    // 64 KB held: a client resuming from before the run is reset, one resuming from its last events is not.
+    const old = await openEventStream(t.server.port, { lastEventId: lastId - stream.messages.length + 1 });
+    expect((await old.waitFor(() => true)).event).toBe(STREAM_RESET_EVENT);
+    old.close();
+    const recent = await openEventStream(t.server.port, { lastEventId: lastId - 1 });
+    await recent.waitFor((m) => m.id === lastId);
+    expect(recent.messages.map((m) => m.event)).not.toContain(STREAM_RESET_EVENT);
+    recent.close();
     await t.close();
   });
 
