@@ -104,7 +104,7 @@ const ENCODE_ABOVE_CHARS = 16 * 1024;
  * to follow a log it opened), so it missed no line.
  *
  * Invariant: event `id` is stored at `ring[id % capacity]`, and the ring holds
- * exactly the ids `oldestHeld()..lastId`: at most `capacity` events and, but
+ * exactly the ids `oldest..lastId`: at most `capacity` events and, but
  * for the newest one, at most `bufferBytes` bytes of them.
  */
 export class EventHub {
@@ -232,10 +232,6 @@ export class EventHub {
     this.heldBytes += event.bytes;
   }
 
-  private oldestHeld(): number {
-    return this.oldest;
-  }
-
   /**
    * Sends what came after `after`. An id this server never issued, one from an
    * earlier start, or one whose successors were dropped from the ring means the
@@ -245,18 +241,18 @@ export class EventHub {
     // Lines stored while nobody followed run:log came as no event: a client that may have followed it then is reset.
     const logsMissed =
       wants(client, 'run:log') && after + 1 < (this.logs?.since ?? Infinity) && after <= this.logsStoppedAfter;
-    if (after > this.lastId || after + 1 < this.oldestHeld() || logsMissed) {
+    if (after > this.lastId || after + 1 < this.oldest || logsMissed) {
       const reason =
         after > this.lastId
           ? 'unknown event id (not issued by this server)'
           : after + 1 < this.firstId
             ? 'the server restarted since this id'
-            : after + 1 < this.oldestHeld()
+            : after + 1 < this.oldest
               ? 'events after this id are no longer held'
               : LOGS_NOT_HELD;
       this.write(
         client,
-        `id: ${this.lastId}\nevent: ${STREAM_RESET_EVENT}\ndata: ${JSON.stringify({ reason, last_event_id: after, oldest_id: this.oldestHeld() })}\n\n`,
+        `id: ${this.lastId}\nevent: ${STREAM_RESET_EVENT}\ndata: ${JSON.stringify({ reason, last_event_id: after, oldest_id: this.oldest })}\n\n`,
       );
       return;
     }
