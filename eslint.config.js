@@ -11,6 +11,7 @@ import pluginVue from 'eslint-plugin-vue';
  *   contract/     nothing of the project but contract/; no Node builtins (the browser dashboard imports it)
  *   main/shared/  contract/ (small Node helpers the engine, host and CLI all need)
  *   main/engine/, workers/   contract/ (+ main/shared/ for the engine)
+ *                 workers/command-supervisor.ts also main/engine/store/index.js (it stores its commands' output)
  *   main/api/, main/notify/  main/engine/, contract/, main/shared/
  *   main/desktop/ main/engine/, contract/, main/shared/ (the desktop app's decisions, as plain functions)
  *   main/host/    everything it composes, never main/cli/
@@ -130,6 +131,21 @@ export default tseslint.config(
           ['main', 'renderer'],
           'The worker imports only contract/: it runs in its own thread and speaks the worker protocol.',
         ),
+      ],
+    }),
+  },
+  {
+    // The one exception: the command supervisor stores its commands' output itself, with its own
+    // connection to the run store (workers/command-supervisor.ts), so it may import the store's index.
+    files: ['workers/command-supervisor.ts'],
+    rules: layer({
+      patterns: [
+        {
+          regex: '^(?:\\.\\./)+(?:main(?!/engine/store/index\\.js$)|renderer)(?:/|$)',
+          caseSensitive: true,
+          message:
+            'The command supervisor imports only contract/, the other workers/ modules and the run store (main/engine/store/index.js).',
+        },
       ],
     }),
   },

@@ -53,6 +53,20 @@ export type WorkerToEngine =
   | { type: 'spawned'; pid: number }
   | { type: 'progress'; percent: number | null; step: string | null }
   | { type: 'log'; packed: PackedLogLines }
+  /**
+   * The command supervisor only: it stored a batch of `posted` lines itself
+   * (they count against the window like a `log` batch until acknowledged).
+   * `count` lines were stored, numbered from `first_seq` (fewer than posted
+   * at the log cap); `packed`: those lines in segments, only when the engine
+   * said it follows `run:log` (SupervisorLogState).
+   */
+  | {
+      type: 'log_stored';
+      posted: number;
+      count: number;
+      first_seq: number;
+      packed: PackedLogLines[] | null;
+    }
   | { type: 'artifact'; name: string; path: string | null; data: Uint8Array | string | null }
   /**
    * `swept`: after the command ended, the worker SIGKILLed every process
@@ -90,11 +104,40 @@ export type EngineToWorker =
  */
 export type EngineToSupervisor =
   /** Starts an attempt of a command job (`run.kind` is 'command'). */
-  | { type: 'start'; run: WorkerRunSpec }
+  | { type: 'start'; run: WorkerRunSpec; log: SupervisorLogState }
   | { type: 'cancel'; run_id: number; reason: StopReason }
-  | { type: 'logs_written'; run_id: number; lines: number }
+  | { type: 'logs_written'; run_id: number; lines: number; log: SupervisorLogState }
   /** The engine gave up on the attempt (forced stop, its tree is killed): stop reading its output and post nothing more of it. */
-  | { type: 'forget'; run_id: number };
+  | { type: 'forget'; run_id: number }
+  /** Tests of a full disk: SQLite's max_page_count on the supervisor's connection (null: as opened). */
+  | { type: 'page_limit'; pages: number | null };
+
+/**
+ * The command supervisor stores its commands' output itself
+ * (workers/command-supervisor.ts): its `workerData`. `store` is null when it
+ * has no connection of its own (every batch then goes to the engine as `log`).
+ */
+export interface SupervisorStart {
+  store: {
+    /** The run store's SQLite file. */
+    path: string;
+    /** The run store's write lock (main/engine/store/write-lock.ts), shared by every connection. */
+    writeLock: SharedArrayBuffer;
+    nativeBinding: string | null;
+    pageLimit: number | null;
+  } | null;
+}
+
+/**
+ * What the supervisor needs to store an attempt's lines as the engine would,
+ * sent with `start` and every `logs_written` (so at most a batch late): the
+ * log cap per run, and whether anyone follows `run:log` (then stored lines are
+ * posted back to be announced).
+ */
+export interface SupervisorLogState {
+  cap: number;
+  follow: boolean;
+}
 
 /** One attempt's message, as a one-attempt worker would post it. */
 export interface SupervisorToEngine {
@@ -224,6 +267,16 @@ export function unpackStoredLogLines(packed: PackedLogLines, runId: number, firs
     level,
     message,
   }));
+}
+
+/** Stored lines in segments, as the log writer and the command supervisor send them back, numbered on from `firstSeq`. */
+export function unpackStoredSegments(segments: readonly PackedLogLines[], runId: number, firstSeq: number): LogLine[] {
+  let seq = firstSeq;
+  return segments.flatMap((segment) => {
+    const lines = unpackStoredLogLines(segment, runId, seq);
+    seq += lines.length;
+    return lines;
+  });
 }
 
 function unpackWith<T>(

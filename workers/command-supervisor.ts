@@ -1,13 +1,20 @@
-import { parentPort, type MessagePort } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { coerceError, JobtrayError } from '../contract/errors.js';
+import type { LogLineInput } from '../contract/model.js';
 import {
+  packedTransferList,
+  packLogLines,
   RUN_KEY_ENV,
   type EngineToSupervisor,
+  type SupervisorLogState,
+  type SupervisorStart,
   type SupervisorToEngine,
   type WorkerOutcome,
   type WorkerRunSpec,
   type WorkerToEngine,
 } from '../contract/worker-protocol.js';
+// The one import of the engine's layer from workers/ (eslint.config.js): the store, to write log lines here.
+import { appendBatch, openStore, WRITE_LOCK_OWNERS, WriteLock, type Store } from '../main/engine/store/index.js';
 import { runCommand } from './command-run.js';
 import { RunAbortedError } from './job-api.js';
 import { failure, Outbox } from './outbox.js';
@@ -28,6 +35,23 @@ import { killProcessesWithEnv } from './run-key-sweep.js';
  *   engine then handles each attempt it held like a crashed worker (tree killed
  *   by its run key, run failed and retried per its policy).
  * - After `forget` nothing more of that attempt is posted.
+ *
+ * Log lines are stored here, with a connection of the thread's own to the
+ * run store (SupervisorStart), so a chatty command's output never crosses to
+ * the engine's thread and back to the log writer's: one busy thread fewer
+ * while it prints (benchmark B3, docs/PERFORMANCE.md). Per attempt:
+ * - the batches the Outbox hands over during the command are stored on the
+ *   next turn of the event loop, after the output readers took what the
+ *   command wrote, so it writes on meanwhile. Each is reported as
+ *   `log_stored` (with the lines when the engine follows `run:log`) and
+ *   counts against the window until acknowledged, so the engine announcing
+ *   the lines still paces the command. Nobody following, batches waiting
+ *   together share a transaction (up to MERGED_LINES);
+ * - the batch of the final flush goes to the engine as `log`, so the engine
+ *   stores a short run's few lines with its final state (RunLogBuffer.drain);
+ * - once a batch cannot be stored (a storage problem), it and every later
+ *   batch of the attempt go to the engine as `log`: the engine counts and
+ *   drops them, or stores them, in order, as it does a script's lines.
  */
 
 interface Supervised {
@@ -35,19 +59,137 @@ interface Supervised {
   outbox: Outbox;
   controller: AbortController;
   forgotten: boolean;
+  /** The engine's log cap and whether it follows `run:log`, as it last said. */
+  log: SupervisorLogState;
+  /** False once a batch could not be stored here: batches go to the engine from then on. */
+  storing: boolean;
+  /** The command has ended: the final flush goes to the engine (stored there with the run's final state). */
+  ending: boolean;
+  /**
+   * Batches to store on the next turn of the event loop, in order: the
+   * output readers first drain what the command wrote, so it can write on
+   * while this thread inserts.
+   */
+  queued: LogLineInput[][];
 }
 
+const start = workerData as Partial<SupervisorStart> | undefined;
+const storeStart = start?.store ?? null;
+let pageLimit = storeStart?.pageLimit ?? null;
+/** Opened with the first batch to store; null when there is none to open or it could not be opened. */
+let store: Store | null = null;
+let storeFailed = storeStart === null;
 const runs = new Map<number, Supervised>();
 
-function startAttempt(port: MessagePort, spec: WorkerRunSpec): void {
+function logStore(): Store | null {
+  if (store || storeFailed || !storeStart) return store;
+  try {
+    store = openStore({
+      path: storeStart.path,
+      writeLock: new WriteLock(storeStart.writeLock, WRITE_LOCK_OWNERS.commandSupervisor),
+      ...(storeStart.nativeBinding ? { nativeBinding: storeStart.nativeBinding } : {}),
+    });
+    if (pageLimit !== null) store.setPageLimit(pageLimit);
+  } catch {
+    // Every batch then goes to the engine, which stores it (or says why not).
+    storeFailed = true;
+  }
+  return store;
+}
+
+/** Nobody following the lines, batches waiting together are stored in one transaction of up to this many lines. */
+const MERGED_LINES = 2_000;
+
+/** `batches` (handed over by the Outbox: ours to change) joined in order into batches of up to MERGED_LINES lines. */
+function merged(batches: LogLineInput[][]): LogLineInput[][] {
+  const joined: LogLineInput[][] = [];
+  for (const batch of batches) {
+    const last = joined.at(-1);
+    if (last && last.length + batch.length <= MERGED_LINES) last.push(...batch);
+    else joined.push(batch);
+  }
+  return joined;
+}
+
+/**
+ * Stores the attempt's queued batches, in order, each in one transaction (see merged), and
+ * says so (`log_stored`); once one cannot be stored, it and the rest go to the
+ * engine as `log`, as every later batch of the attempt will.
+ */
+function storeQueued(port: MessagePort, runId: number, run: Supervised): void {
+  const queued = run.queued;
+  if (queued.length === 0) return;
+  run.queued = [];
+  for (const lines of run.log.follow ? queued : merged(queued)) {
+    const target = run.storing ? logStore() : null;
+    if (target) {
+      try {
+        const stored = appendBatch(target, runId, lines, run.log.cap, run.log.follow);
+        const message: WorkerToEngine = {
+          type: 'log_stored',
+          posted: lines.length,
+          count: stored.count,
+          first_seq: stored.first_seq,
+          packed: stored.lines,
+        };
+        port.postMessage(
+          { run_id: runId, message } satisfies SupervisorToEngine,
+          stored.lines?.flatMap(packedTransferList),
+        );
+        continue;
+      } catch {
+        // The engine tries this batch again and learns why it fails; later ones follow it there, in order.
+        run.storing = false;
+      }
+    }
+    const packed = packLogLines(lines);
+    port.postMessage(
+      { run_id: runId, message: { type: 'log', packed } } satisfies SupervisorToEngine,
+      packedTransferList(packed),
+    );
+  }
+}
+
+/** Attempts with batches queued to be stored, stored on the next turn of the event loop. */
+const queuedRuns = new Map<number, Supervised>();
+let storeSoon: NodeJS.Immediate | null = null;
+
+function storeLater(port: MessagePort, runId: number, run: Supervised): void {
+  queuedRuns.set(runId, run);
+  storeSoon ??= setImmediate(() => {
+    storeSoon = null;
+    for (const [id, queued] of queuedRuns) {
+      queuedRuns.delete(id);
+      storeQueued(port, id, queued);
+    }
+  });
+}
+
+function startAttempt(port: MessagePort, spec: WorkerRunSpec, log: SupervisorLogState): void {
   const runId = spec.run_id;
   const run: Supervised = {
     jobId: spec.job_id,
-    outbox: new Outbox((message, transfer) => {
-      if (!run.forgotten) port.postMessage({ run_id: runId, message } satisfies SupervisorToEngine, transfer);
-    }, spec.log_window ?? Infinity),
+    outbox: new Outbox(
+      (message, transfer) => {
+        if (run.forgotten) return;
+        // What came before this message is stored (or handed on) first: the engine sees everything in order.
+        storeQueued(port, runId, run);
+        port.postMessage({ run_id: runId, message } satisfies SupervisorToEngine, transfer);
+      },
+      spec.log_window ?? Infinity,
+      (lines) => {
+        if (run.forgotten || !run.storing || run.ending || !storeStart) return false;
+        run.queued.push(lines);
+        storeLater(port, runId, run);
+        return true;
+      },
+    ),
     controller: new AbortController(),
     forgotten: false,
+    log,
+    storing: true,
+    ending: false,
+    queued: [],
   };
   runs.set(runId, run);
   const finish = (outcome: WorkerOutcome) => {
@@ -55,6 +197,7 @@ function startAttempt(port: MessagePort, spec: WorkerRunSpec): void {
     // Nothing of the command outlives its attempt: what left its process group is found by the run key.
     const key = spec.env[RUN_KEY_ENV];
     if (key) killProcessesWithEnv(RUN_KEY_ENV, key);
+    run.ending = true;
     run.outbox.flush();
     run.outbox.send({ type: 'result', outcome, swept: key !== undefined } satisfies WorkerToEngine);
   };
@@ -70,11 +213,17 @@ function startAttempt(port: MessagePort, spec: WorkerRunSpec): void {
 }
 
 function onMessage(port: MessagePort, message: EngineToSupervisor): void {
-  if (message.type === 'start') return startAttempt(port, message.run);
+  if (message.type === 'start') return startAttempt(port, message.run, message.log);
+  if (message.type === 'page_limit') {
+    pageLimit = message.pages;
+    store?.setPageLimit(pageLimit);
+    return;
+  }
   const run = runs.get(message.run_id);
   if (!run) return;
   switch (message.type) {
     case 'logs_written':
+      run.log = message.log;
       return run.outbox.acknowledge(message.lines);
     case 'cancel':
       if (!run.controller.signal.aborted)
@@ -83,6 +232,7 @@ function onMessage(port: MessagePort, message: EngineToSupervisor): void {
     case 'forget':
       // Nothing will acknowledge its lines any more: readers resume, lines go nowhere, the pipes end with the tree.
       run.forgotten = true;
+      run.queued = [];
       runs.delete(message.run_id);
       run.outbox.acknowledge(Number.MAX_SAFE_INTEGER);
       return;

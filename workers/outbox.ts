@@ -51,9 +51,15 @@ export class Outbox {
   private unacknowledged = 0;
   private openListeners: (() => void)[] = [];
 
+  /**
+   * `keep`, when given, is offered each batch of log lines first: true means
+   * it took them (the command supervisor stores them itself), and they are
+   * not posted; they count against the window all the same.
+   */
   constructor(
     private readonly post: PostToEngine,
     private readonly window = Infinity,
+    private readonly keep: ((lines: LogLineInput[]) => boolean) | null = null,
   ) {}
 
   /** True while the engine is a whole window behind: readers of job output should pause until `onceOpen`. */
@@ -120,6 +126,7 @@ export class Outbox {
       const lines = end === this.lines.length ? this.lines : this.lines.splice(0, end);
       if (lines === this.lines) this.lines = [];
       this.unacknowledged += lines.length;
+      if (this.keep?.(lines)) continue;
       const packed = packLogLines(lines);
       this.post({ type: 'log', packed }, packedTransferList(packed));
     }

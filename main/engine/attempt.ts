@@ -32,7 +32,7 @@ import type { RunPatch, Store } from './store/index.js';
 
 /** What an attempt needs from the engine. */
 export interface AttemptContext extends RunLogContext {
-  readonly store: Pick<Store, 'appendLogs' | 'isOpen' | 'updateRun' | 'insertArtifact'>;
+  readonly store: Pick<Store, 'appendLogs' | 'isOpen' | 'getLogs' | 'updateRun' | 'insertArtifact'>;
   readonly storage: Pick<StorageGuard, 'writable' | 'noteFailure' | 'countDropped' | 'problem' | 'defer'>;
   readonly runner: Pick<Runner, 'start'>;
   readonly logger: Logger;
@@ -182,6 +182,9 @@ export class Attempt {
         return;
       case 'log':
         this.logs.addPackedFromWorker(message.packed);
+        return;
+      case 'log_stored':
+        this.logs.addStoredFromWorker(message);
         return;
       case 'artifact':
         this.artifacts.push(this.saveArtifact(message.name, message.path, message.data));

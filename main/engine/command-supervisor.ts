@@ -12,16 +12,24 @@
  * - If the thread dies, every attempt it held exits without an outcome and
  *   with the thread's error: the engine handles it like a crashed worker
  *   (attempt.ts kills its tree and processes by run key; the run fails and is
- *   retried per its job's policy). The next attempt starts a new thread.
+ *   retried per its job's policy). A write lock it held is freed. The next
+ *   attempt starts a new thread.
+ * - The thread stores its commands' output itself, with a connection of its
+ *   own (SupervisorStart); each `start` and acknowledgement tells it the log
+ *   cap and whether anyone follows `run:log` (SupervisorLogState), and a page
+ *   limit set for tests reaches its connection too.
  */
 import type { Worker } from 'node:worker_threads';
 import type {
   EngineToSupervisor,
+  SupervisorLogState,
+  SupervisorStart,
   SupervisorToEngine,
   WorkerOutcome,
   WorkerRunSpec,
 } from '../../contract/worker-protocol.js';
 import { IdleTimer } from './idle-timer.js';
+import { WRITE_LOCK_OWNERS, type WriteLock } from './store/index.js';
 import type { AttemptCallbacks, AttemptExit, AttemptHandle } from './runner.js';
 
 /** A supervisor with no attempt is closed after this long. */
@@ -43,8 +51,17 @@ interface Thread {
 
 /** How a thread is started and removed: through Bree (Runner). */
 export interface SupervisorThreads {
-  start(name: string): Promise<Worker>;
+  start(name: string, workerData: SupervisorStart): Promise<Worker>;
   remove(name: string): Promise<void>;
+}
+
+/** The run store the supervisor's thread writes log lines to (absent: it posts every line to the engine). */
+export interface SupervisorLogStore {
+  path: string;
+  writeLock: WriteLock;
+  nativeBinding: string | null;
+  /** The log cap and whether anyone follows `run:log`, read for every message that carries them. */
+  state(): SupervisorLogState;
 }
 
 export class CommandSupervisor {
@@ -53,8 +70,22 @@ export class CommandSupervisor {
   private readonly idle = new IdleTimer(SUPERVISOR_IDLE_MS, () => this.closeIdle());
   private generation = 0;
   private closed = false;
+  private pageLimit: number | null = null;
 
-  constructor(private readonly threads: SupervisorThreads) {}
+  constructor(
+    private readonly threads: SupervisorThreads,
+    private readonly logStore: SupervisorLogStore | null = null,
+  ) {}
+
+  private logState(): SupervisorLogState {
+    return this.logStore?.state() ?? { cap: Number.MAX_SAFE_INTEGER, follow: true };
+  }
+
+  /** Tests of a full disk: SQLite's max_page_count on the thread's connection, now and for a thread started later. */
+  setPageLimit(pages: number | null): void {
+    this.pageLimit = pages;
+    if (this.current) post(this.current, { type: 'page_limit', pages });
+  }
 
   /** Hands the attempt to the supervisor (started first when there is none). */
   async start(spec: WorkerRunSpec, callbacks: AttemptCallbacks): Promise<AttemptHandle> {
@@ -65,11 +96,11 @@ export class CommandSupervisor {
     const exited = new Promise<AttemptExit>((r) => (resolve = r));
     const attempt: Supervised = { callbacks, outcome: null, resolve };
     thread.attempts.set(runId, attempt);
-    post(thread, { type: 'start', run: spec });
+    post(thread, { type: 'start', run: spec, log: this.logState() });
     return {
       runId,
       cancel: (reason) => post(thread, { type: 'cancel', run_id: runId, reason }),
-      acknowledgeLogs: (lines) => post(thread, { type: 'logs_written', run_id: runId, lines }),
+      acknowledgeLogs: (lines) => post(thread, { type: 'logs_written', run_id: runId, lines, log: this.logState() }),
       // Forced stop: the engine has killed the tree; the supervisor drops the attempt, the others go on.
       terminate: async () => {
         if (thread.attempts.get(runId) !== attempt) return;
@@ -99,7 +130,16 @@ export class CommandSupervisor {
   private async launch(): Promise<Thread> {
     if (this.closed) throw new Error('the engine is closing: no command supervisor is started');
     const name = `command-supervisor-${++this.generation}`;
-    const worker = await this.threads.start(name);
+    const store = this.logStore;
+    const pageLimit = this.pageLimit;
+    const worker = await this.threads.start(name, {
+      store: store && {
+        path: store.path,
+        writeLock: store.writeLock.buffer,
+        nativeBinding: store.nativeBinding,
+        pageLimit,
+      },
+    });
     let error: Error | null = null;
     let markExited!: () => void;
     const thread: Thread = {
@@ -111,6 +151,8 @@ export class CommandSupervisor {
     worker.on('message', (message: SupervisorToEngine) => this.onMessage(thread, message));
     worker.on('error', (err: Error) => (error = err));
     worker.once('exit', (exitCode: number) => {
+      // Terminated inside a transaction, it must not leave the other connections' writes waiting.
+      this.logStore?.writeLock.releaseAbandoned(WRITE_LOCK_OWNERS.commandSupervisor);
       if (this.current === thread) this.current = null;
       const crash = error ?? new Error(`the command supervisor thread stopped (exit code ${exitCode})`);
       for (const runId of [...thread.attempts.keys()])
@@ -121,6 +163,8 @@ export class CommandSupervisor {
         .then(markExited);
     });
     this.current = thread;
+    // Set while the thread was starting.
+    if (this.pageLimit !== pageLimit) post(thread, { type: 'page_limit', pages: this.pageLimit });
     return thread;
   }
 

@@ -143,13 +143,16 @@ export class JobtrayEngine {
     });
     const workerPath = options.workerPath ?? defaultWorkerPath();
     const onWriteFailure = (error: JobtrayError) => void this.storage.noteFailure(error, 'a write');
-    ({ store: this.store, logWriter: this.logWriter } = openRunStore({
-      ...options,
-      dataDir,
+    const runStore = openRunStore({ ...options, dataDir, workerPath, onWriteFailure });
+    ({ store: this.store, logWriter: this.logWriter } = runStore);
+    this.runner = new Runner({
       workerPath,
-      onWriteFailure,
-    }));
-    this.runner = new Runner({ workerPath });
+      logStore: {
+        ...runStore.logStore,
+        state: () => ({ cap: this.getSettings().log_cap_per_run, follow: this.events.has('run:log') }),
+      },
+    });
+    runStore.pageLimitFollowers.push((pages) => this.runner.setPageLimit(pages));
     this.settingsOverride = options.settings ?? {};
     const storedId = this.store.getMeta('store_id');
     this.storeId = storedId ?? randomUUID();

@@ -5,23 +5,23 @@
  * API never spends its time inserting a chatty job's output.
  *
  * One request at a time, in the order received: `append` stores a batch of
- * one run's lines in one transaction (Store.appendLogs: numbering, the cap)
+ * one run's lines in one transaction (appendPacked: numbering, the cap)
  * and answers with how many were stored — and the stored lines themselves
  * when the engine has a listener for them, packed in segments of about
  * LOG_SEGMENT_CHARS (contract/worker-protocol.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { JobtrayError } from '../../contract/errors.js';
-import { logSegments, packLogLines, packedTransferList, unpackLogLines } from '../../contract/worker-protocol.js';
+import { packedTransferList } from '../../contract/worker-protocol.js';
 import type { LogWriterReply, LogWriterRequest, LogWriterStart } from './log-writer.js';
-import { openStore, WriteLock } from './store/index.js';
+import { appendPacked, openStore, WRITE_LOCK_OWNERS, WriteLock } from './store/index.js';
 
 if (!parentPort) throw new Error('log-writer-thread.js must run as a worker thread (log-writer.ts starts it)');
 const port = parentPort;
 const start = workerData as LogWriterStart;
 const store = openStore({
   path: start.path,
-  writeLock: new WriteLock(start.writeLock),
+  writeLock: new WriteLock(start.writeLock, WRITE_LOCK_OWNERS.logWriter),
   ...(start.nativeBinding ? { nativeBinding: start.nativeBinding } : {}),
 });
 if (start.pageLimit !== null) store.setPageLimit(start.pageLimit);
@@ -37,19 +37,8 @@ function handle(request: LogWriterRequest): LogWriterReply | null {
       return null;
     case 'append':
       try {
-        const lines =
-          request.lines.length === 1 ? unpackLogLines(request.lines[0]!) : request.lines.flatMap(unpackLogLines);
-        const stored = store.appendLogs(request.run_id, lines, request.cap);
-        const first = stored[0]?.seq ?? 0;
-        if (!request.want_lines || stored.length === 0)
-          return { id: request.id, ok: true, count: stored.length, first_seq: first, lines: null };
-        return {
-          id: request.id,
-          ok: true,
-          count: stored.length,
-          first_seq: first,
-          lines: logSegments(stored).map(packLogLines),
-        };
+        const stored = appendPacked(store, request.run_id, request.lines, request.cap, request.want_lines);
+        return { id: request.id, ok: true, ...stored };
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         const code = error instanceof JobtrayError ? error.code : null;

@@ -19,9 +19,9 @@
 import { Worker } from 'node:worker_threads';
 import { JobtrayError, type ErrorCode } from '../../contract/errors.js';
 import type { LogLine } from '../../contract/model.js';
-import { unpackStoredLogLines, type PackedLogLines } from '../../contract/worker-protocol.js';
+import { unpackStoredSegments, type PackedLogLines } from '../../contract/worker-protocol.js';
 import { IdleTimer } from './idle-timer.js';
-import type { WriteLock } from './store/index.js';
+import { WRITE_LOCK_OWNERS, type WriteLock } from './store/index.js';
 
 /** A writer with nothing to write is closed after this long. */
 export const LOG_WRITER_IDLE_MS = 60_000;
@@ -81,7 +81,6 @@ export class LogWriter {
   private pageLimit: number | null = null;
   private readonly idle = new IdleTimer(LOG_WRITER_IDLE_MS, () => this.closeIdle());
   private closed = false;
-
   constructor(private readonly options: LogWriterOptions) {}
 
   /** Stores `lines` of run `runId`, in order (at most `cap` per run, see Store.appendLogs). */
@@ -139,7 +138,7 @@ export class LogWriter {
         worker.once('exit', (code) => {
           if (this.thread === thread) this.thread = null;
           // A thread that died inside a transaction must not leave the engine's writes waiting.
-          this.options.writeLock.releaseAbandoned();
+          this.options.writeLock.releaseAbandoned(WRITE_LOCK_OWNERS.logWriter);
           const why = failure ?? new Error(`the log writer thread stopped (exit code ${code})`);
           for (const waiter of waiting.values()) waiter.reject(why);
           waiting.clear();
@@ -162,13 +161,7 @@ export class LogWriter {
       waiter.reject(new JobtrayError(reply.code ?? 'internal', reply.message, reply.details));
       return;
     }
-    let seq = reply.first_seq;
-    const lines =
-      reply.lines?.flatMap((segment) => {
-        const unpacked = unpackStoredLogLines(segment, waiter.runId, seq);
-        seq += unpacked.length;
-        return unpacked;
-      }) ?? null;
+    const lines = reply.lines && unpackStoredSegments(reply.lines, waiter.runId, reply.first_seq);
     waiter.resolve({ count: reply.count, lines });
   }
 

@@ -27,7 +27,9 @@ import {
   logSegments,
   packLogLines,
   unpackLogLines,
+  unpackStoredSegments,
   type PackedLogLines,
+  type WorkerToEngine,
 } from '../../contract/worker-protocol.js';
 import { coerceError } from '../../contract/errors.js';
 import type { EngineEvents } from './events.js';
@@ -53,7 +55,7 @@ export const KEPT_SYSTEM_LINES = 100;
 
 /** What a log buffer needs from the engine. */
 export interface RunLogContext {
-  readonly store: Pick<Store, 'appendLogs' | 'isOpen'>;
+  readonly store: Pick<Store, 'appendLogs' | 'isOpen' | 'getLogs'>;
   /** Stores batches off this thread; absent, they are written through `store` here. */
   readonly logWriter?: Pick<LogWriter, 'append'>;
   /** `has` tells whether anyone listens for `run:log` (absent: assume so). */
@@ -92,6 +94,11 @@ export class RunLogBuffer {
   private kept: LogLineInput[] = [];
   /** One callback for every timer this buffer arms (no closure per batch). */
   private readonly writeBatchLater = (): void => this.writeBatch();
+  /** Batches the command supervisor stored, to be announced, and how many posted lines they hold. */
+  private storedQueue: StoredBatch[] = [];
+  private unannounced = 0;
+  private announceSoon: NodeJS.Immediate | null = null;
+  private readonly announceStoredLater = (): void => this.announceStored();
   /** The batch with the log writer now (one at a time), and its lines. */
   private flight: Promise<void> | null = null;
   private inFlight = 0;
@@ -123,6 +130,54 @@ export class RunLogBuffer {
     this.received += packed.length.length;
     this.enqueue(packed);
     this.scheduleWrite();
+  }
+
+  /**
+   * A batch the command supervisor stored itself. It is announced on a later
+   * turn of the event loop, one batch a turn — with the lines it sent, or,
+   * when nobody followed `run:log` as the supervisor last heard and someone
+   * does now, the lines read back — and acknowledged once announced, so a
+   * subscriber's pace paces the command without a backlog of its batches
+   * landing in one turn. Nobody listening, it is acknowledged at once.
+   */
+  addStoredFromWorker(batch: StoredBatch): void {
+    this.received += batch.posted;
+    if (batch.count > 0 && (this.ctx.events.has?.('run:log') ?? true)) {
+      this.storedQueue.push(batch);
+      this.unannounced += batch.posted;
+      this.announceSoon ??= setImmediate(this.announceStoredLater);
+    }
+    this.acknowledge();
+  }
+
+  /** Announces the oldest batch the supervisor stored, and schedules the next. */
+  private announceStored(): void {
+    this.announceSoon = null;
+    const batch = this.storedQueue.shift();
+    if (!batch) return;
+    this.unannounced -= batch.posted;
+    const lines = batch.packed
+      ? unpackStoredSegments(batch.packed, this.runId, batch.first_seq)
+      : this.readStored(batch.first_seq, batch.count);
+    if (lines) this.announce(lines);
+    this.acknowledge();
+    if (this.storedQueue.length > 0) this.announceSoon = setImmediate(this.announceStoredLater);
+  }
+
+  /** Announces every batch the supervisor stored now (an ended attempt: its lines come before its final state). */
+  private announceAllStored(): void {
+    if (this.announceSoon) clearImmediate(this.announceSoon);
+    this.announceSoon = null;
+    while (this.storedQueue.length > 0) this.announceStored();
+  }
+
+  private readStored(firstSeq: number, count: number): LogLine[] | null {
+    try {
+      return this.ctx.store.getLogs(this.runId, { after: firstSeq - 1, limit: count }).lines;
+    } catch {
+      // They are stored: a reader of the log reads them as pages.
+      return null;
+    }
   }
 
   /** Lines waiting to be written or sent. */
@@ -168,6 +223,7 @@ export class RunLogBuffer {
    * state: a run that printed a few lines costs no trip to the writer.
    */
   async drain(leave = 0): Promise<void> {
+    this.announceAllStored();
     this.cancelWrite();
     if (this.ctx.logWriter) {
       while ((this.queued > leave || this.flight) && this.ctx.store.isOpen()) {
@@ -358,12 +414,14 @@ export class RunLogBuffer {
    * early; with the buffer empty everything received is acknowledged.
    */
   private acknowledge(): void {
-    const written = this.received - this.acknowledged - this.waiting - this.inFlight;
+    const written = this.received - this.acknowledged - this.waiting - this.inFlight - this.unannounced;
     if (written <= 0 || !this.worker) return;
     this.acknowledged += written;
     this.worker.acknowledgeLogs(written);
   }
 }
+
+type StoredBatch = Extract<WorkerToEngine, { type: 'log_stored' }>;
 
 function segmentLength(segment: PackedLogLines | readonly LogLineInput[]): number {
   return Array.isArray(segment) ? segment.length : (segment as PackedLogLines).length.length;

@@ -1,8 +1,10 @@
 /**
- * The engine's two connections to the run store: its own (runs, jobs,
- * settings, audit) and the log writer's thread (log lines, log-writer.ts).
- * They share one write lock (store/write-lock.ts), so one writes at a time
- * and a waiting thread wakes as soon as the other commits.
+ * The engine's connections to the run store: its own (runs, jobs, settings,
+ * audit), the log writer's thread (log lines, log-writer.ts) and the command
+ * supervisor's thread (its commands' output, command-supervisor.ts; opened by
+ * that thread from `logStore`). They share one write lock
+ * (store/write-lock.ts), so one writes at a time and a waiting thread wakes as
+ * soon as another commits.
  */
 import path from 'node:path';
 import type { JobtrayError } from '../../contract/errors.js';
@@ -22,7 +24,16 @@ export interface RunStoreOptions {
   storePages?: (store: Pick<Store, 'setPageLimit' | 'pageCount'>) => void;
 }
 
-export function openRunStore(options: RunStoreOptions): { store: Store; logWriter: LogWriter } {
+export interface RunStore {
+  store: Store;
+  logWriter: LogWriter;
+  /** What another thread needs to open its own connection (the command supervisor's). */
+  logStore: { path: string; writeLock: WriteLock; nativeBinding: string | null };
+  /** Told every page limit set through `storePages` (tests), after the engine's and the log writer's connections. */
+  pageLimitFollowers: ((pages: number | null) => void)[];
+}
+
+export function openRunStore(options: RunStoreOptions): RunStore {
   const file = databasePath(options.dataDir);
   const nativeBinding = options.nativeBinding ? { nativeBinding: options.nativeBinding } : {};
   const writeLock = WriteLock.create();
@@ -33,12 +44,19 @@ export function openRunStore(options: RunStoreOptions): { store: Store; logWrite
     writeLock,
     ...nativeBinding,
   });
+  const pageLimitFollowers: ((pages: number | null) => void)[] = [];
   options.storePages?.({
     setPageLimit: (pages) => {
       logWriter.setPageLimit(pages);
+      for (const follower of pageLimitFollowers) follower(pages);
       return store.setPageLimit(pages);
     },
     pageCount: () => store.pageCount(),
   });
-  return { store, logWriter };
+  return {
+    store,
+    logWriter,
+    logStore: { path: file, writeLock, nativeBinding: options.nativeBinding ?? null },
+    pageLimitFollowers,
+  };
 }

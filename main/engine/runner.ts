@@ -4,7 +4,7 @@ import readline from 'node:readline';
 import type { Readable } from 'node:stream';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { EngineToWorker, WorkerOutcome, WorkerRunSpec, WorkerToEngine } from '../../contract/worker-protocol.js';
-import { CommandSupervisor } from './command-supervisor.js';
+import { CommandSupervisor, type SupervisorLogStore } from './command-supervisor.js';
 
 // Bree 9 is CommonJS.
 const require = createRequire(import.meta.url);
@@ -67,6 +67,8 @@ export interface RunnerOptions {
   supervisorPath?: string;
   /** Keep one worker started ahead of time while runs happen (default true). */
   warmWorker?: boolean;
+  /** Where the command supervisor stores its commands' output (absent: it posts every line to the engine). */
+  logStore?: SupervisorLogStore;
 }
 
 /**
@@ -172,17 +174,25 @@ export class Runner {
     });
     const supervisorPath =
       options.supervisorPath ?? path.join(path.dirname(options.workerPath), 'command-supervisor.js');
-    this.supervisor = new CommandSupervisor({
-      start: async (name) => {
-        await this.bree.add({ name, path: supervisorPath });
-        await this.bree.run(name);
-        const worker = this.bree.workers.get(name);
-        if (worker) return worker;
-        await this.bree.remove(name).catch(() => {});
-        throw new Error(`Bree did not start the command supervisor (${supervisorPath})`);
+    this.supervisor = new CommandSupervisor(
+      {
+        start: async (name, workerData) => {
+          await this.bree.add({ name, path: supervisorPath, worker: { workerData } });
+          await this.bree.run(name);
+          const worker = this.bree.workers.get(name);
+          if (worker) return worker;
+          await this.bree.remove(name).catch(() => {});
+          throw new Error(`Bree did not start the command supervisor (${supervisorPath})`);
+        },
+        remove: (name) => this.bree.remove(name),
       },
-      remove: (name) => this.bree.remove(name),
-    });
+      options.logStore ?? null,
+    );
+  }
+
+  /** Tests of a full disk: the page limit of the command supervisor's connection. */
+  setPageLimit(pages: number | null): void {
+    this.supervisor.setPageLimit(pages);
   }
 
   get activeCount(): number {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { LogLine, LogLineInput } from '../../contract/model.js';
+import type { LogLine, LogLineInput, LogPage, LogQuery } from '../../contract/model.js';
 import {
   KEPT_SYSTEM_LINES,
   LOG_FLUSH_LINES,
@@ -25,6 +25,8 @@ function fakeStore() {
     cap: 1_000_000,
     writes: [] as { runId: number; messages: string[]; cap: number }[],
     seq: 0,
+    /** Every stored line, as getLogs reads them. */
+    stored: [] as LogLine[],
     isOpen: () => store.open,
     appendLogs(runId: number, lines: readonly LogLineInput[], cap: number): LogLine[] {
       if (store.failWrites > 0) {
@@ -32,7 +34,13 @@ function fakeStore() {
         throw diskFull();
       }
       store.writes.push({ runId, messages: lines.map((l) => l.message), cap });
-      return lines.map((l) => ({ run_id: runId, seq: ++store.seq, ...l }));
+      const stored = lines.map((l) => ({ run_id: runId, seq: ++store.seq, ...l }));
+      store.stored.push(...stored);
+      return stored;
+    },
+    getLogs(runId: number, query: LogQuery): LogPage {
+      const after = store.stored.filter((l) => l.run_id === runId && l.seq > (query.after ?? 0));
+      return { lines: after.slice(0, query.limit ?? 500), next_after: null };
     },
   };
   return store;

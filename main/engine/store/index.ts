@@ -1,5 +1,5 @@
 export { openStore, Store, type StoreOptions } from './store.js';
-export { WriteLock } from './write-lock.js';
+export { WriteLock, WRITE_LOCK_OWNERS, type WriteLockOwner } from './write-lock.js';
 export type { NewAuditEntry, NewRun, RetentionOptions, RetentionResult, RunPatch } from './inputs.js';
 export type { JobStateRow } from './rows.js';
 export {
@@ -10,3 +10,4 @@ export {
   moveDatabaseAside,
   type MovedFile,
 } from './damage.js';
+export { appendBatch, appendPacked, type StoredBatch } from './packed-logs.js';

@@ -18,7 +18,7 @@ export interface StoreOptions {
    * error (see storage-errors.ts).
    */
   onWriteFailure?: (error: JobtrayError) => void;
-  /** Shared with the other thread writing to this database (the log writer): one writer at a time, woken at once (write-lock.ts). */
+  /** Shared with the other threads writing to this database (the log writer, the command supervisor): one writer at a time, woken at once (write-lock.ts). */
   writeLock?: WriteLock;
 }
 

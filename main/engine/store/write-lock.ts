@@ -1,16 +1,21 @@
 /**
  * One writer at a time across the threads that hold a connection to the run
- * store (the engine's thread and the log writer's, main/engine/log-writer.ts),
- * through a word of shared memory. SQLite serializes writers too, but a
- * connection that finds the database locked sleeps in steps of 1, 2, 5, 10 ms…
- * (busy_timeout) even when the other one's transaction takes microseconds;
- * here the waiting thread wakes as soon as the lock is released.
+ * store (the engine's thread, the log writer's, main/engine/log-writer.ts,
+ * and the command supervisor's, workers/command-supervisor.ts), through a
+ * word of shared memory. SQLite serializes writers too, but a connection that
+ * finds the database locked sleeps in steps of 1, 2, 5, 10 ms… (busy_timeout)
+ * even when the other one's transaction takes microseconds; here the waiting
+ * thread wakes as soon as the lock is released.
  *
  * Held only around one transaction (Store.transaction), never across an
  * await; busy_timeout stays as the safety net (another process, a backup).
+ * The word holds who holds the lock (WRITE_LOCK_OWNERS), so a lock left by a
+ * thread that died is freed for that thread only.
  */
 const FREE = 0;
-const HELD = 1;
+/** Who may hold the lock: each connection's thread has its own number. */
+export const WRITE_LOCK_OWNERS = { engine: 1, logWriter: 2, commandSupervisor: 3 } as const;
+export type WriteLockOwner = (typeof WRITE_LOCK_OWNERS)[keyof typeof WRITE_LOCK_OWNERS];
 /** A waiter re-checks at least this often (a holder that died without releasing is not waited for forever by one wait). */
 const WAIT_SLICE_MS = 50;
 
@@ -19,8 +24,11 @@ export class WriteLock {
   /** Nested transactions (savepoints) of this thread inside the held lock. */
   private depth = 0;
 
-  /** `buffer`: 4 bytes of SharedArrayBuffer, the same for every thread (new ones: WriteLock.create()). */
-  constructor(readonly buffer: SharedArrayBuffer) {
+  /** `buffer`: 4 bytes of SharedArrayBuffer, the same for every thread (new ones: WriteLock.create()); `owner`: this thread. */
+  constructor(
+    readonly buffer: SharedArrayBuffer,
+    private readonly owner: WriteLockOwner = WRITE_LOCK_OWNERS.engine,
+  ) {
     this.word = new Int32Array(buffer, 0, 1);
   }
 
@@ -31,8 +39,11 @@ export class WriteLock {
   /** Runs `fn` holding the lock (re-entrant within this thread). */
   hold<T>(fn: () => T): T {
     if (this.depth === 0) {
-      while (Atomics.compareExchange(this.word, 0, FREE, HELD) !== FREE)
-        Atomics.wait(this.word, 0, HELD, WAIT_SLICE_MS);
+      for (;;) {
+        const holder = Atomics.compareExchange(this.word, 0, FREE, this.owner);
+        if (holder === FREE) break;
+        Atomics.wait(this.word, 0, holder, WAIT_SLICE_MS);
+      }
     }
     this.depth += 1;
     try {
@@ -47,12 +58,11 @@ export class WriteLock {
   }
 
   /**
-   * Frees a lock left held by a thread that died inside a transaction (the
-   * log writer's, see LogWriter). Only while this thread does not hold it.
+   * Frees the lock if `owner`'s thread, which died inside a transaction (see
+   * LogWriter and CommandSupervisor), left it held; held by anyone else, it
+   * stays held.
    */
-  releaseAbandoned(): void {
-    if (this.depth > 0) return;
-    Atomics.store(this.word, 0, FREE);
-    Atomics.notify(this.word, 0);
+  releaseAbandoned(owner: WriteLockOwner): void {
+    if (Atomics.compareExchange(this.word, 0, owner, FREE) === owner) Atomics.notify(this.word, 0);
   }
 }
