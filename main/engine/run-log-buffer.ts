@@ -153,6 +153,18 @@ export class RunLogBuffer {
   /** Announces the oldest batch the supervisor stored, and schedules the next. */
   private announceStored(): void {
     this.announceSoon = null;
+    this.announceOldestStored();
+    if (this.storedQueue.length > 0) this.announceSoon = setImmediate(this.announceStoredLater);
+  }
+
+  /** Announces every batch the supervisor stored now (an ended attempt: its lines come before its final state). */
+  private announceAllStored(): void {
+    if (this.announceSoon) clearImmediate(this.announceSoon);
+    this.announceSoon = null;
+    while (this.storedQueue.length > 0) this.announceOldestStored();
+  }
+
+  private announceOldestStored(): void {
     const batch = this.storedQueue.shift();
     if (!batch) return;
     this.unannounced -= batch.posted;
@@ -161,14 +173,6 @@ export class RunLogBuffer {
       : this.readStored(batch.first_seq, batch.count);
     if (lines) this.announce(lines);
     this.acknowledge();
-    if (this.storedQueue.length > 0) this.announceSoon = setImmediate(this.announceStoredLater);
-  }
-
-  /** Announces every batch the supervisor stored now (an ended attempt: its lines come before its final state). */
-  private announceAllStored(): void {
-    if (this.announceSoon) clearImmediate(this.announceSoon);
-    this.announceSoon = null;
-    while (this.storedQueue.length > 0) this.announceStored();
   }
 
   private readStored(firstSeq: number, count: number): LogLine[] | null {

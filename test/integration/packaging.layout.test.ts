@@ -118,7 +118,7 @@ describe('packaged app layout (electron-builder --dir, Linux)', () => {
     expect(files.some((file) => file.startsWith('/node_modules/better-sqlite3/'))).toBe(true);
   });
 
-  it('the worker, every file it imports, package.json and better_sqlite3.node are in app.asar.unpacked', () => {
+  it('the workers and the log writer, every file they import, package.json and better_sqlite3.node are in app.asar.unpacked', () => {
     const unpacked = path.join(resources, 'app.asar.unpacked');
     expect(
       fs.existsSync(path.join(unpacked, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node')),
@@ -133,11 +133,17 @@ describe('packaged app layout (electron-builder --dir, Linux)', () => {
         visit(path.resolve(path.dirname(file), spec!));
     };
     visit(path.join(unpacked, 'dist', 'workers', 'run-job.js'));
+    // The command supervisor and the log writer's thread open the run store.
+    visit(path.join(unpacked, 'dist', 'workers', 'command-supervisor.js'));
+    visit(path.join(unpacked, 'dist', 'main', 'engine', 'log-writer-thread.js'));
     expect([...seen].map((file) => path.relative(unpacked, file))).toEqual(
       expect.arrayContaining([
         'dist/workers/run-job.js',
+        'dist/workers/command-supervisor.js',
         'dist/contract/worker-protocol.js',
         'dist/contract/errors.js',
+        'dist/main/engine/store/index.js',
+        'dist/main/engine/store/packed-logs.js',
       ]),
     );
   });

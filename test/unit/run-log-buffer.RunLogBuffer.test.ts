@@ -8,7 +8,7 @@ import {
   type RunLogContext,
 } from '../../main/engine/run-log-buffer.js';
 import { classifyStorageError } from '../../main/engine/storage-errors.js';
-import { LOG_SEGMENT_CHARS } from '../../contract/worker-protocol.js';
+import { LOG_SEGMENT_CHARS, packLogLines, type WorkerToEngine } from '../../contract/worker-protocol.js';
 
 const RUN_ID = 7;
 
@@ -75,7 +75,8 @@ function fakeStorage() {
   return storage;
 }
 
-function setup() {
+/** `listening`: what events.has('run:log') answers (absent: no such method, taken as someone listening). */
+function setup(listening?: () => boolean) {
   const store = fakeStore();
   const storage = fakeStorage();
   const announced: { name: string; run_id: number; job_id: string; seqs: number[] }[] = [];
@@ -88,6 +89,7 @@ function setup() {
         const { run_id, job_id, lines } = payload as { run_id: number; job_id: string; lines: LogLine[] };
         announced.push({ name, run_id, job_id, seqs: lines.map((l) => l.seq) });
       },
+      ...(listening ? { has: listening } : {}),
     },
     settings: () => ({ log_cap_per_run: store.cap }),
   };
@@ -378,5 +380,109 @@ describe('RunLogBuffer: drain', () => {
     ]);
     for (let i = 1; i < turnsAtWrite.length; i++) expect(turnsAtWrite[i]).toBeGreaterThan(turnsAtWrite[i - 1]!);
     expect(t.acknowledged()).toBe(3 * LOG_FLUSH_LINES + 1);
+  });
+});
+
+/** What the command supervisor reports for a batch it stored itself (WorkerToEngine `log_stored`). */
+function storedBatch(
+  store: ReturnType<typeof fakeStore>,
+  prefix: string,
+  count: number,
+  withLines: boolean,
+  posted = count,
+): Extract<WorkerToEngine, { type: 'log_stored' }> {
+  const stored = store.appendLogs(RUN_ID, lines(prefix, count), store.cap);
+  return {
+    type: 'log_stored',
+    posted,
+    count: stored.length,
+    first_seq: stored[0]?.seq ?? 0,
+    packed: withLines ? [packLogLines(stored)] : null,
+  };
+}
+
+describe('RunLogBuffer: batches the command supervisor stored itself', () => {
+  useFixedFakeClock();
+
+  it('announces them one batch per turn of the event loop, and acknowledges each only once announced', () => {
+    const t = setup();
+    t.buffer.attachWorker(t.worker);
+    const writes = t.store.writes.length;
+    t.buffer.addStoredFromWorker(storedBatch(t.store, 'a', 500, true));
+    t.buffer.addStoredFromWorker(storedBatch(t.store, 'b', 500, true));
+    // Nothing is written here again, nor announced or acknowledged where it arrives.
+    expect(t.store.writes).toHaveLength(writes + 2);
+    expect(t.announced).toEqual([]);
+    expect(t.acknowledged()).toBe(0);
+    vi.advanceTimersToNextTimer();
+    expect(t.announced.map((a) => [a.seqs[0], a.seqs.at(-1)])).toEqual([[1, 500]]);
+    expect(t.acknowledged()).toBe(500);
+    vi.advanceTimersToNextTimer();
+    expect(t.announced.map((a) => [a.seqs[0], a.seqs.at(-1)])).toEqual([
+      [1, 500],
+      [501, 1000],
+    ]);
+    expect(t.acknowledged()).toBe(1000);
+    expect(t.store.writes).toHaveLength(writes + 2);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('with nobody listening, announces nothing and acknowledges at once', () => {
+    const t = setup(() => false);
+    t.buffer.attachWorker(t.worker);
+    t.buffer.addStoredFromWorker(storedBatch(t.store, 'a', 300, false));
+    expect(t.acknowledged()).toBe(300);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(t.announced).toEqual([]);
+  });
+
+  it('reads back the lines of a batch stored without them when someone listens now', () => {
+    const t = setup(() => true);
+    t.buffer.attachWorker(t.worker);
+    t.buffer.addStoredFromWorker(storedBatch(t.store, 'a', 10, false));
+    t.buffer.addStoredFromWorker(storedBatch(t.store, 'b', 5, false));
+    vi.runAllTimers();
+    expect(t.announced.map((a) => a.seqs)).toEqual([
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      [11, 12, 13, 14, 15],
+    ]);
+    expect(t.acknowledged()).toBe(15);
+  });
+
+  it('counts the posted lines for the window, though the cap stored fewer', () => {
+    const t = setup();
+    t.buffer.attachWorker(t.worker);
+    // 20 lines posted; the cap let 3 be stored, and its truncation marker.
+    t.buffer.addStoredFromWorker(storedBatch(t.store, 'a', 4, true, 20));
+    vi.runAllTimers();
+    expect(t.announced.map((a) => a.seqs)).toEqual([[1, 2, 3, 4]]);
+    expect(t.acknowledged()).toBe(20);
+  });
+
+  it("acknowledges them late while the engine's own lines or a worker's unwritten ones wait, never early", () => {
+    const t = setup();
+    t.buffer.attachWorker(t.worker);
+    t.store.failWrites = 0;
+    t.buffer.addFromWorker(lines('w', 4));
+    t.buffer.addStoredFromWorker(storedBatch(t.store, 'a', 6, true));
+    vi.advanceTimersToNextTimer();
+    // Announced, but the worker's 4 lines still wait to be written: only 6 of 10 received may be acknowledged.
+    expect(t.acknowledged()).toBe(6);
+    vi.advanceTimersByTime(LOG_FLUSH_MS);
+    expect(t.acknowledged()).toBe(10);
+  });
+
+  it('drain() announces the batches still waiting first: an ended run announces its lines before its final state', async () => {
+    const t = setup();
+    t.buffer.attachWorker(t.worker);
+    t.buffer.addStoredFromWorker(storedBatch(t.store, 'a', 3, true));
+    t.buffer.addStoredFromWorker(storedBatch(t.store, 'b', 3, true));
+    await t.buffer.drain();
+    expect(t.announced.map((a) => a.seqs)).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    expect(t.acknowledged()).toBe(6);
+    expect(vi.getTimerCount()).toBe(0);
   });
 });
