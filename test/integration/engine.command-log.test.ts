@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LogLine } from '../../contract/model.js';
+import type { Engine } from '../../main/engine/engine.js';
 import { eventually, makeTestEngine, waitForRun, within } from '../helpers/engine.js';
 
 /**
@@ -21,6 +22,17 @@ while not os.path.exists(os.path.join(os.path.dirname(os.path.abspath(__file__))
 for i in range(first + 1, first + second + 1):
     print(f"line {i}")
 `;
+
+/** Every stored line of the run, page by page. */
+function allLines(engine: Engine, runId: number): LogLine[] {
+  const lines: LogLine[] = [];
+  for (let after: number | null = 0; after !== null;) {
+    const page = engine.getRunLogs(runId, { after, limit: 5_000 });
+    lines.push(...page.lines);
+    after = page.next_after;
+  }
+  return lines;
+}
 
 const JOBS = `
 jobs:
@@ -45,7 +57,7 @@ describe('command output stored by the command supervisor', () => {
     fs.writeFileSync(path.join(dataDir, 'go'), '');
     expect((await within(waitForRun(engine, run.id), 15_000, 'the run to end')).state).toBe('succeeded');
 
-    const stored = engine.getRunLogs(run.id, { limit: 5_000 }).lines;
+    const stored = allLines(engine, run.id);
     expect(stored.map((l) => l.message)).toEqual(Array.from({ length: 6000 }, (_, i) => `line ${i + 1}`));
     // The supervisor's next batches came without the lines (it had not heard of the listener yet): they were read back.
     expect(announced.length).toBeGreaterThanOrEqual(3000);
