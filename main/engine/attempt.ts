@@ -264,8 +264,8 @@ export class Attempt {
       memoryMb: this.ctx.settings().worker_memory_mb,
     });
     if (settlement.error) this.systemLog('error', settlement.error);
-    // Every line, the error's too, is stored before the final state: by the log writer, off this
-    // thread, but for the last few (SETTLE_LINES), stored with the final state in its transaction.
+    // Every line, the error's too, is stored before the final state: off this thread (the log writer,
+    // the command supervisor), but for the last few (SETTLE_LINES), stored with the final state in its transaction.
     await this.logs.drain(SETTLE_LINES);
     const patch = { ...this.unsaved, ...settlementPatch(settlement, this.run.started_at, Date.now()) };
     const store = () => {

@@ -1,7 +1,8 @@
 /**
- * Log lines are stored off the engine's thread: a worker thread of its own
- * (log-writer-thread.ts) with its own connection to the run store appends
- * each batch, and answers with how many lines it stored — and the stored
+ * Log lines that reach the engine's thread (a script's; of a command's, only
+ * its last batch, or every batch once the command supervisor could not store
+ * one) are stored off it: a worker thread of its own (log-writer-thread.ts)
+ * with its own connection to the run store appends each batch, and answers with how many lines it stored — and the stored
  * lines, numbered, only when someone listens for `run:log`. The engine's
  * thread, which also serves the tray, IPC and the Local API, only passes
  * batches on (run-log-buffer.ts).

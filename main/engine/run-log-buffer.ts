@@ -14,6 +14,9 @@
  *   stored off this thread, one at a time per run, in order; `run:log` is
  *   emitted once a batch is stored, with the stored lines, when anyone
  *   listens. Without one (unit tests) they are written here.
+ * - The command supervisor stores its batches itself (addStoredFromWorker):
+ *   they are announced one a turn, in the order reported, and acknowledged
+ *   once announced.
  * - A batch that cannot be written (a storage problem, see storage-guard.ts)
  *   leaves the buffer anyway: the run goes on and memory stays bounded. Its
  *   lines are counted as dropped, except the engine's own (`system`: a stop, a

@@ -453,7 +453,7 @@ export class Store {
    * error naming this file, and onWriteFailure hears of it once.
    *
    * IMMEDIATE: the write lock is taken at BEGIN, waiting (busy_timeout) while
-   * the other connection (the log writer's, log-writer-thread.ts) holds it. A
+   * another connection (the log writer's, the command supervisor's) holds it. A
    * deferred transaction that reads first could not wait when it upgrades to
    * a write: SQLite fails it at once with "database is locked".
    */
