@@ -130,6 +130,7 @@ export class EventHub {
    */
   private logsStoppedAfter = -1;
   private logGrace: NodeJS.Timeout | null = null;
+  private closed = false;
 
   constructor(
     events: EngineEvents,
@@ -162,6 +163,14 @@ export class EventHub {
    */
   attach(req: IncomingMessage, res: ServerResponse, query: Record<string, string>): void {
     const { names, resumeFrom } = parseStreamRequest(req, query);
+    if (this.closed) {
+      // The host is stopping, and this request came on a connection kept alive: the stream ends at once,
+      // cleanly (a browser then reconnects), instead of staying open until the server cuts it.
+      res.writeHead(200, { ...API_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8' });
+      res.shouldKeepAlive = false;
+      res.end(`retry: ${RETRY_MS}\n\n`);
+      return;
+    }
     const max = this.options.maxClients ?? DEFAULT_MAX_STREAM_CLIENTS;
     if (this.clients.size >= max) {
       throw new JobtrayError(
@@ -187,8 +196,9 @@ export class EventHub {
     this.startPing();
   }
 
-  /** Ends every stream and stops listening to the engine. */
+  /** Ends every stream and stops listening to the engine; a stream asked for afterwards ends at once. */
   close(): void {
+    this.closed = true;
     this.unsubscribe();
     const clients = [...this.clients];
     this.clients.clear();
