@@ -29,7 +29,7 @@ export interface RunStore {
   logWriter: LogWriter;
   /** What another thread needs to open its own connection (the command supervisor's). */
   logStore: { path: string; writeLock: WriteLock; nativeBinding: string | null };
-  /** Told every page limit set through `storePages` (tests), after the engine's and the log writer's connections. */
+  /** Told every page limit set through `storePages` (tests), besides the engine's and the log writer's connections. */
   pageLimitFollowers: ((pages: number | null) => void)[];
 }
 
