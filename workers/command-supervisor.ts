@@ -14,7 +14,8 @@ import {
   type WorkerToEngine,
 } from '../contract/worker-protocol.js';
 // The one import of the engine's layer from workers/ (eslint.config.js): the store, to write log lines here.
-import { appendBatch, openStore, WRITE_LOCK_OWNERS, WriteLock, type Store } from '../main/engine/store/index.js';
+// Loaded when a command first prints enough to store (loadStore): a supervisor running quiet commands never pays for it.
+import type { Store } from '../main/engine/store/index.js';
 import { runCommand } from './command-run.js';
 import { RunAbortedError } from './job-api.js';
 import { failure, Outbox } from './outbox.js';
@@ -68,30 +69,53 @@ interface Supervised {
   /**
    * Batches to store on the next turn of the event loop, in order: the
    * output readers first drain what the command wrote, so it can write on
-   * while this thread inserts.
+   * while this thread inserts. While the store's module is still loading,
+   * the attempt's other messages wait here too, behind its batches.
    */
-  queued: LogLineInput[][];
+  queued: (LogLineInput[] | Held)[];
+}
+
+/** A message held behind batches not stored yet. */
+interface Held {
+  message: WorkerToEngine;
+  transfer: ArrayBuffer[] | undefined;
 }
 
 const start = workerData as Partial<SupervisorStart> | undefined;
 const storeStart = start?.store ?? null;
 let pageLimit = storeStart?.pageLimit ?? null;
-/** Opened with the first batch to store; null when there is none to open or it could not be opened. */
+type StoreModule = typeof import('../main/engine/store/index.js');
+let storeModule: StoreModule | null = null;
+let storeLoading: Promise<void> | null = null;
+/** Opened with the first batch to store; null until then, or when it could not be loaded or opened. */
 let store: Store | null = null;
+/** True when there is no store to write to: every batch goes to the engine, which stores it (or says why not). */
 let storeFailed = storeStart === null;
 const runs = new Map<number, Supervised>();
 
+/** Loaded, or given up: batches can be handled now. */
+function storeSettled(): boolean {
+  return storeModule !== null || storeFailed;
+}
+
+function loadStore(): Promise<void> {
+  storeLoading ??= import('../main/engine/store/index.js').then(
+    (module) => void (storeModule = module),
+    () => void (storeFailed = true),
+  );
+  return storeLoading;
+}
+
 function logStore(): Store | null {
-  if (store || storeFailed || !storeStart) return store;
+  if (store || storeFailed || !storeStart || !storeModule) return store;
   try {
-    store = openStore({
+    store = storeModule.openStore({
       path: storeStart.path,
-      writeLock: new WriteLock(storeStart.writeLock, WRITE_LOCK_OWNERS.commandSupervisor),
+      writeLock: new storeModule.WriteLock(storeStart.writeLock, storeModule.WRITE_LOCK_OWNERS.commandSupervisor),
       ...(storeStart.nativeBinding ? { nativeBinding: storeStart.nativeBinding } : {}),
     });
     if (pageLimit !== null) store.setPageLimit(pageLimit);
   } catch {
-    // Every batch then goes to the engine, which stores it (or says why not).
     storeFailed = true;
   }
   return store;
@@ -100,69 +124,82 @@ function logStore(): Store | null {
 /** Nobody following the lines, batches waiting together are stored in one transaction of up to this many lines. */
 const MERGED_LINES = 2_000;
 
-/** `batches` (handed over by the Outbox: ours to change) joined in order into batches of up to MERGED_LINES lines. */
-function merged(batches: LogLineInput[][]): LogLineInput[][] {
-  const joined: LogLineInput[][] = [];
-  for (const batch of batches) {
-    const last = joined.at(-1);
-    if (last && last.length + batch.length <= MERGED_LINES) last.push(...batch);
-    else joined.push(batch);
-  }
-  return joined;
+function post(port: MessagePort, runId: number, message: WorkerToEngine, transfer?: ArrayBuffer[]): void {
+  port.postMessage({ run_id: runId, message } satisfies SupervisorToEngine, transfer);
 }
 
 /**
- * Stores the attempt's queued batches, in order, each in one transaction (see merged), and
- * says so (`log_stored`); once one cannot be stored, it and the rest go to the
- * engine as `log`, as every later batch of the attempt will.
+ * Stores a batch of the attempt's lines in one transaction and says so
+ * (`log_stored`); once one cannot be stored, it and every later batch of the
+ * attempt go to the engine as `log`.
  */
+function storeBatch(port: MessagePort, runId: number, run: Supervised, lines: LogLineInput[]): void {
+  const target = run.storing ? logStore() : null;
+  if (target && storeModule) {
+    try {
+      const stored = storeModule.appendBatch(target, runId, lines, run.log.cap, run.log.follow);
+      const message: WorkerToEngine = {
+        type: 'log_stored',
+        posted: lines.length,
+        count: stored.count,
+        first_seq: stored.first_seq,
+        packed: stored.lines,
+      };
+      return post(port, runId, message, stored.lines?.flatMap(packedTransferList));
+    } catch {
+      // The engine tries this batch again and learns why it fails; later ones follow it there, in order.
+      run.storing = false;
+    }
+  }
+  const packed = packLogLines(lines);
+  post(port, runId, { type: 'log', packed }, packedTransferList(packed));
+}
+
+/** Stores (or hands on) the attempt's queued batches and posts the messages held behind them, in order. */
 function storeQueued(port: MessagePort, runId: number, run: Supervised): void {
   const queued = run.queued;
   if (queued.length === 0) return;
   run.queued = [];
-  for (const lines of run.log.follow ? queued : merged(queued)) {
-    const target = run.storing ? logStore() : null;
-    if (target) {
-      try {
-        const stored = appendBatch(target, runId, lines, run.log.cap, run.log.follow);
-        const message: WorkerToEngine = {
-          type: 'log_stored',
-          posted: lines.length,
-          count: stored.count,
-          first_seq: stored.first_seq,
-          packed: stored.lines,
-        };
-        port.postMessage(
-          { run_id: runId, message } satisfies SupervisorToEngine,
-          stored.lines?.flatMap(packedTransferList),
-        );
-        continue;
-      } catch {
-        // The engine tries this batch again and learns why it fails; later ones follow it there, in order.
-        run.storing = false;
-      }
+  let lines: LogLineInput[] | null = null;
+  const storeHeld = () => {
+    if (lines) storeBatch(port, runId, run, lines);
+    lines = null;
+  };
+  for (const item of queued) {
+    if (!Array.isArray(item)) {
+      storeHeld();
+      post(port, runId, item.message, item.transfer);
+    } else if (run.log.follow) {
+      // Someone follows the lines: a batch each, announced one per turn by the engine.
+      storeBatch(port, runId, run, item);
+    } else if (lines && lines.length + item.length <= MERGED_LINES) {
+      // The Outbox handed the batch over: ours to join.
+      lines.push(...item);
+    } else {
+      storeHeld();
+      lines = item;
     }
-    const packed = packLogLines(lines);
-    port.postMessage(
-      { run_id: runId, message: { type: 'log', packed } } satisfies SupervisorToEngine,
-      packedTransferList(packed),
-    );
   }
+  storeHeld();
 }
 
 /** Attempts with batches queued to be stored, stored on the next turn of the event loop. */
 const queuedRuns = new Map<number, Supervised>();
-let storeSoon: NodeJS.Immediate | null = null;
+/** The turn (or, the store's module still loading, the load) the queued batches wait for. */
+let storeSoon: NodeJS.Immediate | Promise<void> | null = null;
 
 function storeLater(port: MessagePort, runId: number, run: Supervised): void {
   queuedRuns.set(runId, run);
-  storeSoon ??= setImmediate(() => {
+  if (storeSoon) return;
+  const storeAll = () => {
     storeSoon = null;
     for (const [id, queued] of queuedRuns) {
       queuedRuns.delete(id);
       storeQueued(port, id, queued);
     }
-  });
+  };
+  if (storeSettled()) storeSoon = setImmediate(storeAll);
+  else storeSoon = loadStore().then(() => void (storeSoon = setImmediate(storeAll)));
 }
 
 function startAttempt(port: MessagePort, spec: WorkerRunSpec, log: SupervisorLogState): void {
@@ -173,12 +210,13 @@ function startAttempt(port: MessagePort, spec: WorkerRunSpec, log: SupervisorLog
       (message, transfer) => {
         if (run.forgotten) return;
         // What came before this message is stored (or handed on) first: the engine sees everything in order.
+        if (run.queued.length > 0 && !storeSettled()) return void run.queued.push({ message, transfer });
         storeQueued(port, runId, run);
-        port.postMessage({ run_id: runId, message } satisfies SupervisorToEngine, transfer);
+        post(port, runId, message, transfer);
       },
       spec.log_window ?? Infinity,
       (lines) => {
-        if (run.forgotten || !run.storing || run.ending || !storeStart) return false;
+        if (run.forgotten || !run.storing || run.ending || storeFailed) return false;
         run.queued.push(lines);
         storeLater(port, runId, run);
         return true;
