@@ -163,16 +163,8 @@ export class EventHub {
    */
   attach(req: IncomingMessage, res: ServerResponse, query: Record<string, string>): void {
     const { names, resumeFrom } = parseStreamRequest(req, query);
-    if (this.closed) {
-      // The host is stopping, and this request came on a connection kept alive: the stream ends at once,
-      // cleanly (a browser then reconnects), instead of staying open until the server cuts it.
-      res.writeHead(200, { ...API_HEADERS, 'Content-Type': 'text/event-stream; charset=utf-8' });
-      res.shouldKeepAlive = false;
-      res.end(`retry: ${RETRY_MS}\n\n`);
-      return;
-    }
     const max = this.options.maxClients ?? DEFAULT_MAX_STREAM_CLIENTS;
-    if (this.clients.size >= max) {
+    if (!this.closed && this.clients.size >= max) {
       throw new JobtrayError(
         'unavailable',
         `too many event streams: ${max} are open, the limit of this Jobtray; close one (each dashboard tab, "jobtray logs --follow" and "jobtray events" holds one) and retry`,
@@ -186,6 +178,12 @@ export class EventHub {
     });
     // A stream's connection is never reused: when it ends (close(), a dropped client) the socket goes too.
     res.shouldKeepAlive = false;
+    if (this.closed) {
+      // The host is stopping, and this request came on a connection kept alive: the stream ends at once,
+      // cleanly (a browser then reconnects), instead of staying open until the server cuts it.
+      res.end(`retry: ${RETRY_MS}\n\n`);
+      return;
+    }
     req.socket.setNoDelay(true);
     const client: Client = { res, names };
     if (wants(client, 'run:log')) this.followLogs();
