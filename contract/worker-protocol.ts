@@ -2,10 +2,7 @@ import {
   LOG_LEVELS,
   LOG_STREAMS,
   type JobKind,
-  type LogLevel,
-  type LogLine,
   type LogLineInput,
-  type LogStream,
   type ParamValues,
   type StopReason,
   type WorkerErrorCode,
@@ -57,15 +54,16 @@ export type WorkerToEngine =
    * The command supervisor only: it stored a batch of `posted` lines itself
    * (they count against the window like a `log` batch until acknowledged).
    * `count` lines were stored, numbered from `first_seq` (fewer than posted
-   * at the log cap); `packed`: those lines in segments, only when the engine
-   * said it follows `run:log` (SupervisorLogState).
+   * at the log cap); `lines`: those lines serialized, one `run:log` event's
+   * worth each, only when the engine said it follows `run:log`
+   * (SupervisorLogState).
    */
   | {
       type: 'log_stored';
       posted: number;
       count: number;
       first_seq: number;
-      packed: PackedLogLines[] | null;
+      lines: SerializedLogLines[] | null;
     }
   | { type: 'artifact'; name: string; path: string | null; data: Uint8Array | string | null }
   /**
@@ -210,6 +208,21 @@ export function logSegments<T extends { message: string }>(lines: T[], overhead 
 }
 
 /**
+ * Stored log lines as the threads that store them send them back to the
+ * engine (the command supervisor's `log_stored`, the log writer's answer):
+ * the UTF-8 JSON of a `LogLine[]` of about LOG_SEGMENT_CHARS, the `lines` of
+ * one `run:log` event exactly as the Local API streams it. Its buffer is
+ * transferred, not copied. main/engine/serialized-log-lines.ts makes and
+ * reads it.
+ */
+export type SerializedLogLines = Uint8Array;
+
+/** The buffers of serialized segments, to transfer (each has a buffer of its own, see serializeLogLines). */
+export function serializedTransferList(segments: readonly SerializedLogLines[]): ArrayBuffer[] {
+  return segments.map((segment) => segment.buffer as ArrayBuffer);
+}
+
+/**
  * Log lines packed for postMessage: one string and four typed arrays instead
  * of an object per line. Structured clone of many small objects dominated the
  * cost of a chatty job's log on the engine's thread (benchmark B3).
@@ -254,47 +267,17 @@ export function packedTransferList(packed: PackedLogLines): ArrayBuffer[] {
 }
 
 export function unpackLogLines(packed: PackedLogLines): LogLineInput[] {
-  return unpackWith(packed, (_, ts, stream, level, message) => ({ ts, stream, level, message }));
-}
-
-/** Stored lines of run `runId`, numbered from `firstSeq` (the log writer's answer, see main/engine/log-writer.ts). */
-export function unpackStoredLogLines(packed: PackedLogLines, runId: number, firstSeq: number): LogLine[] {
-  return unpackWith(packed, (i, ts, stream, level, message) => ({
-    run_id: runId,
-    seq: firstSeq + i,
-    ts,
-    stream,
-    level,
-    message,
-  }));
-}
-
-/** Stored lines in segments, as the log writer and the command supervisor send them back, numbered on from `firstSeq`. */
-export function unpackStoredSegments(segments: readonly PackedLogLines[], runId: number, firstSeq: number): LogLine[] {
-  let seq = firstSeq;
-  return segments.flatMap((segment) => {
-    const lines = unpackStoredLogLines(segment, runId, seq);
-    seq += lines.length;
-    return lines;
-  });
-}
-
-function unpackWith<T>(
-  packed: PackedLogLines,
-  make: (i: number, ts: number, stream: LogStream, level: LogLevel, message: string) => T,
-): T[] {
   const n = packed.length.length;
-  const lines: T[] = new Array<T>(n);
+  const lines = new Array<LogLineInput>(n);
   let offset = 0;
   for (let i = 0; i < n; i++) {
     const end = offset + packed.length[i]!;
-    lines[i] = make(
-      i,
-      packed.ts[i]!,
-      LOG_STREAMS[packed.stream[i]!] ?? 'system',
-      LOG_LEVELS[packed.level[i]!] ?? 'info',
-      packed.text.slice(offset, end),
-    );
+    lines[i] = {
+      ts: packed.ts[i]!,
+      stream: LOG_STREAMS[packed.stream[i]!] ?? 'system',
+      level: LOG_LEVELS[packed.level[i]!] ?? 'info',
+      message: packed.text.slice(offset, end),
+    };
     offset = end;
   }
   return lines;

@@ -3,6 +3,7 @@ import { coerceError, JobtrayError } from '../contract/errors.js';
 import type { LogLineInput } from '../contract/model.js';
 import {
   packedTransferList,
+  serializedTransferList,
   packLogLines,
   RUN_KEY_ENV,
   type EngineToSupervisor,
@@ -44,7 +45,8 @@ import { killProcessesWithEnv } from './run-key-sweep.js';
  * - the batches the Outbox hands over during the command are stored on the
  *   next turn of the event loop, after the output readers took what the
  *   command wrote, so it writes on meanwhile. Each is reported as
- *   `log_stored` (with the lines when the engine follows `run:log`) and
+ *   `log_stored` (with the lines, serialized, when the engine follows
+ *   `run:log`: serializing them here spares the engine's thread) and
  *   counts against the window until acknowledged, so the engine announcing
  *   the lines still paces the command. Nobody following, batches waiting
  *   together share a transaction (up to MERGED_LINES);
@@ -143,9 +145,9 @@ function storeBatch(port: MessagePort, runId: number, run: Supervised, lines: Lo
         posted: lines.length,
         count: stored.count,
         first_seq: stored.first_seq,
-        packed: stored.lines,
+        lines: stored.lines,
       };
-      return post(port, runId, message, stored.lines?.flatMap(packedTransferList));
+      return post(port, runId, message, stored.lines ? serializedTransferList(stored.lines) : undefined);
     } catch {
       // The engine tries this batch again and learns why it fails; later ones follow it there, in order.
       run.storing = false;

@@ -7,12 +7,12 @@
  * One request at a time, in the order received: `append` stores a batch of
  * one run's lines in one transaction (appendPacked: numbering, the cap)
  * and answers with how many were stored — and the stored lines themselves
- * when the engine has a listener for them, packed in segments of about
- * LOG_SEGMENT_CHARS (contract/worker-protocol.ts).
+ * when the engine has a listener for them, serialized, one `run:log` event's
+ * worth each (SerializedLogLines, contract/worker-protocol.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { JobtrayError } from '../../contract/errors.js';
-import { packedTransferList } from '../../contract/worker-protocol.js';
+import { serializedTransferList } from '../../contract/worker-protocol.js';
 import type { LogWriterReply, LogWriterRequest, LogWriterStart } from './log-writer.js';
 import { appendPacked, openStore, WRITE_LOCK_OWNERS, WriteLock } from './store/index.js';
 
@@ -50,5 +50,5 @@ function handle(request: LogWriterRequest): LogWriterReply | null {
 
 port.on('message', (request: LogWriterRequest) => {
   const reply = handle(request);
-  if (reply) port.postMessage(reply, reply.ok && reply.lines ? reply.lines.flatMap(packedTransferList) : []);
+  if (reply) port.postMessage(reply, reply.ok && reply.lines ? serializedTransferList(reply.lines) : []);
 });

@@ -2,8 +2,9 @@
  * Log lines that reach the engine's thread (a script's; of a command's, only
  * its last batch, or every batch once the command supervisor could not store
  * one) are stored off it: a worker thread of its own (log-writer-thread.ts)
- * with its own connection to the run store appends each batch, and answers with how many lines it stored — and the stored
- * lines, numbered, only when someone listens for `run:log`. The engine's
+ * with its own connection to the run store appends each batch, and answers
+ * with how many lines it stored — and the stored lines, numbered and
+ * serialized, only when someone listens for `run:log`. The engine's
  * thread, which also serves the tray, IPC and the Local API, only passes
  * batches on (run-log-buffer.ts).
  *
@@ -19,8 +20,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { JobtrayError, type ErrorCode } from '../../contract/errors.js';
-import type { LogLine } from '../../contract/model.js';
-import { unpackStoredSegments, type PackedLogLines } from '../../contract/worker-protocol.js';
+import type { PackedLogLines, SerializedLogLines } from '../../contract/worker-protocol.js';
 import { IdleTimer } from './idle-timer.js';
 import { WRITE_LOCK_OWNERS, type WriteLock } from './store/index.js';
 
@@ -43,14 +43,14 @@ export type LogWriterRequest =
   | { type: 'close' };
 
 export type LogWriterReply =
-  /** `lines`: the stored lines in order, numbered from `first_seq`, in segments of about LOG_SEGMENT_CHARS. */
-  | { id: number; ok: true; count: number; first_seq: number; lines: PackedLogLines[] | null }
+  /** `lines`: the stored lines in order, numbered from `first_seq`, serialized, one `run:log` event's worth each. */
+  | { id: number; ok: true; count: number; first_seq: number; lines: SerializedLogLines[] | null }
   | { id: number; ok: false; code: ErrorCode | null; message: string; details: unknown };
 
-/** What an append stored: how many lines, and the lines themselves when they were asked for. */
+/** What an append stored: how many lines, and the lines themselves (serialized) when they were asked for. */
 export interface Appended {
   count: number;
-  lines: LogLine[] | null;
+  lines: SerializedLogLines[] | null;
 }
 
 export interface LogWriterOptions {
@@ -66,7 +66,6 @@ export interface LogWriterOptions {
 interface Waiter {
   resolve(appended: Appended): void;
   reject(error: Error): void;
-  runId: number;
 }
 
 interface Thread {
@@ -91,7 +90,7 @@ export class LogWriter {
     this.idle.cancel();
     const id = this.nextId++;
     return new Promise<Appended>((resolve, reject) => {
-      thread.waiting.set(id, { resolve, reject, runId });
+      thread.waiting.set(id, { resolve, reject });
       const request: LogWriterRequest = {
         type: 'append',
         id,
@@ -162,8 +161,7 @@ export class LogWriter {
       waiter.reject(new JobtrayError(reply.code ?? 'internal', reply.message, reply.details));
       return;
     }
-    const lines = reply.lines && unpackStoredSegments(reply.lines, waiter.runId, reply.first_seq);
-    waiter.resolve({ count: reply.count, lines });
+    waiter.resolve({ count: reply.count, lines: reply.lines });
   }
 
   private closeIdle(): void {

@@ -13,7 +13,9 @@
  * - With a log writer (log-writer.ts: the engine always has one) batches are
  *   stored off this thread, one at a time per run, in order; `run:log` is
  *   emitted once a batch is stored, with the stored lines, when anyone
- *   listens. Without one (unit tests) they are written here.
+ *   listens. Those come back serialized (serialized-log-lines.ts): this
+ *   thread parses them only for a listener that reads them. Without a log
+ *   writer (unit tests) they are written here.
  * - The command supervisor stores its batches itself (addStoredFromWorker):
  *   they are announced one a turn, in the order reported, and acknowledged
  *   once announced.
@@ -30,13 +32,14 @@ import {
   logSegments,
   packLogLines,
   unpackLogLines,
-  unpackStoredSegments,
   type PackedLogLines,
+  type SerializedLogLines,
   type WorkerToEngine,
 } from '../../contract/worker-protocol.js';
 import { coerceError } from '../../contract/errors.js';
 import type { EngineEvents } from './events.js';
 import type { Appended, LogWriter } from './log-writer.js';
+import { runLogEvent } from './serialized-log-lines.js';
 import { storageFailureKind, storageFailureText } from './storage-errors.js';
 import type { StorageGuard } from './storage-guard.js';
 import type { Store } from './store/index.js';
@@ -171,10 +174,11 @@ export class RunLogBuffer {
     const batch = this.storedQueue.shift();
     if (!batch) return;
     this.unannounced -= batch.posted;
-    const lines = batch.packed
-      ? unpackStoredSegments(batch.packed, this.runId, batch.first_seq)
-      : this.readStored(batch.first_seq, batch.count);
-    if (lines) this.announce(lines);
+    if (batch.lines) this.announceSerialized(batch.lines);
+    else {
+      const lines = this.readStored(batch.first_seq, batch.count);
+      if (lines) this.announce(lines);
+    }
     this.acknowledge();
   }
 
@@ -332,7 +336,7 @@ export class RunLogBuffer {
       .append(this.runId, batch, this.ctx.settings().log_cap_per_run, wantLines)
       .then(
         (stored: Appended) => {
-          if (stored.lines) this.announce(stored.lines);
+          if (stored.lines) this.announceSerialized(stored.lines);
         },
         (error: unknown) => {
           // As write() does: the count and the kept lines wait for the next write that works; this batch is dropped.
@@ -389,6 +393,11 @@ export class RunLogBuffer {
   private announce(lines: LogLine[]): void {
     for (const segment of logSegments(lines, JSON_LINE_OVERHEAD_CHARS))
       this.ctx.events.emit('run:log', { run_id: this.runId, job_id: this.jobId, lines: segment });
+  }
+
+  /** Emits `run:log` for stored lines that came serialized, one event a segment, its lines parsed only when read. */
+  private announceSerialized(segments: readonly SerializedLogLines[]): void {
+    for (const segment of segments) this.ctx.events.emit('run:log', runLogEvent(this.runId, this.jobId, segment));
   }
 
   private drop(lines: readonly LogLineInput[], reason: string): void {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LogLine } from '../../contract/model.js';
 import type { Engine } from '../../main/engine/engine.js';
+import { serializedLinesOf } from '../../main/engine/serialized-log-lines.js';
 import { eventually, makeTestEngine, waitForRun, within } from '../helpers/engine.js';
 
 /**
@@ -40,7 +41,19 @@ jobs:
     command: [python3, two_parts.py, "3000", "3000"]
   - id: flood
     command: [python3, -c, "for i in range(1, 5001): print(f'line {i}')"]
+  - id: script-two-parts
+    script: two_parts.mjs
 `;
+
+/** TWO_PARTS as a script job: its lines reach the engine's thread, which hands them to the log writer. */
+const SCRIPT_TWO_PARTS = `import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+export default async (ctx) => {
+  for (let i = 1; i <= 3000; i++) ctx.log.info('line ' + i + ' — café 日本');
+  while (!fs.existsSync(path.join(import.meta.dirname, 'go'))) await sleep(10);
+  for (let i = 3001; i <= 6000; i++) ctx.log.info('line ' + i + ' — café 日本');
+};`;
 
 describe('command output stored by the command supervisor', () => {
   it('announces every line stored after a listener comes mid-run, once and in order, though the supervisor did not know of it', async () => {
@@ -63,6 +76,35 @@ describe('command output stored by the command supervisor', () => {
     expect(announced.length).toBeGreaterThanOrEqual(3000);
     expect(announced.map((l) => l.seq)).toEqual(stored.slice(stored.length - announced.length).map((l) => l.seq));
     expect(announced).toEqual(stored.slice(stored.length - announced.length));
+    await engine.close();
+  });
+
+  it('hands a listener the lines as the thread that stored them serialized them, for commands and scripts alike', async () => {
+    const { engine, dataDir } = await makeTestEngine({
+      jobs: JOBS,
+      files: { 'two_parts.py': TWO_PARTS, 'two_parts.mjs': SCRIPT_TWO_PARTS },
+    });
+    const events: { serialized: boolean; lines: LogLine[] }[] = [];
+    engine.events.on('run:log', (event) =>
+      events.push({ serialized: serializedLinesOf(event) !== null, lines: event.lines }),
+    );
+    const jobLines = () => events.flatMap((e) => e.lines).filter((l) => l.stream !== 'system');
+    // A command's lines are stored by the command supervisor; a script's by the log writer.
+    for (const [job, text] of [
+      ['two-parts', (i: number) => `line ${i}`],
+      ['script-two-parts', (i: number) => `line ${i} — café 日本`],
+    ] as const) {
+      events.length = 0;
+      fs.rmSync(path.join(dataDir, 'go'), { force: true });
+      const run = engine.trigger(job, { actor: 'cli' });
+      await eventually(() => jobLines().length >= 3000, `${job}: the first 3,000 lines announced`);
+      // Stored while the job still ran, so by the other thread: every one of them came serialized.
+      expect(events.filter((e) => e.lines.some((l) => l.stream !== 'system')).every((e) => e.serialized)).toBe(true);
+      fs.writeFileSync(path.join(dataDir, 'go'), '');
+      expect((await within(waitForRun(engine, run.id), 15_000, job)).state).toBe('succeeded');
+      expect(jobLines().map((l) => l.message)).toEqual(Array.from({ length: 6000 }, (_, i) => text(i + 1)));
+      expect(jobLines()).toEqual(allLines(engine, run.id).filter((l) => l.stream !== 'system'));
+    }
     await engine.close();
   });
 

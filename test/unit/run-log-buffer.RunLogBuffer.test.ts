@@ -8,7 +8,8 @@ import {
   type RunLogContext,
 } from '../../main/engine/run-log-buffer.js';
 import { classifyStorageError } from '../../main/engine/storage-errors.js';
-import { LOG_SEGMENT_CHARS, packLogLines, type WorkerToEngine } from '../../contract/worker-protocol.js';
+import { serializeLogLines } from '../../main/engine/serialized-log-lines.js';
+import { LOG_SEGMENT_CHARS, type WorkerToEngine } from '../../contract/worker-protocol.js';
 
 const RUN_ID = 7;
 
@@ -397,7 +398,7 @@ function storedBatch(
     posted,
     count: stored.length,
     first_seq: stored[0]?.seq ?? 0,
-    packed: withLines ? [packLogLines(stored)] : null,
+    lines: withLines ? [serializeLogLines(stored)] : null,
   };
 }
 

@@ -1,5 +1,12 @@
 import type { LogLineInput } from '../../../contract/model.js';
-import { logSegments, packLogLines, unpackLogLines, type PackedLogLines } from '../../../contract/worker-protocol.js';
+import {
+  JSON_LINE_OVERHEAD_CHARS,
+  logSegments,
+  unpackLogLines,
+  type PackedLogLines,
+  type SerializedLogLines,
+} from '../../../contract/worker-protocol.js';
+import { serializeLogLines } from '../serialized-log-lines.js';
 import type { Store } from './store.js';
 
 /** What appendPacked stored: how many lines, numbered from `first_seq`, and the lines when asked for. */
@@ -7,8 +14,8 @@ export interface StoredBatch {
   count: number;
   /** The seq of the first stored line (0 when none was). */
   first_seq: number;
-  /** The stored lines packed, in segments of about LOG_SEGMENT_CHARS, or null when not asked for. */
-  lines: PackedLogLines[] | null;
+  /** The stored lines serialized, one `run:log` event's worth each (about LOG_SEGMENT_CHARS), or null when not asked for. */
+  lines: SerializedLogLines[] | null;
 }
 
 /**
@@ -41,6 +48,6 @@ export function appendBatch(
   return {
     count: stored.length,
     first_seq: stored[0]?.seq ?? 0,
-    lines: wantLines && stored.length > 0 ? logSegments(stored).map(packLogLines) : null,
+    lines: wantLines && stored.length > 0 ? logSegments(stored, JSON_LINE_OVERHEAD_CHARS).map(serializeLogLines) : null,
   };
 }
