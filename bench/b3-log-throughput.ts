@@ -5,7 +5,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { IDLE_SAMPLE_MS, idleLag, lagOf, startSibling, type LagStats } from './lag.js';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import Database from 'better-sqlite3';
-import type { LogLine, RunRecord } from '../contract/model.js';
+import type { RunRecord } from '../contract/model.js';
 import { isTerminal } from '../contract/model.js';
 import type { Engine } from '../main/engine/engine.js';
 import { silentLogger } from '../main/engine/logger.js';
@@ -39,7 +39,6 @@ export function lineText(i: number): string {
   const sku = String(i % 1000).padStart(3, '0');
   return `2026-11-24T10:${minute}:${second} INFO order ${100000 + i} synced to marketplace (sku ABC-${sku}) batch ${Math.floor(i / 1000)}`;
 }
-const LAST_LINE = lineText(LINE_COUNT);
 
 /**
  * The job: a node script (run by this node's absolute path, so no shell or
@@ -137,7 +136,12 @@ function runEnd(engine: Engine): Promise<RunRecord> {
 /** How a Jobtray measurement watches the run. */
 type Variant = 'no subscriber' | 'one SSE subscriber';
 
-/** How often the variant without a `run:log` listener reads the run's stored line count. */
+/**
+ * How often the run's stored line count is read, to see its first and last
+ * line. Not from `run:log` events, even with a subscriber: reading an event's
+ * lines would parse them on the measured thread, which the event stream
+ * itself never does (main/engine/serialized-log-lines.ts).
+ */
 const POLL_MS = 5;
 
 /**
@@ -178,9 +182,9 @@ async function startSseClient(dir: string, host: Host): Promise<{ stop(): Promis
  * The headless host in this process (engine and Local API), one run of the
  * printing job; times it from `running` to its last line persisted. `no
  * subscriber`: no client is connected, so nothing listens for `run:log` (the
- * host's event stream follows it only for a client); the stored line count is
- * read every POLL_MS. `one SSE subscriber`: one client of its event stream
- * (in a child process) taking every `run:log` event.
+ * host's event stream follows it only for a client). `one SSE subscriber`:
+ * one client of its event stream (in a child process) taking every `run:log`
+ * event. In both, the stored line count is read every POLL_MS.
  */
 async function measureJobtray(dir: string, variant: Variant): Promise<JobtrayFigures & { sseBytes: number | null }> {
   const dataDir = path.join(dir, variant === 'no subscriber' ? 'data-alone' : 'data-sse');
@@ -214,40 +218,27 @@ async function measureJobtray(dir: string, variant: Variant): Promise<JobtrayFig
     const offStart = engine.events.on('run:state', (run) => {
       if (run.job_id === JOB_ID && run.state === 'running') startedAt = nowMs();
     });
-    const offLog = sse
-      ? engine.events.on('run:log', ({ job_id, lines }: { job_id: string; lines: LogLine[] }) => {
-          if (job_id !== JOB_ID) return;
-          if (firstLineAt === null && lines.some((l) => l.stream === 'stdout')) {
-            firstLineAt = nowMs();
-            firstBatch = lines.filter((l) => l.stream === 'stdout').length;
-          }
-          if (lines.some((l) => l.stream === 'stdout' && l.message === LAST_LINE)) lastLineAt = nowMs();
-        })
-      : () => {};
     const ended = runEnd(engine);
     monitor.enable();
     const runId = engine.trigger(JOB_ID, { actor: 'cli' }).id;
-    if (!sse) {
-      poll = setInterval(() => {
-        const count = engine.getRun(runId).log_count;
-        if (firstLineAt === null && count > 0) {
-          firstLineAt = nowMs();
-          firstBatch = count;
-        }
-        if (lastLineAt === null && count >= LINE_COUNT) lastLineAt = nowMs();
-      }, POLL_MS);
-    }
+    poll = setInterval(() => {
+      const count = engine.getRun(runId).log_count;
+      if (firstLineAt === null && count > 0) {
+        firstLineAt = nowMs();
+        firstBatch = count;
+      }
+      if (lastLineAt === null && count >= LINE_COUNT) lastLineAt = nowMs();
+    }, POLL_MS);
     const run = await ended;
     monitor.disable();
     siblingLag = await sibling.stop();
     clearInterval(poll);
     offStart();
-    offLog();
     if (run.state !== 'succeeded')
       throw new Error(`measurement broken: run ${run.id} ended ${run.state}: ${run.error ?? 'no error'}`);
     checkStoredLog(engine, run.id);
-    // Without a listener the last lines may be stored between two polls and the run's end: its end counts then.
-    if (!sse && lastLineAt === null) lastLineAt = nowMs();
+    // The last lines may be stored between two polls and the run's end: its end counts then.
+    if (lastLineAt === null) lastLineAt = nowMs();
     if (startedAt === null || lastLineAt === null || firstLineAt === null)
       throw new Error('measurement broken: no running event or no first or last line seen');
     const sseBytes = client ? await client.stop() : null;
@@ -425,8 +416,9 @@ export const b3: Bench = async () => {
       rows,
       notes: [
         `A node command job prints ${LINE_COUNT.toLocaleString('en')} lines of ~75 characters; every stored line is checked against the expected text, in order.`,
-        `No subscriber: the headless host with no client connected, so nothing listens for \`run:log\` (checked); first and last line are seen by reading the run's stored line count every ${POLL_MS} ms.`,
-        "One SSE subscriber: the same host, one client of its event stream (`/api/events?events=run:log`) in a child process; first and last line from the engine's `run:log` events (each emitted after its commit).",
+        'No subscriber: the headless host with no client connected, so nothing listens for `run:log` (checked).',
+        'One SSE subscriber: the same host, one client of its event stream (`/api/events?events=run:log`) in a child process, which must receive every line.',
+        `In both, first and last line are seen by reading the run's stored line count every ${POLL_MS} ms (an in-process \`run:log\` listener reading the lines would parse them on the measured thread, which the event stream never does).`,
         `Baseline: the same lines through a raw better-sqlite3 prepared statement on the measured thread, ${BASELINE_BATCH.toLocaleString('en')} per transaction, same schema and pragmas, yielding to the event loop between transactions.`,
         `Event-loop lag: monitorEventLoopDelay({ resolution: 1 }) on the main thread during each; the noise floor is the higher of two ${IDLE_SAMPLE_MS / 1000} s samples of the same thread with nothing to do, taken right before each Jobtray measurement.`,
         "Baseline of the lag rows: an idle Node process started beside each Jobtray measurement samples its own event-loop delay the same way over the same time. It does nothing, so what it sees is the machine's load alone (the job's process, the engine's threads, the SSE client): the floor under the engine's figure.",
