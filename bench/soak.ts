@@ -5,6 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { checkDuration, formatDuration } from '../contract/durations.js';
+import { SUPERVISOR_IDLE_MS } from '../main/engine/command-supervisor.js';
+import { LOG_WRITER_IDLE_MS } from '../main/engine/log-writer.js';
 import { startHost, type Host } from '../main/host/host.js';
 import { machineDescription, quantile, tempDir, writeFiles } from './lib.js';
 
@@ -86,21 +88,52 @@ function openFds(): number | null {
   return process.platform === 'linux' ? fs.readdirSync('/proc/self/fd').length : null;
 }
 
+/** Descriptors the host may hold beyond those at the start once idle (keep-alive sockets of the client's polls). */
+const FD_SLACK = 10;
+/** How long an idle host keeps the threads it started on demand: the command supervisor and the log writer. */
+const ON_DEMAND_IDLE_MS = Math.max(SUPERVISOR_IDLE_MS, LOG_WRITER_IDLE_MS);
+
+/**
+ * Open descriptors once the host, paused with no run left, is idle: as soon
+ * as they are back within FD_SLACK of `start`, or when its on-demand threads
+ * have had ON_DEMAND_IDLE_MS (and 15 s) to close, whichever comes first.
+ */
+async function idleFds(start: number | null): Promise<{ fds: number | null; afterMs: number }> {
+  const since = Date.now();
+  let fds = openFds();
+  while (start !== null && fds !== null && fds - start > FD_SLACK && Date.now() - since < ON_DEMAND_IDLE_MS + 15_000) {
+    await sleep(1_000);
+    fds = openFds();
+  }
+  return { fds, afterMs: Date.now() - since };
+}
+
 /** A dashboard's load: one event stream read to the end, and the health every 5 s. */
-function startClient(host: Host): { events: () => number; healthFailures: () => number; stop(): Promise<void> } {
+function startClient(host: Host): {
+  /** Settles once the event stream is open. */
+  opened: Promise<void>;
+  events: () => number;
+  healthFailures: () => number;
+  stop(): Promise<void>;
+} {
   const token = decodeURIComponent(host.loginUrl.slice(host.loginUrl.indexOf('#token=') + 7));
   const headers = { Authorization: `Bearer ${token}` };
   const controller = new AbortController();
   let events = 0;
   let healthFailures = 0;
+  let markOpened = () => {};
+  const opened = new Promise<void>((resolve) => (markOpened = resolve));
   const stream = (async () => {
     const response = await fetch(`${host.url}/api/events`, { headers, signal: controller.signal });
+    markOpened();
     const decoder = new TextDecoder();
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>)
       events += decoder.decode(chunk, { stream: true }).split('\nevent: ').length - 1;
-  })().catch((error: unknown) => {
-    if (!controller.signal.aborted) throw error;
-  });
+  })()
+    .catch((error: unknown) => {
+      if (!controller.signal.aborted) throw error;
+    })
+    .finally(markOpened);
   const poll = setInterval(() => {
     fetch(`${host.url}/api/health`, { headers, signal: controller.signal }).then(
       (r) => void (r.ok ? r.arrayBuffer() : healthFailures++),
@@ -108,6 +141,7 @@ function startClient(host: Host): { events: () => number; healthFailures: () => 
     );
   }, 5_000);
   return {
+    opened,
     events: () => events,
     healthFailures: () => healthFailures,
     stop: async () => {
@@ -242,6 +276,8 @@ async function main(): Promise<number> {
     },
   });
   const client = startClient(host);
+  // Descriptors at the start count the client's stream, as the ones at the end do.
+  await client.opened;
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   const started = Date.now();
@@ -266,9 +302,11 @@ async function main(): Promise<number> {
   clearInterval(progress);
   delay.disable();
   const cpu = process.cpuUsage(cpuStart);
-  // Descriptors are compared at rest, as at the start: once the runs in flight (threads, pipes) have ended.
+  // Descriptors are compared at rest, as at the start: once the runs in flight (threads, pipes) have ended...
   await drain(host);
-  const fdsEnd = openFds();
+  const fdsAtRest = openFds();
+  // ...and once the host is idle: the threads it starts on demand, with their database connections, close then.
+  const idle = await idleFds(fdsStart);
   await client.stop();
   await host.close();
   const fires = account(dataDir, options.everyMs, pausedAt);
@@ -288,7 +326,7 @@ async function main(): Promise<number> {
       end: end.rss / 2 ** 20,
       growth_pct: growth * 100,
     },
-    fds: { start: fdsStart, end: fdsEnd },
+    fds: { start: fdsStart, at_rest: fdsAtRest, idle: idle.fds, idle_after_s: idle.afterMs / 1000 },
     event_loop_delay_ms: { p50: delay.percentile(50) / 1e6, p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 },
     cpu_pct_of_one_core: ((cpu.user + cpu.system) / 1e3 / (pausedAt - started)) * 100,
     events_streamed: client.events(),
@@ -302,8 +340,8 @@ async function main(): Promise<number> {
     'every fire a run or a recorded skip (0 unaccounted, none twice)':
       fires.unaccounted === 0 && fires.extra === 0 && fires.expected > 0,
     'RSS growth < 10 %': growth < 0.1,
-    'open fds at the end within 10 of the start':
-      fdsStart === null || fdsEnd === null || Math.abs(fdsEnd - fdsStart) <= 10,
+    'open fds back within 10 of the start once the host is idle':
+      fdsStart === null || idle.fds === null || Math.abs(idle.fds - fdsStart) <= FD_SLACK,
     'health answered every time': client.healthFailures() === 0,
   };
   if (options.json) console.log(JSON.stringify({ ...report, checks }, null, 2));
@@ -318,7 +356,7 @@ function renderReport(
     options: SoakOptions;
     fires: Accounting;
     rss_mb: { at: number; warm: number; end: number; growth_pct: number };
-    fds: { start: number | null; end: number | null };
+    fds: { start: number | null; at_rest: number | null; idle: number | null; idle_after_s: number };
     event_loop_delay_ms: { p50: number; p99: number; max: number };
     cpu_pct_of_one_core: number;
     events_streamed: number;
@@ -347,7 +385,7 @@ function renderReport(
     } |`,
     `| fire lateness p50 / p99 / max | ${n(f.lateness.p50)} / ${n(f.lateness.p99)} / ${n(f.lateness.max)} ms |`,
     `| RSS at ${r.rss_mb.at} s → end | ${n(r.rss_mb.warm)} → ${n(r.rss_mb.end)} MB (${r.rss_mb.growth_pct >= 0 ? '+' : ''}${n(r.rss_mb.growth_pct)} %) |`,
-    `| open fds start → end | ${r.fds.start ?? 'n/a'} → ${r.fds.end ?? 'n/a'} |`,
+    `| open fds start → at rest → idle | ${r.fds.start ?? 'n/a'} → ${r.fds.at_rest ?? 'n/a'} → ${r.fds.idle ?? 'n/a'} (idle ${n(r.fds.idle_after_s)} s after the last run) |`,
     `| event-loop delay p50 / p99 / max | ${n(r.event_loop_delay_ms.p50)} / ${n(r.event_loop_delay_ms.p99)} / ${n(r.event_loop_delay_ms.max)} ms |`,
     `| CPU (host process, % of one core) | ${n(r.cpu_pct_of_one_core)} |`,
     `| events streamed / health failures | ${n(r.events_streamed)} / ${r.health_failures} |`,
