@@ -142,6 +142,11 @@ describe.each(BRIDGE_MODES)('dashboard jobs (%s bridge)', (mode) => {
     expect(text).toContain(`${d.host.jobsFile}:${line}`);
     expect(text).toContain('job import-orders');
     expect(text).toContain('field timeout');
+    // A page banner: its title lines up with the page's, on the alert colour.
+    const bannerTitle = (await banner.getByRole('heading', { level: 2 }).boundingBox())!;
+    const pageTitle = (await d.page.locator('#jobs-title').boundingBox())!;
+    expect(bannerTitle.x).toBe(pageTitle.x);
+    expect(await banner.evaluate((el) => getComputedStyle(el).backgroundColor)).not.toBe('rgba(0, 0, 0, 0)');
     // The last good definitions keep running meanwhile.
     expect(await d.page.getByTestId('job-card').count()).toBe(Object.keys(SCHEDULES_IN_WORDS).length);
 
