@@ -18,7 +18,8 @@
  *   writer (unit tests) they are written here.
  * - The command supervisor stores its batches itself (addStoredFromWorker):
  *   they are announced one a turn, in the order reported, and acknowledged
- *   once announced.
+ *   once announced; lines stored on this side later are announced after all
+ *   of them.
  * - A batch that cannot be written (a storage problem, see storage-guard.ts)
  *   leaves the buffer anyway: the run goes on and memory stays bounded. Its
  *   lines are counted as dropped, except the engine's own (`system`: a stop, a
@@ -336,7 +337,10 @@ export class RunLogBuffer {
       .append(this.runId, batch, this.ctx.settings().log_cap_per_run, wantLines)
       .then(
         (stored: Appended) => {
-          if (stored.lines) this.announceSerialized(stored.lines);
+          if (!stored.lines) return;
+          // After every batch the supervisor stored before these (each waits for its turn otherwise).
+          this.announceAllStored();
+          this.announceSerialized(stored.lines);
         },
         (error: unknown) => {
           // As write() does: the count and the kept lines wait for the next write that works; this batch is dropped.
@@ -376,6 +380,8 @@ export class RunLogBuffer {
       const stored = this.ctx.store.appendLogs(this.runId, batch, this.ctx.settings().log_cap_per_run);
       this.dropped = 0;
       this.kept = [];
+      // After every batch the supervisor stored before these (each waits for its turn otherwise).
+      this.announceAllStored();
       this.announce(stored);
     } catch (error) {
       if (strict) {

@@ -473,6 +473,22 @@ describe('RunLogBuffer: batches the command supervisor stored itself', () => {
     expect(t.acknowledged()).toBe(10);
   });
 
+  it('lines stored on the engine side after them are announced after them, never ahead', () => {
+    const t = setup();
+    t.buffer.attachWorker(t.worker);
+    t.buffer.addStoredFromWorker(storedBatch(t.store, 'a', 3, true));
+    t.buffer.addStoredFromWorker(storedBatch(t.store, 'b', 3, true));
+    // The supervisor could not store its next lines: they come as a plain batch, written here by a log page's flush().
+    t.buffer.addFromWorker(lines('w', 2));
+    t.buffer.flush();
+    expect(t.announced.map((a) => a.seqs)).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+      [7, 8],
+    ]);
+    expect(t.acknowledged()).toBe(8);
+  });
+
   it('drain() announces the batches still waiting first: an ended run announces its lines before its final state', async () => {
     const t = setup();
     t.buffer.attachWorker(t.worker);
