@@ -15,7 +15,8 @@ import {
   type WorkerToEngine,
 } from '../contract/worker-protocol.js';
 // The one import of the engine's layer from workers/ (eslint.config.js): the store, to write log lines here.
-// Loaded when a command first prints enough to store (loadStore): a supervisor running quiet commands never pays for it.
+// Loaded when a command first hands over lines while it still runs (loadStore): a supervisor whose commands print only
+// when they end (their last batch goes to the engine with the run's final state) never pays for it.
 import type { Store } from '../main/engine/store/index.js';
 import { runCommand } from './command-run.js';
 import { RunAbortedError } from './job-api.js';
@@ -25,7 +26,7 @@ import { killProcessesWithEnv } from './run-key-sweep.js';
 /**
  * Bree worker entry: the command supervisor. One long-lived thread runs every
  * command attempt the engine hands it (`start`), at once: each in its own
- * process group with its run key, its output as packed log lines with the
+ * process group with its run key, its output (stored here, see below) with the
  * same flow control as a one-attempt worker (run-job.ts), its cancel (SIGTERM
  * to the group), and one `result` per attempt after its last line. A command
  * attempt then costs a process spawn, not a worker thread.
@@ -71,8 +72,8 @@ interface Supervised {
   /**
    * Batches to store on the next turn of the event loop, in order: the
    * output readers first drain what the command wrote, so it can write on
-   * while this thread inserts. While the store's module is still loading,
-   * the attempt's other messages wait here too, behind its batches.
+   * while this thread inserts. The attempt's other messages that come
+   * meanwhile wait here too, behind its batches.
    */
   queued: (LogLineInput[] | Held)[];
 }
@@ -211,9 +212,8 @@ function startAttempt(port: MessagePort, spec: WorkerRunSpec, log: SupervisorLog
     outbox: new Outbox(
       (message, transfer) => {
         if (run.forgotten) return;
-        // What came before this message is stored (or handed on) first: the engine sees everything in order.
-        if (run.queued.length > 0 && !storeSettled()) return void run.queued.push({ message, transfer });
-        storeQueued(port, runId, run);
+        // Behind batches waiting to be stored, it waits too: the engine sees everything in order.
+        if (run.queued.length > 0) return void run.queued.push({ message, transfer });
         post(port, runId, message, transfer);
       },
       spec.log_window ?? Infinity,
