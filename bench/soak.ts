@@ -101,7 +101,12 @@ const ON_DEMAND_IDLE_MS = Math.max(SUPERVISOR_IDLE_MS, LOG_WRITER_IDLE_MS);
 async function idleFds(start: number | null): Promise<{ fds: number | null; afterMs: number }> {
   const since = Date.now();
   let fds = openFds();
-  while (start !== null && fds !== null && fds - start > FD_SLACK && Date.now() - since < ON_DEMAND_IDLE_MS + 15_000) {
+  while (
+    start !== null &&
+    fds !== null &&
+    Math.abs(fds - start) > FD_SLACK &&
+    Date.now() - since < ON_DEMAND_IDLE_MS + 15_000
+  ) {
     await sleep(1_000);
     fds = openFds();
   }

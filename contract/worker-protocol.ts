@@ -111,19 +111,28 @@ export type EngineToSupervisor =
   | { type: 'page_limit'; pages: number | null };
 
 /**
+ * What a thread needs to open a connection of its own to the run store (the
+ * log writer's, main/engine/log-writer.ts; the command supervisor's):
+ * openStoreConnection (main/engine/store) opens it.
+ */
+export interface StoreConnectionStart {
+  /** The run store's SQLite file. */
+  path: string;
+  /** The run store's write lock (main/engine/store/write-lock.ts), shared by every connection. */
+  writeLock: SharedArrayBuffer;
+  /** better-sqlite3's compiled addon (the Electron app's own build), or null for the default. */
+  nativeBinding: string | null;
+  /** Tests of a full disk: SQLite's max_page_count, or null. */
+  pageLimit: number | null;
+}
+
+/**
  * The command supervisor stores its commands' output itself
  * (workers/command-supervisor.ts): its `workerData`. `store` is null when it
  * has no connection of its own (every batch then goes to the engine as `log`).
  */
 export interface SupervisorStart {
-  store: {
-    /** The run store's SQLite file. */
-    path: string;
-    /** The run store's write lock (main/engine/store/write-lock.ts), shared by every connection. */
-    writeLock: SharedArrayBuffer;
-    nativeBinding: string | null;
-    pageLimit: number | null;
-  } | null;
+  store: StoreConnectionStart | null;
 }
 
 /**

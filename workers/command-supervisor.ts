@@ -112,12 +112,10 @@ function loadStore(): Promise<void> {
 function logStore(): Store | null {
   if (store || storeFailed || !storeStart || !storeModule) return store;
   try {
-    store = storeModule.openStore({
-      path: storeStart.path,
-      writeLock: new storeModule.WriteLock(storeStart.writeLock, storeModule.WRITE_LOCK_OWNERS.commandSupervisor),
-      ...(storeStart.nativeBinding ? { nativeBinding: storeStart.nativeBinding } : {}),
-    });
-    if (pageLimit !== null) store.setPageLimit(pageLimit);
+    store = storeModule.openStoreConnection(
+      { ...storeStart, pageLimit },
+      storeModule.WRITE_LOCK_OWNERS.commandSupervisor,
+    );
   } catch {
     storeFailed = true;
   }

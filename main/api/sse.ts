@@ -170,7 +170,7 @@ export class EventHub {
   attach(req: IncomingMessage, res: ServerResponse, query: Record<string, string>): void {
     const { names, resumeFrom } = parseStreamRequest(req, query);
     const max = this.options.maxClients ?? DEFAULT_MAX_STREAM_CLIENTS;
-    if (!this.closed && this.clients.size >= max) {
+    if (this.clients.size >= max) {
       throw new JobtrayError(
         'unavailable',
         `too many event streams: ${max} are open, the limit of this Jobtray; close one (each dashboard tab, "jobtray logs --follow" and "jobtray events" holds one) and retry`,

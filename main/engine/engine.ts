@@ -8,7 +8,8 @@
  * (jobs-file-sync.ts, jobs-file-watcher.ts), the one scheduler timer
  * (scheduler-timer.ts) firing schedule slots (slots.ts), the alert texts
  * (alerts.ts), what happens while writing fails (storage-guard.ts) and the
- * two connections to the run store (run-store.ts).
+ * connections to the run store (run-store.ts: the engine's, the log
+ * writer's; the command supervisor opens its own).
  */
 import fs from 'node:fs';
 import path from 'node:path';

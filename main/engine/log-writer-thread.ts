@@ -6,25 +6,19 @@
  *
  * One request at a time, in the order received: `append` stores a batch of
  * one run's lines in one transaction (appendPacked: numbering, the cap)
- * and answers with how many were stored — and the stored lines themselves
- * when the engine has a listener for them, serialized, one `run:log` event's
- * worth each (SerializedLogLines, contract/worker-protocol.ts).
+ * and answers once it is stored — with the stored lines when the engine has
+ * a listener for them, serialized, one `run:log` event's worth each
+ * (SerializedLogLines, contract/worker-protocol.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { JobtrayError } from '../../contract/errors.js';
-import { serializedTransferList } from '../../contract/worker-protocol.js';
-import type { LogWriterReply, LogWriterRequest, LogWriterStart } from './log-writer.js';
-import { appendPacked, openStore, WRITE_LOCK_OWNERS, WriteLock } from './store/index.js';
+import { serializedTransferList, type StoreConnectionStart } from '../../contract/worker-protocol.js';
+import type { LogWriterReply, LogWriterRequest } from './log-writer.js';
+import { appendPacked, openStoreConnection, WRITE_LOCK_OWNERS } from './store/index.js';
 
 if (!parentPort) throw new Error('log-writer-thread.js must run as a worker thread (log-writer.ts starts it)');
 const port = parentPort;
-const start = workerData as LogWriterStart;
-const store = openStore({
-  path: start.path,
-  writeLock: new WriteLock(start.writeLock, WRITE_LOCK_OWNERS.logWriter),
-  ...(start.nativeBinding ? { nativeBinding: start.nativeBinding } : {}),
-});
-if (start.pageLimit !== null) store.setPageLimit(start.pageLimit);
+const store = openStoreConnection(workerData as StoreConnectionStart, WRITE_LOCK_OWNERS.logWriter);
 
 function handle(request: LogWriterRequest): LogWriterReply | null {
   switch (request.type) {
@@ -38,7 +32,7 @@ function handle(request: LogWriterRequest): LogWriterReply | null {
     case 'append':
       try {
         const stored = appendPacked(store, request.run_id, request.lines, request.cap, request.want_lines);
-        return { id: request.id, ok: true, ...stored };
+        return { id: request.id, ok: true, lines: stored.lines };
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         const code = error instanceof JobtrayError ? error.code : null;

@@ -3,8 +3,8 @@
  * its last batch, or every batch once the command supervisor could not store
  * one) are stored off it: a worker thread of its own (log-writer-thread.ts)
  * with its own connection to the run store appends each batch, and answers
- * with how many lines it stored — and the stored lines, numbered and
- * serialized, only when someone listens for `run:log`. The engine's
+ * once it is stored — with the stored lines, numbered and serialized, only
+ * when someone listens for `run:log`. The engine's
  * thread, which also serves the tray, IPC and the Local API, only passes
  * batches on (run-log-buffer.ts).
  *
@@ -20,21 +20,12 @@
  */
 import { Worker } from 'node:worker_threads';
 import { JobtrayError, type ErrorCode } from '../../contract/errors.js';
-import type { PackedLogLines, SerializedLogLines } from '../../contract/worker-protocol.js';
+import type { PackedLogLines, SerializedLogLines, StoreConnectionStart } from '../../contract/worker-protocol.js';
 import { IdleTimer } from './idle-timer.js';
 import { WRITE_LOCK_OWNERS, type WriteLock } from './store/index.js';
 
 /** A writer with nothing to write is closed after this long. */
 export const LOG_WRITER_IDLE_MS = 60_000;
-
-/** workerData of the thread. */
-export interface LogWriterStart {
-  path: string;
-  /** The store's WriteLock, shared with the engine's connection. */
-  writeLock: SharedArrayBuffer;
-  nativeBinding: string | null;
-  pageLimit: number | null;
-}
 
 export type LogWriterRequest =
   /** `lines`: one run's lines in order, in segments as they came (a worker's batches are passed on packed). */
@@ -43,15 +34,9 @@ export type LogWriterRequest =
   | { type: 'close' };
 
 export type LogWriterReply =
-  /** `lines`: the stored lines in order, numbered from `first_seq`, serialized, one `run:log` event's worth each. */
-  | { id: number; ok: true; count: number; first_seq: number; lines: SerializedLogLines[] | null }
+  /** `lines`: the stored lines in order, serialized, one `run:log` event's worth each (when asked for). */
+  | { id: number; ok: true; lines: SerializedLogLines[] | null }
   | { id: number; ok: false; code: ErrorCode | null; message: string; details: unknown };
-
-/** What an append stored: how many lines, and the lines themselves (serialized) when they were asked for. */
-export interface Appended {
-  count: number;
-  lines: SerializedLogLines[] | null;
-}
 
 export interface LogWriterOptions {
   /** The run store's SQLite file. */
@@ -64,7 +49,7 @@ export interface LogWriterOptions {
 }
 
 interface Waiter {
-  resolve(appended: Appended): void;
+  resolve(lines: SerializedLogLines[] | null): void;
   reject(error: Error): void;
 }
 
@@ -83,13 +68,22 @@ export class LogWriter {
   private closed = false;
   constructor(private readonly options: LogWriterOptions) {}
 
-  /** Stores `lines` of run `runId`, in order (at most `cap` per run, see Store.appendLogs). */
-  append(runId: number, lines: PackedLogLines[], cap: number, wantLines: boolean): Promise<Appended> {
+  /**
+   * Stores `lines` of run `runId`, in order (at most `cap` per run, see
+   * Store.appendLogs); resolves with the stored lines, serialized, when
+   * `wantLines` (null otherwise, or when none was stored).
+   */
+  append(
+    runId: number,
+    lines: PackedLogLines[],
+    cap: number,
+    wantLines: boolean,
+  ): Promise<SerializedLogLines[] | null> {
     if (this.closed) return Promise.reject(new Error('the log writer is closed'));
     const thread = this.ensureThread();
     this.idle.cancel();
     const id = this.nextId++;
-    return new Promise<Appended>((resolve, reject) => {
+    return new Promise<SerializedLogLines[] | null>((resolve, reject) => {
       thread.waiting.set(id, { resolve, reject });
       const request: LogWriterRequest = {
         type: 'append',
@@ -122,7 +116,7 @@ export class LogWriter {
 
   private ensureThread(): Thread {
     if (this.thread) return this.thread;
-    const start: LogWriterStart = {
+    const start: StoreConnectionStart = {
       path: this.options.databasePath,
       writeLock: this.options.writeLock.buffer,
       nativeBinding: this.options.nativeBinding ?? null,
@@ -161,7 +155,7 @@ export class LogWriter {
       waiter.reject(new JobtrayError(reply.code ?? 'internal', reply.message, reply.details));
       return;
     }
-    waiter.resolve({ count: reply.count, lines: reply.lines });
+    waiter.resolve(reply.lines);
   }
 
   private closeIdle(): void {

@@ -39,7 +39,7 @@ import {
 } from '../../contract/worker-protocol.js';
 import { coerceError } from '../../contract/errors.js';
 import type { EngineEvents } from './events.js';
-import type { Appended, LogWriter } from './log-writer.js';
+import type { LogWriter } from './log-writer.js';
 import { runLogEvent } from './serialized-log-lines.js';
 import { storageFailureKind, storageFailureText } from './storage-errors.js';
 import type { StorageGuard } from './storage-guard.js';
@@ -102,7 +102,7 @@ export class RunLogBuffer {
   /** One callback for every timer this buffer arms (no closure per batch). */
   private readonly writeBatchLater = (): void => this.writeBatch();
   /** Batches the command supervisor stored, to be announced, and how many posted lines they hold. */
-  private storedQueue: StoredBatch[] = [];
+  private storedQueue: SupervisorBatch[] = [];
   private unannounced = 0;
   private announceSoon: NodeJS.Immediate | null = null;
   private readonly announceStoredLater = (): void => this.announceStored();
@@ -147,7 +147,7 @@ export class RunLogBuffer {
    * subscriber's pace paces the command without a backlog of its batches
    * landing in one turn. Nobody listening, it is acknowledged at once.
    */
-  addStoredFromWorker(batch: StoredBatch): void {
+  addStoredFromWorker(batch: SupervisorBatch): void {
     this.received += batch.posted;
     if (batch.count > 0 && (this.ctx.events.has?.('run:log') ?? true)) {
       this.storedQueue.push(batch);
@@ -336,11 +336,11 @@ export class RunLogBuffer {
     this.flight = writer
       .append(this.runId, batch, this.ctx.settings().log_cap_per_run, wantLines)
       .then(
-        (stored: Appended) => {
-          if (!stored.lines) return;
+        (stored) => {
+          if (!stored) return;
           // After every batch the supervisor stored before these (each waits for its turn otherwise).
           this.announceAllStored();
-          this.announceSerialized(stored.lines);
+          this.announceSerialized(stored);
         },
         (error: unknown) => {
           // As write() does: the count and the kept lines wait for the next write that works; this batch is dropped.
@@ -443,7 +443,7 @@ export class RunLogBuffer {
   }
 }
 
-type StoredBatch = Extract<WorkerToEngine, { type: 'log_stored' }>;
+type SupervisorBatch = Extract<WorkerToEngine, { type: 'log_stored' }>;
 
 function segmentLength(segment: PackedLogLines | readonly LogLineInput[]): number {
   return Array.isArray(segment) ? segment.length : (segment as PackedLogLines).length.length;

@@ -16,11 +16,11 @@ export interface RunStoreOptions {
   dataDir: string;
   /** The compiled worker entry: the log writer's thread is built and shipped beside it. */
   workerPath: string;
-  /** better-sqlite3 native binding to load, on both connections. */
+  /** better-sqlite3 native binding to load, on every connection. */
   nativeBinding?: string;
   /** A write of the engine's connection failed (storage-guard.ts). */
   onWriteFailure(error: JobtrayError): void;
-  /** Tests only: reaches the page limit of both connections, to make writes fail as on a full disk. */
+  /** Tests only: reaches the page limit of every connection, to make writes fail as on a full disk. */
   storePages?: (store: Pick<Store, 'setPageLimit' | 'pageCount'>) => void;
 }
 

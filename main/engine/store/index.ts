@@ -1,4 +1,4 @@
-export { openStore, Store, type StoreOptions } from './store.js';
+export { openStore, openStoreConnection, Store, type StoreOptions } from './store.js';
 export { WriteLock, WRITE_LOCK_OWNERS, type WriteLockOwner } from './write-lock.js';
 export type { NewAuditEntry, NewRun, RetentionOptions, RetentionResult, RunPatch } from './inputs.js';
 export type { JobStateRow } from './rows.js';
@@ -10,4 +10,4 @@ export {
   moveDatabaseAside,
   type MovedFile,
 } from './damage.js';
-export { appendBatch, appendPacked, type StoredBatch } from './packed-logs.js';
+export { appendBatch, appendPacked } from './packed-logs.js';

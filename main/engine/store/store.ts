@@ -51,7 +51,8 @@ import {
 import { writeLogLines } from './log-lines.js';
 import { prepareStatements, type RunListParams, type Statements } from './statements.js';
 import { classifyStorageError, storageFullError } from '../storage-errors.js';
-import type { WriteLock } from './write-lock.js';
+import type { StoreConnectionStart } from '../../../contract/worker-protocol.js';
+import { WriteLock, type WriteLockOwner } from './write-lock.js';
 
 export type { StoreOptions } from './open.js';
 
@@ -496,4 +497,15 @@ export class Store {
 /** Opens (creating and migrating as needed) the store at `options.path`. */
 export function openStore(options: StoreOptions): Store {
   return new Store(options);
+}
+
+/** A thread's own connection to the run store, holding the shared write lock as `owner` (StoreConnectionStart). */
+export function openStoreConnection(start: StoreConnectionStart, owner: WriteLockOwner): Store {
+  const store = openStore({
+    path: start.path,
+    writeLock: new WriteLock(start.writeLock, owner),
+    ...(start.nativeBinding ? { nativeBinding: start.nativeBinding } : {}),
+  });
+  if (start.pageLimit !== null) store.setPageLimit(start.pageLimit);
+  return store;
 }
